@@ -1,0 +1,213 @@
+import { z } from 'zod';
+
+/**
+ * The pipeline configuration: one YAML or JSON file, validated at worker start. Secrets never live here:
+ * the source password is named by an environment variable or a Secrets Manager ARN.
+ */
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]{0,254}$/, 'must start with a letter and hold only letters, digits and hyphens (DMS identifier rules)');
+const schemaName = z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL identifier (letters, digits, _ or $)');
+/** `schema.table` patterns; `%` is the DMS wildcard. */
+const tablePattern = z.string().regex(/^[A-Za-z0-9_$%]{1,64}\.[A-Za-z0-9_$%]{1,64}$/, 'must be schema.table (DMS % wildcards allowed)');
+const instanceClass = z.string().regex(/^dms\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a DMS instance class such as dms.r5.large');
+
+export const passwordSourceSchema = z.union(
+  [
+    z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name') }).strict(),
+    z
+      .object({
+        secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'),
+      })
+      .strict(),
+  ],
+  { error: 'must be { env: VARIABLE_NAME } or { secretArn: arn:aws:secretsmanager:… } (never the password itself)' },
+);
+
+export const sourceSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+    engine: z.enum(['mysql', 'aurora-mysql', 'mariadb']).default('mysql'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(3306),
+    user: z.string().min(1),
+    password: passwordSourceSchema,
+    schemas: z.array(schemaName).min(1),
+    /** For the RDS API checks (parameter group, backup retention). */
+    rds: z
+      .object({ dbInstanceIdentifier: z.string().min(1).optional(), dbClusterIdentifier: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const tableClassSchema = z
+  .object({
+    volume: z.enum(['low', 'medium', 'high']),
+    churn: z.enum(['low', 'medium', 'high']),
+    criticality: z.enum(['low', 'medium', 'high']),
+  })
+  .strict();
+
+export const taskGroupSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+    taskIdentifier: identifier,
+    tableClass: tableClassSchema,
+    instance: identifier,
+    source: z.string(),
+    /** Tables this group takes when onboarding without an explicit group. */
+    tables: z.array(tablePattern).default([]),
+    /** Tables linked by foreign keys to tables of another group may be placed here with them. */
+    allowFkPlacement: z.boolean().default(false),
+  })
+  .strict();
+
+const kinds = [
+  'checkSourceReadiness',
+  'onboardTable',
+  'fullReload',
+  'resizeInstance',
+  'backfillPartitions',
+  'pipelineDoctor',
+  'schemaDriftWatch',
+] as const;
+export const runbookKindSchema = z.enum(kinds);
+export type RunbookKind = z.infer<typeof runbookKindSchema>;
+
+export const pipelineConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    sources: z.array(sourceSchema).min(1),
+    target: z
+      .object({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+        folder: z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_-]$/, 'must be an S3 folder without leading or trailing slash'),
+      })
+      .strict(),
+    dms: z
+      .object({
+        replicationInstances: z
+          .array(
+            z
+              .object({
+                identifier,
+                allowedClasses: z.array(instanceClass).min(1),
+                /** Free storage below this (GB) refuses a resize and proposes more storage. */
+                minFreeStorageGb: z.number().positive().default(20),
+              })
+              .strict(),
+          )
+          .min(1),
+        endpoints: z
+          .object({
+            source: identifier,
+            target: identifier,
+          })
+          .strict(),
+        /** USD per hour by instance class, for the resize plan's cost estimate. */
+        hourlyPrices: z.record(instanceClass, z.number().nonnegative()).default({}),
+      })
+      .strict(),
+    taskGroups: z.array(taskGroupSchema).min(1),
+    approvers: z
+      .object({
+        /** Allowed approvers for every runbook kind that has no list of its own. */
+        default: z.array(z.string().min(1)).min(1),
+        byKind: z.partialRecord(runbookKindSchema, z.array(z.string().min(1)).min(1)).default({}),
+        /** When true, the person who started a runbook cannot approve its gates. */
+        fourEyes: z.boolean().default(false),
+      })
+      .strict(),
+    notifications: z
+      .object({
+        webhookUrl: z.url().optional(),
+      })
+      .strict()
+      .default({}),
+    thresholds: z
+      .object({
+        binlogRetentionDays: z.number().positive().default(7),
+        targetFileSizeMb: z.number().int().min(1).default(128),
+        gateTimeoutMinutes: z
+          .number()
+          .positive()
+          .default(24 * 60),
+        gateReminderMinutes: z.number().positive().default(60),
+        maxBackfillDays: z.number().int().positive().default(93),
+        cdcLatencySecondsMax: z.number().positive().default(300),
+        freeStoragePercentMin: z.number().min(0).max(100).default(15),
+        cpuPercentMax: z.number().min(0).max(100).default(85),
+        freeableMemoryMbMin: z.number().nonnegative().default(512),
+      })
+      .strict()
+      .default({
+        binlogRetentionDays: 7,
+        targetFileSizeMb: 128,
+        gateTimeoutMinutes: 24 * 60,
+        gateReminderMinutes: 60,
+        maxBackfillDays: 93,
+        cdcLatencySecondsMax: 300,
+        freeStoragePercentMin: 15,
+        cpuPercentMax: 85,
+        freeableMemoryMbMin: 512,
+      }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const sourceNames = new Set(config.sources.map((s) => s.name));
+    const instanceIds = new Set(config.dms.replicationInstances.map((i) => i.identifier));
+    const seen = new Map<string, number>();
+    config.taskGroups.forEach((group, i) => {
+      if (!sourceNames.has(group.source)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['taskGroups', i, 'source'],
+          message: `unknown source "${group.source}" (known: ${[...sourceNames].join(', ')})`,
+        });
+      }
+      if (!instanceIds.has(group.instance)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['taskGroups', i, 'instance'],
+          message: `unknown replication instance "${group.instance}" (known: ${[...instanceIds].join(', ')})`,
+        });
+      }
+      if (seen.has(group.name)) {
+        ctx.addIssue({ code: 'custom', path: ['taskGroups', i, 'name'], message: `duplicate task group name "${group.name}"` });
+      }
+      seen.set(group.name, i);
+    });
+  });
+
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+export type SourceConfig = PipelineConfig['sources'][number];
+export type TaskGroupConfig = PipelineConfig['taskGroups'][number];
+
+/** `sources[0].port: expected number` style messages, one per bad field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('\n');
+}
+
+export class ConfigError extends Error {
+  constructor(where: string, details: string) {
+    super(`invalid pipeline configuration ${where}:\n${details}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parsePipelineConfig(raw: unknown, where = '(inline)'): PipelineConfig {
+  const result = pipelineConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(where, describeIssues(result.error));
+  return result.data;
+}
+
+export function approversFor(config: PipelineConfig, kind: RunbookKind): string[] {
+  return config.approvers.byKind[kind] ?? config.approvers.default;
+}
+
+export function findSource(config: PipelineConfig, name: string): SourceConfig | undefined {
+  return config.sources.find((s) => s.name === name);
+}

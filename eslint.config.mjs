@@ -1,0 +1,83 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
+];
+const forbidNode = {
+  patterns: [
+    { group: ['node:*'], message: 'workflows/ and domain/ run in the deterministic workflow sandbox: no Node built-ins.' },
+    ...nodeBuiltins.map((name) => ({
+      group: [name],
+      message: 'workflows/ and domain/ run in the deterministic workflow sandbox: no Node built-ins.',
+    })),
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.stack/', 'coverage/', 'test-artifacts/', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', forbidNode],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'no process in workflow code' },
+        { name: 'Buffer', message: 'no Buffer in workflow code' },
+      ],
+    },
+  },
+  {
+    // Workflows may not import activities' implementations, the AWS SDK or the sandbox.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../activities/*', '!../activities/types'], allowTypeImports: true, message: 'import activity types only' },
+            { group: ['@aws-sdk/*', 'mysql2*', '../sandbox/*'], message: 'no I/O libraries in workflows' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

