@@ -3,6 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  setupFiles: ['<rootDir>/test/support/loadStackEnv.ts'],
+  testTimeout: 120000,
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // hyparquet ships ES modules only; jest's CommonJS runtime needs them transpiled.

@@ -127,6 +127,17 @@ export const pipelineConfigSchema = z
       })
       .strict()
       .default({}),
+    /** How runbooks wait for DMS: one Describe per task or instance per interval, shared by every waiting runbook. */
+    waits: z
+      .object({
+        pollSeconds: z.number().positive().default(30),
+        /** Worker-wide DMS API budget, kept under the account's refill rate of about 4 requests per second. */
+        dmsRequestsPerSecond: z.number().positive().max(4).default(2),
+        fullLoadHours: z.number().positive().default(48),
+        stateChangeMinutes: z.number().positive().default(30),
+      })
+      .strict()
+      .default({ pollSeconds: 30, dmsRequestsPerSecond: 2, fullLoadHours: 48, stateChangeMinutes: 30 }),
     thresholds: z
       .object({
         binlogRetentionDays: z.number().positive().default(7),

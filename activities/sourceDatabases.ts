@@ -1,0 +1,82 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import mysql from 'mysql2/promise';
+import { PipelineConfig, SourceConfig } from '../domain/config';
+
+/**
+ * Connection pools to the configured MySQL sources. The password is read here, from an environment variable or
+ * Secrets Manager, and never enters a workflow input, a history or a log line.
+ */
+export class SourceDatabases {
+  private readonly pools = new Map<string, Promise<mysql.Pool>>();
+
+  constructor(
+    private readonly config: PipelineConfig,
+    private readonly secrets: SecretsManagerClient,
+  ) {}
+
+  source(name: string): SourceConfig {
+    const source = this.config.sources.find((s) => s.name === name);
+    if (!source) throw new Error(`unknown source "${name}" (configured: ${this.config.sources.map((s) => s.name).join(', ')})`);
+    return source;
+  }
+
+  pool(name: string): Promise<mysql.Pool> {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      pool = this.createPool(this.source(name));
+      this.pools.set(name, pool);
+      pool.catch(() => this.pools.delete(name));
+    }
+    return pool;
+  }
+
+  async query<T extends mysql.RowDataPacket>(name: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    const pool = await this.pool(name);
+    const [rows] = await pool.query<T[]>(sql, params);
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map(async (p) => (await p.catch(() => undefined))?.end()));
+  }
+
+  private async createPool(source: SourceConfig): Promise<mysql.Pool> {
+    const password = await this.password(source);
+    return mysql.createPool({
+      host: source.host,
+      port: source.port,
+      user: source.user,
+      password,
+      connectionLimit: 4,
+      connectTimeout: 10000,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
+  }
+
+  private async password(source: SourceConfig): Promise<string> {
+    if ('env' in source.password) {
+      const value = process.env[source.password.env];
+      if (value === undefined) {
+        throw new Error(
+          `source "${source.name}": environment variable ${source.password.env} (its password) is not set in the worker's environment`,
+        );
+      }
+      return value;
+    }
+    const secret = await this.secrets.send(new GetSecretValueCommand({ SecretId: source.password.secretArn }));
+    const text = secret.SecretString ?? '';
+    // RDS-managed secrets are JSON with a `password` key; plain secrets are the password itself.
+    try {
+      const parsed = JSON.parse(text) as { password?: unknown };
+      if (typeof parsed.password === 'string') return parsed.password;
+    } catch {
+      /* not JSON */
+    }
+    if (!text) throw new Error(`source "${source.name}": secret ${source.password.secretArn} has no SecretString`);
+    return text;
+  }
+}

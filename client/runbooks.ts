@@ -1,0 +1,56 @@
+import { Client, WorkflowHandle } from '@temporalio/client';
+import type { DecideInput } from '../domain/approval';
+import type { RunbookKind } from '../domain/config';
+import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
+import { TASK_QUEUE } from '../domain/operatorCommands';
+import type { RunbookStatus } from '../domain/runbookStatus';
+import { decideUpdate, statusQuery } from '../workflows/definitions';
+import type { RunbookResult } from '../workflows/engine/runbook';
+
+/**
+ * Typed starters for programs and scripts. Operators use the Temporal CLI; these give code the same names,
+ * the same inputs (checked by the same zod schemas in the workflow) and a readable summary in the Web UI.
+ */
+export interface RunbookInputs {
+  checkSourceReadiness: CheckSourceReadinessInput;
+}
+
+export interface StartOptions {
+  workflowId?: string;
+  taskQueue?: string;
+}
+
+function targetOf(kind: RunbookKind, input: Record<string, unknown>): string {
+  const target = input.table ?? input.tables ?? input.instance ?? input.source ?? kind;
+  return Array.isArray(target) ? target.join(',') : typeof target === 'string' ? target : kind;
+}
+
+export function defaultWorkflowId(kind: RunbookKind, input: Record<string, unknown>, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${kind}-${targetOf(kind, input)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 80)}-${stamp}`;
+}
+
+export async function startRunbook<K extends keyof RunbookInputs>(
+  client: Client,
+  kind: K,
+  input: RunbookInputs[K],
+  options: StartOptions = {},
+): Promise<WorkflowHandle<(input: RunbookInputs[K]) => Promise<RunbookResult<unknown>>>> {
+  const record = input as unknown as Record<string, unknown>;
+  return client.workflow.start<(input: RunbookInputs[K]) => Promise<RunbookResult<unknown>>>(kind, {
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowId: options.workflowId ?? defaultWorkflowId(kind, record),
+    args: [input],
+    staticSummary: `${kind} ${targetOf(kind, record)}${record.dryRun ? ' (dry run)' : ''}`,
+  });
+}
+
+export function runbookStatus(handle: WorkflowHandle): Promise<RunbookStatus> {
+  return handle.query(statusQuery);
+}
+
+export function decide(handle: WorkflowHandle, decision: DecideInput) {
+  return handle.executeUpdate(decideUpdate, { args: [decision] });
+}

@@ -1,0 +1,23 @@
+/** The exact Temporal CLI commands operators copy from the status query, the Web UI and notifications. */
+
+export const TASK_QUEUE = 'dms-runbooks';
+
+function quoteJson(value: unknown): string {
+  return `'${JSON.stringify(value).replace(/'/g, "'\\''")}'`;
+}
+
+export function signalCommand(workflowId: string, name: 'approve' | 'reject', gate: string): string {
+  return `temporal workflow signal --workflow-id ${workflowId} --name ${name} --input ${quoteJson({ gate, approver: '<your name>', reason: '<why>' })}`;
+}
+
+export function decideCommand(workflowId: string, gate: string): string {
+  return `temporal workflow update execute --workflow-id ${workflowId} --name decide --input ${quoteJson({ gate, approver: '<your name>', reason: '<why>', decision: 'approve' })}`;
+}
+
+export function startCommand(kind: string, workflowId: string, input: unknown): string {
+  return `temporal workflow start --type ${kind} --task-queue ${TASK_QUEUE} --workflow-id ${workflowId} --input ${quoteJson(input)}`;
+}
+
+export function statusCommand(workflowId: string): string {
+  return `temporal workflow query --workflow-id ${workflowId} --name status`;
+}

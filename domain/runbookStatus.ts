@@ -1,0 +1,43 @@
+import { AuditTrail } from './audit';
+import { Plan } from './plan';
+
+/** What the `status` query answers, and what the Web UI's current details show as Markdown. */
+
+export type StepState = 'pending' | 'current' | 'done' | 'failed' | 'skipped';
+
+export interface StepStatus {
+  id: string;
+  title: string;
+  state: StepState;
+  startedAt?: string;
+  finishedAt?: string;
+  detail?: string;
+}
+
+export interface PendingGate {
+  gate: string;
+  openedAt: string;
+  expiresAt: string;
+  plan: Plan;
+  /** Why this gate is open, beyond the plan (a verification failure, a recommendation). */
+  note?: string;
+  approveCommand: string;
+  rejectCommand: string;
+  updateCommand: string;
+}
+
+export type RunbookPhase = 'running' | 'waiting-for-approval' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'dry-run';
+
+export interface RunbookStatus {
+  kind: string;
+  workflowId: string;
+  target: string;
+  phase: RunbookPhase;
+  steps: StepStatus[];
+  pendingGate?: PendingGate;
+  plan?: Plan;
+  /** The latest DMS state the runbook saw (task or instance status, progress). */
+  dms?: Record<string, unknown>;
+  errors: string[];
+  audit: AuditTrail;
+}

@@ -1,0 +1,41 @@
+import { planToMarkdown } from './plan';
+import { RunbookStatus, StepState } from './runbookStatus';
+
+const marks: Record<StepState, string> = { pending: '⬜', current: '▶️', done: '✅', failed: '❌', skipped: '⏭️' };
+
+/** The status as Markdown for the Web UI's current details (setCurrentDetails). */
+export function statusToMarkdown(status: RunbookStatus): string {
+  const lines = [`## ${status.kind} — ${status.target}`, `Phase: **${status.phase}**`, '', '### Steps'];
+  for (const step of status.steps) {
+    lines.push(`- ${marks[step.state]} ${step.title}${step.detail ? ` — ${step.detail}` : ''}`);
+  }
+  const gate = status.pendingGate;
+  if (gate) {
+    lines.push('', `### Waiting for approval: gate \`${gate.gate}\` (expires ${gate.expiresAt})`);
+    if (gate.note) lines.push('', `> ${gate.note}`);
+    lines.push(
+      '',
+      planToMarkdown(gate.plan),
+      '',
+      'Approve:',
+      '```',
+      gate.approveCommand,
+      '```',
+      'Reject:',
+      '```',
+      gate.rejectCommand,
+      '```',
+      'Or, with an answer at once:',
+      '```',
+      gate.updateCommand,
+      '```',
+    );
+  }
+  if (status.dms && Object.keys(status.dms).length) {
+    lines.push('', '### Latest DMS state', '```json', JSON.stringify(status.dms, null, 2), '```');
+  }
+  if (status.errors.length) {
+    lines.push('', '### Errors', ...status.errors.map((e) => `- ${e}`));
+  }
+  return lines.join('\n');
+}

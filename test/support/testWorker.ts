@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import type { PipelineConfig } from '../../domain/config';
+import { createRunbookWorker, RunbookWorker } from '../../worker/createWorker';
+import { testConfig } from './testConfig';
+
+export interface TestWorker {
+  client: Client;
+  taskQueue: string;
+  config: PipelineConfig;
+  worker: RunbookWorker;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A real worker on a task queue of its own, against the stack's Temporal dev server, with the prebuilt bundle. */
+export async function startTestWorker(
+  config: PipelineConfig = testConfig(),
+  taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`,
+): Promise<TestWorker> {
+  const address = process.env.TEMPORAL_ADDRESS!;
+  const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
+  // Activities that start workflows (resource locks) use the queue of the worker under test.
+  process.env.DMS_RUNBOOKS_TASK_QUEUE = taskQueue;
+  const worker = await createRunbookWorker({
+    config,
+    address,
+    namespace: 'default',
+    taskQueue,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    workflows: { bundlePath: path.join(stackDir, 'test', 'workflow-bundle.js') },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    client,
+    taskQueue,
+    config,
+    worker,
+    async stop() {
+      if (worker.worker.getState() === 'RUNNING') worker.worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

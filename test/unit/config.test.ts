@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from '../../domain/config';
+import { loadPipelineConfigFile } from '../../worker/configFile';
+
+const sandboxFile = path.resolve(__dirname, '..', '..', 'config', 'sandbox.pipeline.yaml');
+
+function withConfig(mutate: (raw: Record<string, any>) => void): string {
+  const raw = YAML.parse(fs.readFileSync(sandboxFile, 'utf8').replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1'));
+  mutate(raw);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-config-')), 'pipeline.json');
+  fs.writeFileSync(file, JSON.stringify(raw));
+  return file;
+}
+
+function errorOf(file: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    loadPipelineConfigFile(file, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('pipeline configuration', () => {
+  test('the sandbox configuration is valid and fills defaults', () => {
+    const config = loadPipelineConfigFile(sandboxFile, { SOURCE_DB_PORT: '3999' });
+    expect(config.sources[0]!.port).toBe(3999);
+    expect(config.thresholds.binlogRetentionDays).toBe(7);
+    expect(config.taskGroups.map((g) => g.taskIdentifier)).toEqual(['shop-core', 'shop-events', 'shop-marketing']);
+    expect(config.waits.dmsRequestsPerSecond).toBeLessThan(4);
+  });
+
+  test('a bad field is reported with its path', () => {
+    const message = errorOf(withConfig((raw) => (raw.sources[0].port = 'three')));
+    expect(message).toContain('sources.0.port');
+  });
+
+  test('a password written in the file is refused', () => {
+    const message = errorOf(withConfig((raw) => (raw.sources[0].password = 'hunter2')));
+    expect(message).toContain('sources.0.password');
+    expect(message).toContain('never the password itself');
+  });
+
+  test('a task group on an unknown instance is refused with the known ones', () => {
+    const message = errorOf(withConfig((raw) => (raw.taskGroups[1].instance = 'nope-1')));
+    expect(message).toContain('taskGroups.1.instance');
+    expect(message).toContain('shop-repl-1');
+  });
+
+  test('unknown keys are refused rather than ignored', () => {
+    expect(errorOf(withConfig((raw) => (raw.thresholds.binlogRetentionDayz = 3)))).toContain('binlogRetentionDayz');
+  });
+
+  test('an environment variable without value or default is named', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-config-')), 'p.yaml');
+    fs.writeFileSync(file, fs.readFileSync(sandboxFile, 'utf8').replace('${SOURCE_DB_PORT:-3307}', '${SHOP_DB_PORT}'));
+    expect(errorOf(file)).toContain('${SHOP_DB_PORT}');
+  });
+});

@@ -1,0 +1,61 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import type { PipelineConfig } from '../domain/config';
+import { TASK_QUEUE } from '../domain/operatorCommands';
+import { createActivityDeps } from './deps';
+import { installRuntime } from './runtime';
+
+export interface RunbookWorker {
+  worker: Worker;
+  /** Polls until the worker is shut down (SIGINT/SIGTERM or worker.shutdown()), then closes every client. */
+  run(): Promise<void>;
+}
+
+export interface CreateWorkerOptions {
+  config: PipelineConfig;
+  address: string;
+  namespace: string;
+  logger: Logger;
+  taskQueue?: string;
+  /** A prebuilt bundle (production) or the workflows' source path (development and tests). */
+  workflows: { bundlePath: string } | { workflowsPath: string };
+  connectionOptions?: Parameters<typeof NativeConnection.connect>[0];
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
+export async function createRunbookWorker(options: CreateWorkerOptions): Promise<RunbookWorker> {
+  installRuntime(options.logger);
+  const connectionOptions = options.connectionOptions ?? { address: options.address };
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
+  const clientConnection = await Connection.connect(connectionOptions);
+  const deps = createActivityDeps(options.config, clientConnection, options.namespace, options.logger);
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    activities: createActivities(deps),
+    ...('bundlePath' in options.workflows
+      ? { workflowBundle: { codePath: options.workflows.bundlePath } }
+      : { workflowsPath: options.workflows.workflowsPath }),
+    maxConcurrentWorkflowTaskExecutions: 10,
+    maxConcurrentActivityTaskExecutions: 20,
+    maxCachedWorkflows: 500,
+    shutdownGraceTime: '10 seconds',
+    ...options.overrides,
+  });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await deps.close();
+        await clientConnection.close();
+        await nativeConnection.close();
+      }
+    },
+  };
+}

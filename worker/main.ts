@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../domain/config';
+import { configPathFromEnv, loadPipelineConfigFile } from './configFile';
+import { createRunbookWorker } from './createWorker';
+import { createLogger } from './logging';
+import { temporalConnectSettings } from './temporalConnection';
+
+/**
+ * `npm run worker` (development: bundles the workflows at start) or `node dist/worker/main.js` after
+ * `npm run build` (production: loads the prebuilt bundle). SIGINT/SIGTERM shut it down gracefully.
+ */
+async function main(): Promise<void> {
+  const logger = createLogger({ component: 'worker' });
+  let config;
+  try {
+    config = loadPipelineConfigFile(configPathFromEnv());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { connectionOptions, namespace } = temporalConnectSettings();
+  const bundlePath = process.env.WORKFLOW_BUNDLE ?? path.join(__dirname, '..', 'workflow-bundle.js');
+  const prebuilt = __filename.endsWith('.js') && fs.existsSync(bundlePath);
+  const runbookWorker = await createRunbookWorker({
+    config,
+    address: connectionOptions.address ?? '127.0.0.1:7233',
+    connectionOptions,
+    namespace,
+    logger,
+    taskQueue: process.env.DMS_RUNBOOKS_TASK_QUEUE,
+    workflows: prebuilt ? { bundlePath } : { workflowsPath: require.resolve('../workflows') },
+  });
+  logger.info(
+    {
+      address: connectionOptions.address,
+      namespace,
+      taskQueue: runbookWorker.worker.options.taskQueue,
+      bundle: prebuilt ? bundlePath : 'built at start',
+      pipeline: config.name,
+    },
+    'worker started',
+  );
+  await runbookWorker.run();
+  logger.info('worker stopped');
+}
+
+main().catch((error: Error) => {
+  console.error(`worker failed: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { LogLevel, LogMetadata, Runtime } from '@temporalio/worker';
+import type { Logger as PinoLogger } from 'pino';
+
+const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Routes the SDK's logs — including workflow and activity `log` calls, which carry workflowId, workflowType and
+ * activity names — into the worker's JSON logger. Installed once per process, before any worker is created.
+ */
+export function installRuntime(logger: PinoLogger): void {
+  if (Runtime._instance) return;
+  const forward = (level: LogLevel, message: string, meta?: LogMetadata) => logger[levels[level]](meta ?? {}, message);
+  Runtime.install({
+    logger: {
+      log: forward,
+      trace: (m, meta) => forward('TRACE', m, meta),
+      debug: (m, meta) => forward('DEBUG', m, meta),
+      info: (m, meta) => forward('INFO', m, meta),
+      warn: (m, meta) => forward('WARN', m, meta),
+      error: (m, meta) => forward('ERROR', m, meta),
+    },
+  });
+}

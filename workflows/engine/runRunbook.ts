@@ -1,0 +1,47 @@
+import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { z } from 'zod';
+import { RunbookKind } from '../../domain/config';
+import { parseInput } from '../../domain/inputErrors';
+import { RunbookPhase } from '../../domain/runbookStatus';
+import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './runbook';
+
+export interface RunbookSpec<I> {
+  kind: RunbookKind;
+  schema: z.ZodType<I>;
+  target: (input: I) => string;
+  steps: Array<[id: string, title: string]>;
+}
+
+export interface RunbookOutcome<R> {
+  outcome?: RunbookPhase;
+  message: string;
+  report?: R;
+}
+
+/**
+ * The frame of every runbook: validate the input before anything runs, load the configuration, run the body,
+ * and turn gates rejected or expired, failures and success into a final status, a notification and an audit.
+ */
+export async function runRunbook<I extends { requestedBy?: string }, R>(
+  spec: RunbookSpec<I>,
+  raw: unknown,
+  body: (runbook: Runbook, input: I) => Promise<RunbookOutcome<R>>,
+): Promise<RunbookResult<R>> {
+  const parsed = parseInput(spec.schema, spec.kind, raw);
+  if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'InvalidInput');
+  const input = parsed.value;
+  const runbook = new Runbook(spec.kind, spec.target(input), spec.steps, input.requestedBy);
+  try {
+    await runbook.loadConfig();
+    const outcome = await body(runbook, input);
+    const result = runbook.finish(outcome.outcome ?? 'succeeded', outcome.message, outcome.report);
+    await runbook.notify('completed', `${spec.kind} ${runbook.target}: ${outcome.message}`);
+    return result;
+  } catch (error) {
+    if (error instanceof RunbookHalt) return runbook.finish(error.phase, error.message);
+    await runbook.notify('failed', `${spec.kind} ${runbook.target} failed: ${errorMessage(error)}`);
+    return runbook.fail(error);
+  } finally {
+    await CancellationScope.nonCancellable(() => runbook.releaseLocks());
+  }
+}

@@ -1,0 +1,3 @@
+/** Every workflow type the worker registers; their names are the operator-facing API. */
+export { checkSourceReadiness } from './checkSourceReadiness';
+export { resourceLock } from './resourceLock';
