@@ -6,12 +6,16 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../domain/config';
+import type { DmsGateway } from './dmsGateway';
+import type { RunbookMetrics } from './metrics';
 import type { SourceDatabases } from './sourceDatabases';
 
 /** Everything activities talk to, injected so tests and the worker build them once. */
 export interface ActivityDeps {
   config: PipelineConfig;
   dms: DatabaseMigrationServiceClient;
+  /** Rate-limited, counted and shared DMS access: use it rather than `dms` directly. */
+  dmsGateway: DmsGateway;
   s3: S3Client;
   rds: RDSClient;
   cloudwatch: CloudWatchClient;
@@ -19,4 +23,5 @@ export interface ActivityDeps {
   sources: SourceDatabases;
   temporal: Client;
   logger: Logger;
+  metrics: RunbookMetrics;
 }

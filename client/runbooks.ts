@@ -2,6 +2,7 @@ import { Client, WorkflowHandle } from '@temporalio/client';
 import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
+import type { OnboardTableInput } from '../domain/inputs/onboardTable';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -13,6 +14,7 @@ import type { RunbookResult } from '../workflows/engine/runbook';
  */
 export interface RunbookInputs {
   checkSourceReadiness: CheckSourceReadinessInput;
+  onboardTable: OnboardTableInput;
 }
 
 export interface StartOptions {

@@ -61,6 +61,8 @@ export const taskGroupSchema = z
     tables: z.array(tablePattern).default([]),
     /** Tables linked by foreign keys to tables of another group may be placed here with them. */
     allowFkPlacement: z.boolean().default(false),
+    /** An S3 endpoint of its own, for file-size settings tuned to this class (default: dms.endpoints.target). */
+    targetEndpoint: identifier.optional(),
   })
   .strict();
 
@@ -217,6 +219,10 @@ export function parsePipelineConfig(raw: unknown, where = '(inline)'): PipelineC
 
 export function approversFor(config: PipelineConfig, kind: RunbookKind): string[] {
   return config.approvers.byKind[kind] ?? config.approvers.default;
+}
+
+export function targetEndpointOf(config: PipelineConfig, group: TaskGroupConfig): string {
+  return group.targetEndpoint ?? config.dms.endpoints.target;
 }
 
 export function findSource(config: PipelineConfig, name: string): SourceConfig | undefined {

@@ -1,3 +1,4 @@
 /** Every workflow type the worker registers; their names are the operator-facing API. */
 export { checkSourceReadiness } from './checkSourceReadiness';
+export { onboardTable } from './onboardTable';
 export { resourceLock } from './resourceLock';

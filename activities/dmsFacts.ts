@@ -1,0 +1,95 @@
+import { DescribeEndpointsCommand, DescribeReplicationInstancesCommand, DescribeReplicationTasksCommand, Endpoint } from '@aws-sdk/client-database-migration-service';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
+import type { ActivityDeps } from './deps';
+import { toInstanceSnapshot, toTaskSnapshot } from './dmsGateway';
+
+export interface EndpointFacts {
+  arn: string;
+  identifier: string;
+  endpointType: string;
+  engine: string;
+  s3Settings?: Record<string, unknown>;
+  serverName?: string;
+}
+
+function toEndpointFacts(endpoint: Endpoint): EndpointFacts {
+  return {
+    arn: endpoint.EndpointArn ?? '',
+    identifier: endpoint.EndpointIdentifier ?? '',
+    endpointType: endpoint.EndpointType ?? '',
+    engine: endpoint.EngineName ?? '',
+    s3Settings: endpoint.S3Settings as Record<string, unknown> | undefined,
+    serverName: endpoint.ServerName,
+  };
+}
+
+const notFound = (error: unknown) => (error as ApplicationFailure).type === 'ResourceNotFoundFault';
+
+/** Read-only DMS facts for plans: tasks by identifier (with their mappings), endpoints, instances. */
+export function dmsFactActivities(deps: ActivityDeps) {
+  const gateway = deps.dmsGateway;
+  return {
+    async findTasks(input: { identifiers: string[] }): Promise<Record<string, TaskSnapshot | null>> {
+      const out: Record<string, TaskSnapshot | null> = {};
+      for (const identifier of input.identifiers) {
+        try {
+          const result = await gateway.call('DescribeReplicationTasks', identifier, (c) =>
+            c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [identifier] }], MaxRecords: 20 })),
+          );
+          const task = result.ReplicationTasks?.[0];
+          out[identifier] = task ? toTaskSnapshot(task) : null;
+        } catch (error) {
+          if (!notFound(error)) throw error;
+          out[identifier] = null;
+        }
+      }
+      return out;
+    },
+
+    async findTasksOnInstance(input: { instanceArn: string }): Promise<TaskSnapshot[]> {
+      const tasks: TaskSnapshot[] = [];
+      let marker: string | undefined;
+      try {
+        do {
+          const page = await gateway.call('DescribeReplicationTasks', input.instanceArn, (c) =>
+            c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [input.instanceArn] }], MaxRecords: 100, Marker: marker, WithoutSettings: true })),
+          );
+          tasks.push(...(page.ReplicationTasks ?? []).map(toTaskSnapshot));
+          marker = page.Marker;
+        } while (marker);
+      } catch (error) {
+        if (!notFound(error)) throw error;
+      }
+      return tasks;
+    },
+
+    async findEndpoint(input: { identifier: string }): Promise<EndpointFacts | null> {
+      try {
+        const result = await gateway.call('DescribeEndpoints', input.identifier, (c) => c.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [input.identifier] }] })));
+        const endpoint = result.Endpoints?.[0];
+        return endpoint ? toEndpointFacts(endpoint) : null;
+      } catch (error) {
+        if (notFound(error)) return null;
+        throw error;
+      }
+    },
+
+    async findInstance(input: { identifier: string }): Promise<InstanceSnapshot | null> {
+      try {
+        const result = await gateway.call('DescribeReplicationInstances', input.identifier, (c) =>
+          c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-id', Values: [input.identifier] }] })),
+        );
+        const instance = result.ReplicationInstances?.[0];
+        return instance ? toInstanceSnapshot(instance) : null;
+      } catch (error) {
+        if (notFound(error)) return null;
+        throw error;
+      }
+    },
+
+    async readTableStatistics(input: { taskArn: string }): Promise<TableStatSnapshot[]> {
+      return gateway.tableStatistics(input.taskArn, 0);
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationInstancesCommand,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  ReplicationInstance,
+  ReplicationTask,
+  TableStatistics,
+} from '@aws-sdk/client-database-migration-service';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
+import type { RunbookMetrics } from './metrics';
+import { RateLimiter } from './rateLimiter';
+
+/** Faults that a retry cannot fix: the runbook fails at once with DMS's message. */
+const PERMANENT = new Set([
+  'AccessDeniedFault',
+  'AccessDeniedException',
+  'ResourceNotFoundFault',
+  'InvalidResourceStateFault',
+  'InvalidParameterValueException',
+  'InvalidParameterCombinationException',
+  'ResourceAlreadyExistsFault',
+  'ResourceQuotaExceededFault',
+  'InsufficientResourceCapacityFault',
+  'StorageQuotaExceededFault',
+  'S3AccessDeniedFault',
+  'KMSKeyNotAccessibleFault',
+]);
+
+/** Turns an SDK error into a failure an operator can act on: operation, target, DMS's code and message. */
+export function dmsFailure(operation: string, target: string, error: unknown): ApplicationFailure {
+  const e = error as Error & { name: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.name || 'Error';
+  if (/AccessDenied/.test(code)) {
+    return ApplicationFailure.create({
+      type: code,
+      nonRetryable: true,
+      message: `${operation} on ${target} was denied (${code}: ${e.message}); the worker's IAM identity needs dms:${operation} on this resource — see npm run iam-policy`,
+    });
+  }
+  return ApplicationFailure.create({ type: code, nonRetryable: PERMANENT.has(code), message: `${operation} on ${target}: ${code}: ${e.message}` });
+}
+
+export function toTaskSnapshot(task: ReplicationTask): TaskSnapshot {
+  const stats = task.ReplicationTaskStats;
+  return {
+    arn: task.ReplicationTaskArn ?? '',
+    identifier: task.ReplicationTaskIdentifier ?? '',
+    status: task.Status ?? 'unknown',
+    stopReason: task.StopReason,
+    migrationType: task.MigrationType,
+    lastFailureMessage: task.LastFailureMessage,
+    recoveryCheckpoint: task.RecoveryCheckpoint,
+    fullLoadProgressPercent: stats?.FullLoadProgressPercent,
+    tablesLoaded: stats?.TablesLoaded,
+    tablesLoading: stats?.TablesLoading,
+    tablesQueued: stats?.TablesQueued,
+    tablesErrored: stats?.TablesErrored,
+    startDate: (stats?.StartDate ?? task.ReplicationTaskStartDate)?.toISOString(),
+    stopDate: stats?.StopDate?.toISOString(),
+    instanceArn: task.ReplicationInstanceArn,
+    tableMappings: task.TableMappings,
+  };
+}
+
+export function toInstanceSnapshot(instance: ReplicationInstance): InstanceSnapshot {
+  const pending = Object.fromEntries(Object.entries(instance.PendingModifiedValues ?? {}).filter(([, v]) => v !== undefined && v !== null));
+  return {
+    arn: instance.ReplicationInstanceArn ?? '',
+    identifier: instance.ReplicationInstanceIdentifier ?? '',
+    status: instance.ReplicationInstanceStatus ?? 'unknown',
+    instanceClass: instance.ReplicationInstanceClass ?? 'unknown',
+    allocatedStorageGb: instance.AllocatedStorage ?? 0,
+    pending,
+  };
+}
+
+export function toTableStat(stat: TableStatistics): TableStatSnapshot {
+  return {
+    schema: stat.SchemaName ?? '',
+    table: stat.TableName ?? '',
+    state: stat.TableState ?? 'unknown',
+    fullLoadRows: Number(stat.FullLoadRows ?? 0),
+    inserts: Number(stat.Inserts ?? 0),
+    updates: Number(stat.Updates ?? 0),
+    deletes: Number(stat.Deletes ?? 0),
+    ddls: Number(stat.Ddls ?? 0),
+    fullLoadStartTime: stat.FullLoadStartTime?.toISOString(),
+    fullLoadEndTime: stat.FullLoadEndTime?.toISOString(),
+    fullLoadReloaded: stat.FullLoadReloaded,
+    lastUpdateTime: stat.LastUpdateTime?.toISOString(),
+    validationState: stat.ValidationState,
+  };
+}
+
+interface Cached<T> {
+  at: number;
+  value: T | undefined;
+}
+
+/**
+ * Every DMS call of a worker goes through here: a worker-wide rate limit, metrics by operation and outcome, and
+ * shared polls — concurrent waits on many tasks cost one DescribeReplicationTasks per poll interval in all.
+ */
+export class DmsGateway {
+  private readonly limiter: RateLimiter;
+  private readonly tasks = new Map<string, Cached<TaskSnapshot>>();
+  private readonly instances = new Map<string, Cached<InstanceSnapshot>>();
+  private readonly tableStats = new Map<string, Cached<TableStatSnapshot[]>>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private taskBatch?: { arns: Set<string>; promise: Promise<void> };
+  private instanceBatch?: { arns: Set<string>; promise: Promise<void> };
+
+  constructor(
+    readonly client: DatabaseMigrationServiceClient,
+    requestsPerSecond: number,
+    private readonly metrics?: RunbookMetrics,
+  ) {
+    this.limiter = new RateLimiter(requestsPerSecond);
+  }
+
+  /** One rate-limited, counted DMS call; SDK errors become failures that name the operation and target. */
+  async call<T>(operation: string, target: string, send: (client: DatabaseMigrationServiceClient) => Promise<T>): Promise<T> {
+    await this.limiter.take();
+    try {
+      const result = await send(this.client);
+      this.metrics?.dmsCalls.inc({ operation, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      const name = (error as Error).name;
+      this.metrics?.dmsCalls.inc({ operation, outcome: name === 'ThrottlingException' ? 'throttled' : 'error' });
+      throw dmsFailure(operation, target, error);
+    }
+  }
+
+  /** A task's state no older than maxAgeMs; concurrent callers share one batched Describe. */
+  async task(arn: string, maxAgeMs: number): Promise<TaskSnapshot | undefined> {
+    const cached = this.tasks.get(arn);
+    if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value;
+    if (!this.taskBatch) {
+      const arns = new Set<string>();
+      const promise = new Promise<void>((resolve) => setTimeout(resolve, 25)).then(async () => {
+        this.taskBatch = undefined;
+        const found = await this.describeTasksByArn([...arns]);
+        const now = Date.now();
+        for (const a of arns) this.tasks.set(a, { at: now, value: found.get(a) });
+      });
+      this.taskBatch = { arns, promise };
+    }
+    this.taskBatch.arns.add(arn);
+    await this.taskBatch.promise;
+    return this.tasks.get(arn)?.value;
+  }
+
+  async instance(arn: string, maxAgeMs: number): Promise<InstanceSnapshot | undefined> {
+    const cached = this.instances.get(arn);
+    if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value;
+    if (!this.instanceBatch) {
+      const arns = new Set<string>();
+      const promise = new Promise<void>((resolve) => setTimeout(resolve, 25)).then(async () => {
+        this.instanceBatch = undefined;
+        const list = [...arns];
+        const result = await this.call('DescribeReplicationInstances', list.join(', '), (c) =>
+          c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: list }], MaxRecords: 100 })),
+        );
+        const now = Date.now();
+        const found = new Map((result.ReplicationInstances ?? []).map((i) => [i.ReplicationInstanceArn ?? '', toInstanceSnapshot(i)]));
+        for (const a of arns) this.instances.set(a, { at: now, value: found.get(a) });
+      });
+      this.instanceBatch = { arns, promise };
+    }
+    this.instanceBatch.arns.add(arn);
+    await this.instanceBatch.promise;
+    return this.instances.get(arn)?.value;
+  }
+
+  /** Table statistics of one task, shared the same way (one call per task per interval). */
+  async tableStatistics(taskArn: string, maxAgeMs: number): Promise<TableStatSnapshot[]> {
+    const cached = this.tableStats.get(taskArn);
+    if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value ?? [];
+    const key = `stats:${taskArn}`;
+    let pending = this.inflight.get(key) as Promise<TableStatSnapshot[]> | undefined;
+    if (!pending) {
+      pending = this.fetchTableStatistics(taskArn).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const stats = await pending;
+    this.tableStats.set(taskArn, { at: Date.now(), value: stats });
+    return stats;
+  }
+
+  /** Forget cached state after a mutating call, so the next read sees its effect. */
+  invalidate(arn: string): void {
+    this.tasks.delete(arn);
+    this.instances.delete(arn);
+    this.tableStats.delete(arn);
+  }
+
+  private async describeTasksByArn(arns: string[]): Promise<Map<string, TaskSnapshot>> {
+    const found = new Map<string, TaskSnapshot>();
+    for (let i = 0; i < arns.length; i += 100) {
+      const chunk = arns.slice(i, i + 100);
+      try {
+        const result = await this.call('DescribeReplicationTasks', chunk.join(', '), (c) =>
+          c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: chunk }], MaxRecords: 100, WithoutSettings: true })),
+        );
+        for (const task of result.ReplicationTasks ?? []) found.set(task.ReplicationTaskArn ?? '', toTaskSnapshot(task));
+      } catch (error) {
+        // DMS answers ResourceNotFoundFault when no task matches: that means "gone", not an error.
+        if ((error as ApplicationFailure).type !== 'ResourceNotFoundFault') throw error;
+      }
+    }
+    return found;
+  }
+
+  private async fetchTableStatistics(taskArn: string): Promise<TableStatSnapshot[]> {
+    const all: TableStatSnapshot[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.call('DescribeTableStatistics', taskArn, (c) => c.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: taskArn, MaxRecords: 500, Marker: marker })));
+      all.push(...(page.TableStatistics ?? []).map(toTableStat));
+      marker = page.Marker;
+    } while (marker);
+    return all;
+  }
+}

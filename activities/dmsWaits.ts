@@ -1,0 +1,42 @@
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { instanceVerdict, InstanceSnapshot, TaskGoal, taskVerdict, TableStatSnapshot, tablesVerdict, TaskSnapshot, Verdict } from '../domain/dmsStates';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Long waits poll through the activity retry policy: each attempt checks once and, if not there yet, fails with
+ * a retryable "still waiting" (no history event per attempt). The workflow's scheduleToCloseTimeout is the
+ * deadline; the last state seen is kept in the heartbeat details so a timeout can say where it stopped.
+ */
+export function dmsWaitActivities(deps: ActivityDeps) {
+  const pollMs = deps.config.waits.pollSeconds * 1000;
+
+  function settle<T>(verdict: Verdict, value: T): T {
+    if (verdict.kind === 'reached') return value;
+    if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, 'DmsTaskFailed');
+    heartbeat({ lastSeen: verdict.why });
+    throw ApplicationFailure.create({ type: 'StillWaiting', message: `still waiting: ${verdict.why}`, nextRetryDelay: pollMs });
+  }
+
+  return {
+    async waitForTask(input: { taskArn: string; goal: TaskGoal }): Promise<TaskSnapshot> {
+      // The first attempt reads fresh state: the caller may have just changed it.
+      const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
+      const task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      return settle(taskVerdict(task, input.goal), task!);
+    },
+
+    async waitForTables(input: { taskArn: string; tables: Array<{ schema: string; table: string }> }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
+      const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
+      const task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
+      const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
+      return settle(tablesVerdict(task, stats, input.tables), { task, stats });
+    },
+
+    async waitForInstance(input: { instanceArn: string }): Promise<InstanceSnapshot> {
+      const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
+      const instance = await deps.dmsGateway.instance(input.instanceArn, maxAge);
+      return settle(instanceVerdict(instance), instance!);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { ListObjectsV2Command, S3Client, _Object } from '@aws-sdk/client-s3';
+
+/**
+ * Pages through a prefix with ListObjectsV2 continuation tokens, one page (≤ 1,000 keys) at a time, so a prefix
+ * of millions of objects never sits in memory at once.
+ */
+export async function* listObjectPages(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<_Object[]> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }));
+    yield page.Contents ?? [];
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/** The partition folder of a key under a table prefix: `dms/shop/orders/20261128/LOAD1.parquet` → `20261128`. */
+export function partitionOf(tablePrefix: string, key: string): string {
+  const rest = key.slice(tablePrefix.length);
+  const slash = rest.indexOf('/');
+  return slash === -1 ? '' : rest.slice(0, slash);
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}

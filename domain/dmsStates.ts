@@ -1,0 +1,134 @@
+/**
+ * The DMS state model the runbooks wait on. Statuses are plain strings: unknown values are "not settled",
+ * never a crash, and a stopped task is only a success when its stop reason says so.
+ */
+
+export interface TaskSnapshot {
+  arn: string;
+  identifier: string;
+  status: string;
+  stopReason?: string;
+  migrationType?: string;
+  lastFailureMessage?: string;
+  recoveryCheckpoint?: string;
+  fullLoadProgressPercent?: number;
+  tablesLoaded?: number;
+  tablesLoading?: number;
+  tablesQueued?: number;
+  tablesErrored?: number;
+  /** When the task last started; absent for a task that never ran. */
+  startDate?: string;
+  stopDate?: string;
+  instanceArn?: string;
+  tableMappings?: string;
+}
+
+export interface InstanceSnapshot {
+  arn: string;
+  identifier: string;
+  status: string;
+  instanceClass: string;
+  allocatedStorageGb: number;
+  pending: Record<string, unknown>;
+}
+
+export interface TableStatSnapshot {
+  schema: string;
+  table: string;
+  state: string;
+  fullLoadRows: number;
+  inserts: number;
+  updates: number;
+  deletes: number;
+  ddls: number;
+  fullLoadStartTime?: string;
+  fullLoadEndTime?: string;
+  fullLoadReloaded?: boolean;
+  lastUpdateTime?: string;
+  validationState?: string;
+}
+
+export type TaskGoal = 'stopped' | 'running' | 'settled' | 'full-load-finished' | 'deleted';
+
+export type Verdict = { kind: 'reached' } | { kind: 'waiting'; why: string } | { kind: 'failed'; why: string };
+
+/** "Stop Reason FULL_LOAD_ONLY_FINISHED" → "FULL_LOAD_ONLY_FINISHED". */
+export function stopReason(task: Pick<TaskSnapshot, 'stopReason'>): string | undefined {
+  return task.stopReason?.replace(/^Stop Reason\s+/i, '').trim() || undefined;
+}
+
+const TRANSITIONAL = new Set(['creating', 'starting', 'stopping', 'modifying', 'deleting', 'moving', 'testing']);
+
+export function describeTask(task: TaskSnapshot): string {
+  const reason = stopReason(task);
+  const progress = task.fullLoadProgressPercent !== undefined ? `, full load ${task.fullLoadProgressPercent}%` : '';
+  return `task ${task.identifier} is ${task.status}${reason ? ` (${reason})` : ''}${progress}`;
+}
+
+export function taskVerdict(task: TaskSnapshot | undefined, goal: TaskGoal): Verdict {
+  if (!task) return goal === 'deleted' ? { kind: 'reached' } : { kind: 'failed', why: 'the task no longer exists' };
+  const status = task.status;
+  const reason = stopReason(task);
+  if (status === 'failed') {
+    return { kind: 'failed', why: `${describeTask(task)}: ${task.lastFailureMessage ?? 'no LastFailureMessage'}` };
+  }
+  switch (goal) {
+    case 'stopped':
+      if (status === 'stopped' || status === 'ready') return { kind: 'reached' };
+      break;
+    case 'running':
+      if (status === 'running') return { kind: 'reached' };
+      if (status === 'stopped' && reason && reason !== 'NORMAL') {
+        return { kind: 'failed', why: `${describeTask(task)} instead of running${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+      }
+      break;
+    case 'settled':
+      if (!TRANSITIONAL.has(status) && ['ready', 'stopped', 'running'].includes(status)) return { kind: 'reached' };
+      break;
+    case 'full-load-finished':
+      if (status === 'stopped' && reason === 'FULL_LOAD_ONLY_FINISHED') return { kind: 'reached' };
+      if (status === 'stopped' && reason && reason !== 'FULL_LOAD_ONLY_FINISHED') {
+        return { kind: 'failed', why: `${describeTask(task)} before its full load finished${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+      }
+      break;
+    case 'deleted':
+      break;
+  }
+  return { kind: 'waiting', why: describeTask(task) };
+}
+
+export const TABLE_DONE = 'Table completed';
+const TABLE_FAILED = new Set(['Table error', 'Table cancelled']);
+
+/** Every table completed; a table in error fails at once with DMS's message. */
+export function tablesVerdict(task: TaskSnapshot, stats: TableStatSnapshot[], tables: Array<{ schema: string; table: string }>): Verdict {
+  const taskCheck = taskVerdict(task, 'settled');
+  if (taskCheck.kind === 'failed') return taskCheck;
+  if (task.status === 'stopped' && stopReason(task) !== 'FULL_LOAD_ONLY_FINISHED') {
+    return { kind: 'failed', why: `${describeTask(task)} while tables were loading${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+  }
+  const waiting: string[] = [];
+  for (const wanted of tables) {
+    const stat = stats.find((s) => s.schema === wanted.schema && s.table === wanted.table);
+    const name = `${wanted.schema}.${wanted.table}`;
+    if (!stat) {
+      waiting.push(`${name}: not in the task's statistics yet`);
+      continue;
+    }
+    if (TABLE_FAILED.has(stat.state)) {
+      return { kind: 'failed', why: `${name} is in "${stat.state}" in task ${task.identifier}${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+    }
+    if (stat.state !== TABLE_DONE) waiting.push(`${name}: ${stat.state}, ${stat.fullLoadRows} rows`);
+  }
+  return waiting.length === 0 ? { kind: 'reached' } : { kind: 'waiting', why: `${describeTask(task)}; ${waiting.join('; ')}` };
+}
+
+export function instanceVerdict(instance: InstanceSnapshot | undefined): Verdict {
+  if (!instance) return { kind: 'failed', why: 'the replication instance no longer exists' };
+  const pending = Object.keys(instance.pending);
+  if (instance.status === 'available' && pending.length === 0) return { kind: 'reached' };
+  if (['failed', 'storage-full', 'incompatible-network', 'incompatible-credentials', 'inaccessible-encryption-credentials', 'deleted'].includes(instance.status)) {
+    return { kind: 'failed', why: `replication instance ${instance.identifier} is ${instance.status}` };
+  }
+  return { kind: 'waiting', why: `replication instance ${instance.identifier} is ${instance.status}${pending.length ? `, pending ${JSON.stringify(instance.pending)}` : ''}` };
+}

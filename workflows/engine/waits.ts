@@ -1,0 +1,30 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { PipelineConfig } from '../../domain/config';
+import { PERMANENT_FAILURES } from './activityProxies';
+
+/**
+ * Wait activities poll through the retry policy: one check per poll interval, no history event per check, and
+ * the wait's deadline as the schedule-to-close timeout. A 24-hour wait costs the same few events as a 1-minute one.
+ */
+export function waiting(config: PipelineConfig, deadlineMinutes: number) {
+  const poll = config.waits.pollSeconds * 1000;
+  return proxyActivities<Activities>({
+    scheduleToCloseTimeout: Math.ceil(deadlineMinutes * 60_000),
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: poll, backoffCoefficient: 1, maximumInterval: poll, nonRetryableErrorTypes: PERMANENT_FAILURES },
+  });
+}
+
+/** Runs a wait; a deadline becomes a failure that says what was awaited, for how long, and the last state seen. */
+export async function waitUntil<T>(what: string, deadlineMinutes: number, wait: () => Promise<T>): Promise<T> {
+  try {
+    return await wait();
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) {
+      const details = error.cause.lastHeartbeatDetails as { lastSeen?: string } | undefined;
+      throw ApplicationFailure.nonRetryable(`${what}: not reached within ${deadlineMinutes} min; last seen: ${details?.lastSeen ?? 'no state read'}`, 'WaitDeadline');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,183 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { targetEndpointOf } from '../domain/config';
+import { TaskSnapshot } from '../domain/dmsStates';
+import { OnboardTableInput, onboardTableInputSchema } from '../domain/inputs/onboardTable';
+import { chooseGroup, GroupTask, mappingOf, planOnboarding } from '../domain/onboarding';
+import { checkS3Target } from '../domain/s3TargetChecks';
+import { evaluateSourceReadiness } from '../domain/sourceReadiness';
+import { selectedTables } from '../domain/tableMappings';
+import { formatTableName, toTableName } from '../domain/tableName';
+import { actions, reads } from './engine/activityProxies';
+import { RunbookResult } from './engine/runbook';
+import { runRunbook } from './engine/runRunbook';
+import { waiting, waitUntil } from './engine/waits';
+
+export interface OnboardTableReport {
+  table: string;
+  taskGroup: string;
+  task: string;
+  taskArn: string;
+  verification: { sourceRows: number; dmsFullLoadRows: number; parquetRows: number; parquetFiles: number; matches: boolean; problems: Array<{ key: string; error: string }> };
+  notes: string[];
+}
+
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
+
+/** Adds a table to its task group's DMS task (or creates the task), full-loads it and verifies the counts. */
+export async function onboardTable(input: OnboardTableInput): Promise<RunbookResult<OnboardTableReport>> {
+  return runRunbook(
+    {
+      kind: 'onboardTable',
+      schema: onboardTableInputSchema,
+      target: (i) => i.table,
+      steps: [
+        ['readiness', 'Check source readiness and the table'],
+        ['choose-task', 'Choose the task (group, foreign keys)'],
+        ['target', 'Check the S3 target endpoint settings'],
+        ['plan', 'Build the new table mapping and the plan'],
+        ['gate:apply-mapping', 'Approval: apply the mapping'],
+        ['apply', 'Stop, modify and resume the task (or create and start it)'],
+        ['load', 'Wait for the table to be loaded'],
+        ['verify', 'Verify row counts: source, DMS, Parquet footers'],
+      ],
+    },
+    input,
+    async (runbook, i) => {
+      const config = runbook.config;
+      const table = toTableName(i.table);
+      const name = formatTableName(table);
+      const source = config.sources.find((s) => s.schemas.includes(table.schema));
+      if (!source) throw ApplicationFailure.nonRetryable(`invalid onboardTable input: table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`, 'InvalidInput');
+
+      const tableFacts = await runbook.step('readiness', async () => {
+        const [facts, tableFacts] = await Promise.all([reads.readSourceFacts({ source: source.name }), reads.readTableFacts({ source: source.name, table })]);
+        const report = evaluateSourceReadiness(facts, { minRetentionDays: config.thresholds.binlogRetentionDays, schemas: source.schemas, dmsUser: source.user });
+        const blocking = report.checks.filter((c) => c.status === 'fail' && ['log_bin', 'binlog_format', 'binlog_row_image', 'binlog_retention', 'grants'].includes(c.id));
+        if (blocking.length) throw refuse(`source ${source.name} is not ready for CDC: ${blocking.map((c) => `${c.id} is ${c.seen}, wanted ${c.wanted} (fix: ${c.remediation})`).join('; ')}`);
+        if (!tableFacts.exists) throw refuse(`table ${name} does not exist on source ${source.name}`);
+        if (tableFacts.primaryKey.length === 0) throw refuse(`table ${name} has no primary key: DMS cannot apply its updates and deletes in order, and rows cannot be verified; add a primary key first`);
+        runbook.note('readiness', `retention and binlog format ok; ${name}: ~${tableFacts.rowEstimate} rows, primary key (${tableFacts.primaryKey.join(', ')})`);
+        return tableFacts;
+      });
+
+      const { group, task, notes } = await runbook.step('choose-task', async () => {
+        const found = await reads.findTasks({ identifiers: config.taskGroups.map((g) => g.taskIdentifier) });
+        const groups: GroupTask[] = config.taskGroups.map((g) => ({ group: g, task: found[g.taskIdentifier] ?? null }));
+        const links = await reads.readForeignKeyLinks({ source: source.name, table });
+        const choice = chooseGroup(config, table, i.taskGroup, links, groups);
+        if (!choice.ok) throw refuse(choice.reason);
+        const task = found[choice.group.taskIdentifier] ?? null;
+        if (!i.dryRun) await runbook.lock([`table:${name}`, `task:${choice.group.taskIdentifier}`]);
+        runbook.note('choose-task', `group ${choice.group.name}, task ${choice.group.taskIdentifier} (${task ? task.status : 'to be created'})`);
+        if (task) runbook.setDms({ task: task.identifier, status: task.status, stopReason: task.stopReason });
+        return { group: choice.group, task, notes: choice.notes };
+      });
+
+      const endpoints = await runbook.step('target', async () => {
+        const targetId = targetEndpointOf(config, group);
+        const [target, sourceEndpoint, instance] = await Promise.all([
+          reads.findEndpoint({ identifier: targetId }),
+          reads.findEndpoint({ identifier: config.dms.endpoints.source }),
+          reads.findInstance({ identifier: group.instance }),
+        ]);
+        if (!target) throw refuse(`S3 target endpoint ${targetId} does not exist in DMS`);
+        if (!sourceEndpoint) throw refuse(`source endpoint ${config.dms.endpoints.source} does not exist in DMS`);
+        if (!instance) throw refuse(`replication instance ${group.instance} does not exist in DMS`);
+        const findings = checkS3Target(targetId, target.s3Settings, group.tableClass, config.thresholds.targetFileSizeMb);
+        const failing = findings.filter((f) => f.severity === 'fail');
+        if (failing.length) throw refuse(`S3 endpoint ${targetId} does not follow the pipeline's layout: ${failing.map((f) => `${f.setting} is ${String(f.seen)}, wanted ${String(f.wanted)} (${f.fix})`).join('; ')}`);
+        runbook.note('target', findings.length ? `${findings.length} advice: ${findings.map((f) => f.setting).join(', ')}` : 'Parquet, YYYYMMDD partitions, file sizes on target');
+        return { target, sourceEndpoint, instance, findings };
+      });
+
+      const plan = await runbook.step('plan', async () => {
+        const sourceTables = await reads.listSourceTables({ source: source.name, schemas: source.schemas });
+        const current = mappingOf(task);
+        const onboarding = planOnboarding({
+          table,
+          group,
+          task,
+          tasksTables: current ? selectedTables(current, sourceTables) : [],
+          rows: tableFacts.rowEstimate,
+          instanceClass: endpoints.instance.instanceClass,
+          instanceArn: endpoints.instance.arn,
+          sourceEndpointArn: endpoints.sourceEndpoint.arn,
+          targetEndpointArn: endpoints.target.arn,
+          tablePrefix: `${config.target.folder}/${table.schema}/${table.table}/`,
+          warnings: [...notes, ...endpoints.findings.map((f) => `${f.setting} is ${String(f.seen)}; for ${group.name} tables aim at ${String(f.wanted)}: ${f.fix}`)],
+        });
+        runbook.setPlan(onboarding.plan);
+        return onboarding;
+      });
+
+      if (i.dryRun) {
+        runbook.skip('gate:apply-mapping', 'dry run');
+        for (const id of ['apply', 'load', 'verify']) runbook.skip(id, 'dry run');
+        return { outcome: 'dry-run', message: `dry run: ${plan.plan.summary}; nothing was changed` };
+      }
+
+      await runbook.step('gate:apply-mapping', () => runbook.gate('apply-mapping', plan.plan));
+
+      const taskArn = await runbook.step('apply', async () => {
+        const stateWait = waiting(config, config.waits.stateChangeMinutes);
+        const watch = (t: TaskSnapshot) => runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
+        if (plan.createTask) {
+          const created = await actions.createTask({
+            identifier: group.taskIdentifier,
+            instanceArn: endpoints.instance.arn,
+            sourceEndpointArn: endpoints.sourceEndpoint.arn,
+            targetEndpointArn: endpoints.target.arn,
+            migrationType: 'full-load-and-cdc',
+            tableMappings: JSON.stringify(plan.mapping),
+            tags: { 'dms-runbooks:group': group.name, 'dms-runbooks:created-by': runbook.workflowId },
+          });
+          runbook.record(created);
+          watch(await waitUntil(`task ${group.taskIdentifier} ready`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' })));
+          runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
+          return created.taskArn;
+        }
+        const arn = task!.arn;
+        if (plan.stopFirst) {
+          runbook.record(await actions.stopTask({ taskArn: arn }));
+          watch(await waitUntil(`task ${group.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: arn, goal: 'stopped' })));
+        }
+        runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings: JSON.stringify(plan.mapping) }));
+        const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: arn, goal: 'settled' }));
+        watch(settled);
+        runbook.record(await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate: settled.startDate ?? null }));
+        return arn;
+      });
+
+      const loaded = await runbook.step('load', async () => {
+        const loadWait = waiting(config, config.waits.fullLoadHours * 60);
+        const result = await waitUntil(`${name} loaded by task ${group.taskIdentifier}`, config.waits.fullLoadHours * 60, () => loadWait.waitForTables({ taskArn, tables: [table] }));
+        runbook.setDms({ task: result.task.identifier, status: result.task.status, table: name, tableState: result.stats.find((s) => s.schema === table.schema && s.table === table.table)?.state });
+        return result;
+      });
+
+      const verification = await runbook.step('verify', async () => {
+        const [sourceRows, parquet] = await Promise.all([
+          reads.countSourceRows({ source: source.name, table }),
+          reads.countParquetRows({ prefix: `${config.target.folder}/${table.schema}/${table.table}/`, loadFilesOnly: true }),
+        ]);
+        const dmsRows = loaded.stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
+        const matches = sourceRows === dmsRows && dmsRows === parquet.rows && parquet.problems.length === 0;
+        const figures = { sourceRows, dmsFullLoadRows: dmsRows, parquetRows: parquet.rows, parquetFiles: parquet.files, matches, problems: parquet.problems };
+        runbook.note('verify', `source ${sourceRows}, DMS ${dmsRows}, Parquet ${parquet.rows} rows in ${parquet.files} files`);
+        if (!matches) {
+          throw ApplicationFailure.nonRetryable(
+            `verification failed for ${name}: source ${sourceRows} rows, DMS FullLoadRows ${dmsRows}, Parquet footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => `${p.key} (${p.error})`).join(', ')}` : ''}. The task keeps running; compare again later or run fullReload for ${name}`,
+            'VerificationFailed',
+            figures,
+          );
+        }
+        return figures;
+      });
+
+      return {
+        message: `${name} onboarded into task ${group.taskIdentifier}: ${verification.sourceRows} rows verified in ${verification.parquetFiles} Parquet files`,
+        report: { table: name, taskGroup: group.name, task: group.taskIdentifier, taskArn, verification, notes },
+      };
+    },
+  );
+}
