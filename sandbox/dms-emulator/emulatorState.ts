@@ -105,6 +105,7 @@ export interface CdcChange {
   values: unknown[];
   commitMs: number;
   changeSeq: string;
+  changeCounter: number;
   streamPosition: string;
 }
 

@@ -41,8 +41,8 @@ export class DataPlane {
         if (run.loading.some((key) => this.needsLoad(task, key))) {
           this.launch(`load:${task.arn}`, () => this.loadPending(task.arn));
         }
-        this.cdc?.kick(task);
       }
+      if (task.status === 'running' || task.status === 'stopping') this.cdc?.kick(task);
     }
     for (const connection of this.ctx.state.connections) {
       if (connection.status !== 'testing' || connection.result) continue;
