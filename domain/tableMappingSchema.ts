@@ -61,7 +61,28 @@ export const TRANSACTION_HEADERS = [
 export type TransactionHeader = (typeof TRANSACTION_HEADERS)[number];
 
 export const addColumnDataTypeSchema = z.looseObject({
-  type: z.enum(['string', 'int1', 'int2', 'int4', 'int8', 'uint1', 'uint2', 'uint4', 'uint8', 'numeric', 'real4', 'real8', 'datetime', 'date', 'time', 'boolean', 'bytes', 'blob', 'clob', 'nclob']),
+  type: z.enum([
+    'string',
+    'int1',
+    'int2',
+    'int4',
+    'int8',
+    'uint1',
+    'uint2',
+    'uint4',
+    'uint8',
+    'numeric',
+    'real4',
+    'real8',
+    'datetime',
+    'date',
+    'time',
+    'boolean',
+    'bytes',
+    'blob',
+    'clob',
+    'nclob',
+  ]),
   length: z.number().int().positive().optional(),
   precision: z.number().int().positive().optional(),
   scale: z.number().int().nonnegative().optional(),
@@ -106,7 +127,8 @@ export const transformationRuleSchema = z
   })
   .superRefine((rule, ctx) => {
     if (rule['rule-action'] === 'add-column') {
-      if (rule['rule-target'] !== 'column') ctx.addIssue({ code: 'custom', path: ['rule-target'], message: 'add-column needs rule-target column' });
+      if (rule['rule-target'] !== 'column')
+        ctx.addIssue({ code: 'custom', path: ['rule-target'], message: 'add-column needs rule-target column' });
       if (!rule.value) ctx.addIssue({ code: 'custom', path: ['value'], message: 'add-column needs value (the new column name)' });
       if (!rule.expression) ctx.addIssue({ code: 'custom', path: ['expression'], message: 'add-column needs expression' });
       if (!rule['data-type']) ctx.addIssue({ code: 'custom', path: ['data-type'], message: 'add-column needs data-type' });
@@ -115,7 +137,11 @@ export const transformationRuleSchema = z
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'rename needs value (the new name)' });
     }
     if (rule['rule-target'] !== 'schema' && rule['object-locator']['table-name'] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['object-locator', 'table-name'], message: `rule-target ${rule['rule-target']} needs table-name` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['object-locator', 'table-name'],
+        message: `rule-target ${rule['rule-target']} needs table-name`,
+      });
     }
     if (rule['rule-target'] === 'column' && rule['rule-action'] !== 'add-column' && rule['object-locator']['column-name'] === undefined) {
       ctx.addIssue({ code: 'custom', path: ['object-locator', 'column-name'], message: 'rule-target column needs column-name' });
@@ -139,10 +165,16 @@ export const tableMappingSchema = z.looseObject({ rules: z.array(mappingRuleSche
   const names = new Map<string, number>();
   mapping.rules.forEach((rule, i) => {
     const id = String(rule['rule-id']);
-    if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'rule-id'], message: `duplicate rule-id ${id} (also rule ${ids.get(id)})` });
+    if (ids.has(id))
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'rule-id'], message: `duplicate rule-id ${id} (also rule ${ids.get(id)})` });
     ids.set(id, i);
     const name = rule['rule-name'];
-    if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'rule-name'], message: `duplicate rule-name ${name} (also rule ${names.get(name)})` });
+    if (names.has(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', i, 'rule-name'],
+        message: `duplicate rule-name ${name} (also rule ${names.get(name)})`,
+      });
     names.set(name, i);
   });
   if (!mapping.rules.some((rule) => rule['rule-type'] === 'selection' && rule['rule-action'] !== 'exclude')) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Component, ComponentError } from './component';
+import { dmsEmulatorComponent } from './dmsEmulator';
 import { mariadbComponent } from './mariadb';
 import { motoComponent } from './moto';
 import { StackSettings, stackSettings } from './settings';
@@ -12,7 +13,7 @@ import { temporalComponent } from './temporal';
 const log = (line: string) => console.log(`[stack] ${line}`);
 
 function components(s: StackSettings): Component[] {
-  return [mariadbComponent(s, log), motoComponent(s, log), temporalComponent(s, log)];
+  return [mariadbComponent(s, log), motoComponent(s, log), temporalComponent(s, log), dmsEmulatorComponent(s, log)];
 }
 
 function baseEnv(s: StackSettings): Record<string, string> {
@@ -28,18 +29,35 @@ function baseEnv(s: StackSettings): Record<string, string> {
 async function up(s: StackSettings): Promise<number> {
   fs.mkdirSync(s.logsDir, { recursive: true });
   const parts = components(s);
-  const results = await Promise.allSettled(
-    parts.map(async (part) => {
-      if (await part.isUp()) {
-        log(`${part.name} already up at ${part.address}`);
-      } else {
-        log(`starting ${part.name}`);
-        await part.start();
-        log(`${part.name} up at ${part.address}`);
-      }
-      await part.seed?.();
-    }),
-  );
+  // Parts start in waves: each wave holds the parts whose dependencies are up; a failure skips its dependents.
+  const results: PromiseSettledResult<void>[] = new Array<PromiseSettledResult<void>>(parts.length);
+  const done = new Set<string>();
+  const failed = new Set<string>();
+  while (done.size + failed.size < parts.length) {
+    const wave = parts.filter(
+      (part) => !done.has(part.name) && !failed.has(part.name) && (part.dependsOn ?? []).every((d) => done.has(d) || failed.has(d)),
+    );
+    if (wave.length === 0) throw new Error('stack components have a dependency cycle');
+    const settled = await Promise.allSettled(
+      wave.map(async (part) => {
+        const missing = (part.dependsOn ?? []).filter((d) => failed.has(d));
+        if (missing.length > 0) throw new Error(`not started: ${missing.join(', ')} failed`);
+        if (await part.isUp()) {
+          log(`${part.name} already up at ${part.address}`);
+        } else {
+          log(`starting ${part.name}`);
+          await part.start();
+          log(`${part.name} up at ${part.address}`);
+        }
+        await part.seed?.();
+      }),
+    );
+    settled.forEach((result, i) => {
+      const part = wave[i]!;
+      results[parts.indexOf(part)] = result;
+      (result.status === 'fulfilled' ? done : failed).add(part.name);
+    });
+  }
   const failures = results.flatMap((result, i) =>
     result.status === 'rejected' ? [{ part: parts[i]!, error: result.reason as Error }] : [],
   );

@@ -3,6 +3,8 @@ export interface Component {
   name: string;
   /** Human-readable address for `stack:status`. */
   address: string;
+  /** Components that must be up (and seeded) before this one starts. */
+  dependsOn?: string[];
   isUp(): Promise<boolean>;
   start(): Promise<void>;
   /** Idempotent set-up run on every `stack:up` once the part answers (bucket, users, seed data). */

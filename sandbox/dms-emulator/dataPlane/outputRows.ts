@@ -1,0 +1,47 @@
+import type { TableMapping } from '../../../domain/tableMappingSchema';
+import type { ColumnMeta } from '../emulatorState';
+import { outputColumns } from '../mapping/tableTransformations';
+import { headerColumn, opColumn, type ParquetColumn, sourceColumn, timestampColumn } from './parquetEncoding';
+import type { S3TargetSettings } from './s3Layout';
+import { headerValue, type HeaderValues } from './transactionHeaders';
+
+/**
+ * The columns of a table's S3 files and how a source row becomes a file row: `Op` first (CDC always,
+ * full load with IncludeOpForFullLoad), then TimestampColumnName, the data columns, the add-column columns.
+ */
+export interface RowShape {
+  columns: ParquetColumn[];
+  toRow(op: 'I' | 'U' | 'D' | undefined, values: unknown[], headers: HeaderValues): unknown[];
+}
+
+export function rowShape(
+  mapping: TableMapping,
+  schema: string,
+  table: string,
+  meta: ColumnMeta[],
+  settings: S3TargetSettings,
+  withOp: boolean,
+): RowShape {
+  const out = outputColumns(mapping, schema, table, meta);
+  const columns: ParquetColumn[] = [];
+  if (withOp) columns.push(opColumn());
+  if (settings.timestampColumnName) columns.push(timestampColumn(settings.timestampColumnName));
+  const dataColumns = out.map((column) =>
+    column.kind === 'source' ? sourceColumn(column.name, column.meta) : headerColumn(column.name, column.dataType),
+  );
+  columns.push(...dataColumns);
+  return {
+    columns,
+    toRow(op, values, headers) {
+      const row: unknown[] = [];
+      if (withOp) row.push(op);
+      // Commit time in CDC, transfer time in full load (both carried by commitMs).
+      if (settings.timestampColumnName) row.push(new Date(headers.commitMs));
+      out.forEach((column, i) => {
+        if (column.kind === 'source') row.push(values[column.index]);
+        else row.push(headerValue(column.expression, dataColumns[i]!.element.type, dataColumns[i]!.element.converted_type, headers));
+      });
+      return row;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { TableMapping } from '../../../domain/tableMappingSchema';
+import type { EmulatorContext } from '../emulatorContext';
+import type { ColumnMeta } from '../emulatorState';
+import { rowShape, type RowShape } from './outputRows';
+import type { S3TargetSettings } from './s3Layout';
+
+/** Full-load rows as written: `I` ops, one change sequence per row, the load time as every timestamp. */
+export function outputRowsFor(
+  ctx: EmulatorContext,
+  mapping: TableMapping,
+  schema: string,
+  table: string,
+  columns: ColumnMeta[],
+  settings: S3TargetSettings,
+  rows: unknown[][],
+  loadMs: number,
+): { shape: RowShape; fileRows: unknown[][] } {
+  const shape = rowShape(mapping, schema, table, columns, settings, settings.includeOpForFullLoad);
+  const fileRows = rows.map((values) =>
+    shape.toRow('I', values, {
+      changeSeq: ctx.nextChangeSeq(),
+      operation: 'INSERT',
+      timestampMs: loadMs,
+      commitMs: loadMs,
+      streamPosition: '',
+    }),
+  );
+  return { shape, fileRows };
+}

@@ -1,0 +1,19 @@
+import type { OperationTable } from '../operation';
+import { connectionOperations } from './connections';
+import { endpointOperations } from './endpoints';
+import { orderableInstanceOperations } from './orderableInstances';
+import { replicationInstanceOperations } from './replicationInstances';
+import { replicationTaskOperations } from './replicationTasks';
+import { tableStatisticsOperations } from './tableStatistics';
+import { tagOperations } from './tags';
+
+/** Every DMS operation the emulator answers, by its X-Amz-Target name. */
+export const OPERATIONS: OperationTable = {
+  ...replicationInstanceOperations,
+  ...endpointOperations,
+  ...connectionOperations,
+  ...replicationTaskOperations,
+  ...tableStatisticsOperations,
+  ...orderableInstanceOperations,
+  ...tagOperations,
+};

@@ -1,0 +1,370 @@
+import { z } from 'zod';
+import { parseTableMapping, TableMappingError } from '../../../domain/tableMappingSchema';
+import { checkIdentifier, makeArn, newResourceId } from '../arns';
+import { taskShape } from '../awsShapes';
+import { parseCdcPosition } from '../cdc/cdcPosition';
+import { applyFilters } from '../describeFilters';
+import { alreadyExists, invalidCombination, invalidState, invalidValue, notFound } from '../dmsFault';
+import { DURATIONS, seconds } from '../durations';
+import type { EmulatorContext } from '../emulatorContext';
+import type { TaskRecord } from '../emulatorState';
+import { unsupportedTransformations } from '../mapping/tableTransformations';
+import type { OperationTable } from '../operation';
+import { DESCRIBE_LIMITS, paginate } from '../pagination';
+import { filtersInput, parseInput, tagsInput, timestampInput } from '../requestValidation';
+import { emptyStats } from '../taskStatistics';
+
+const migrationType = z.enum(['full-load', 'cdc', 'full-load-and-cdc']);
+
+const createInput = z.object({
+  ReplicationTaskIdentifier: z.string(),
+  SourceEndpointArn: z.string(),
+  TargetEndpointArn: z.string(),
+  ReplicationInstanceArn: z.string(),
+  MigrationType: migrationType,
+  TableMappings: z.string(),
+  ReplicationTaskSettings: z.string().optional(),
+  CdcStartTime: timestampInput.optional(),
+  CdcStartPosition: z.string().optional(),
+  CdcStopPosition: z.string().optional(),
+  Tags: tagsInput,
+  TaskData: z.string().optional(),
+  ResourceIdentifier: z.string().optional(),
+});
+
+const modifyInput = z.object({
+  ReplicationTaskArn: z.string(),
+  ReplicationTaskIdentifier: z.string().optional(),
+  MigrationType: migrationType.optional(),
+  TableMappings: z.string().optional(),
+  ReplicationTaskSettings: z.string().optional(),
+  CdcStartTime: timestampInput.optional(),
+  CdcStartPosition: z.string().optional(),
+  CdcStopPosition: z.string().optional(),
+  TaskData: z.string().optional(),
+});
+
+const startInput = z.object({
+  ReplicationTaskArn: z.string(),
+  StartReplicationTaskType: z.enum(['start-replication', 'resume-processing', 'reload-target']),
+  CdcStartTime: timestampInput.optional(),
+  CdcStartPosition: z.string().optional(),
+  CdcStopPosition: z.string().optional(),
+});
+
+const describeInput = z.object({
+  Filters: filtersInput,
+  MaxRecords: z.number().int().optional(),
+  Marker: z.string().optional(),
+  WithoutSettings: z.boolean().optional(),
+});
+
+const reloadInput = z.object({
+  ReplicationTaskArn: z.string(),
+  TablesToReload: z.array(z.object({ SchemaName: z.string(), TableName: z.string() })).min(1),
+  ReloadOption: z.enum(['data-reload', 'validate-only']).optional(),
+});
+
+/** The task settings DMS fills in when none are given (the parts the emulator reads, plus the usual sections). */
+export const DEFAULT_TASK_SETTINGS = {
+  TargetMetadata: { TargetSchema: '', SupportLobs: true, FullLobMode: false, LobChunkSize: 64, LimitedSizeLobMode: true, LobMaxSize: 32 },
+  FullLoadSettings: { TargetTablePrepMode: 'DROP_AND_CREATE', MaxFullLoadSubTasks: 8, CommitRate: 10000 },
+  Logging: { EnableLogging: false },
+  ChangeProcessingTuning: { BatchApplyTimeoutMin: 1, BatchApplyTimeoutMax: 30, MemoryLimitTotal: 1024 },
+};
+
+function checkMapping(json: string): void {
+  try {
+    const mapping = parseTableMapping(json);
+    const problems = unsupportedTransformations(mapping);
+    if (problems.length > 0) throw invalidValue(`TableMappings: ${problems.join('; ')}`);
+  } catch (error) {
+    if (error instanceof TableMappingError) throw invalidValue(`TableMappings: ${error.details}`);
+    throw error;
+  }
+}
+
+function checkSettings(json: string): void {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+  } catch (error) {
+    throw invalidValue(`ReplicationTaskSettings is not a JSON object: ${(error as Error).message}`);
+  }
+}
+
+function checkCdcOptions(input: { CdcStartTime?: number; CdcStartPosition?: string; CdcStopPosition?: string }): void {
+  if (input.CdcStartTime !== undefined && input.CdcStartPosition !== undefined) {
+    throw invalidCombination('CdcStartTime and CdcStartPosition cannot both be given; use one');
+  }
+  if (input.CdcStartPosition !== undefined && !parseCdcPosition(input.CdcStartPosition)) {
+    throw invalidValue(`CdcStartPosition "${input.CdcStartPosition}" is neither <binlog file>:<position> nor a checkpoint string`);
+  }
+  if (
+    input.CdcStopPosition !== undefined &&
+    !/^(server_time|commit_time):\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(input.CdcStopPosition)
+  ) {
+    throw invalidValue(
+      `CdcStopPosition "${input.CdcStopPosition}" must be server_time:YYYY-MM-DDThh:mm:ss or commit_time:YYYY-MM-DDThh:mm:ss`,
+    );
+  }
+}
+
+function checkTaskIdentifierFree(ctx: EmulatorContext, identifier: string, except?: string): void {
+  if (ctx.state.tasks.some((t) => t.identifier === identifier && t.arn !== except)) {
+    throw alreadyExists(`Replication task ${identifier} already exists`);
+  }
+}
+
+export const replicationTaskOperations: OperationTable = {
+  CreateReplicationTask: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('CreateReplicationTask', createInput, body);
+      checkIdentifier('ReplicationTaskIdentifier', input.ReplicationTaskIdentifier);
+      const identifier = input.ReplicationTaskIdentifier.toLowerCase();
+      checkTaskIdentifierFree(ctx, identifier);
+      const source = ctx.endpoint(input.SourceEndpointArn);
+      const target = ctx.endpoint(input.TargetEndpointArn);
+      const instance = ctx.instance(input.ReplicationInstanceArn);
+      if (source.endpointType !== 'source') throw invalidValue(`SourceEndpointArn ${source.arn} is a ${source.endpointType} endpoint`);
+      if (target.endpointType !== 'target') throw invalidValue(`TargetEndpointArn ${target.arn} is a ${target.endpointType} endpoint`);
+      if (instance.status === 'deleting') throw invalidState(`Replication instance ${instance.identifier} is being deleted`);
+      checkMapping(input.TableMappings);
+      if (input.ReplicationTaskSettings !== undefined) checkSettings(input.ReplicationTaskSettings);
+      checkCdcOptions(input);
+      if (input.MigrationType === 'full-load' && (input.CdcStartPosition ?? input.CdcStartTime ?? input.CdcStopPosition) !== undefined) {
+        throw invalidCombination('CDC positions apply only to cdc and full-load-and-cdc tasks');
+      }
+      const now = ctx.now();
+      const task: TaskRecord = {
+        arn: makeArn(ctx.state.region, 'task', newResourceId()),
+        identifier,
+        sourceEndpointArn: source.arn,
+        targetEndpointArn: target.arn,
+        instanceArn: instance.arn,
+        migrationType: input.MigrationType,
+        tableMappings: input.TableMappings,
+        settings: input.ReplicationTaskSettings ?? JSON.stringify(DEFAULT_TASK_SETTINGS),
+        taskData: input.TaskData,
+        status: 'creating',
+        transitionAt: now + seconds(DURATIONS.taskCreate),
+        createdAt: now,
+        cdcStartPosition: input.CdcStartPosition,
+        cdcStartTime: input.CdcStartTime,
+        cdcStopPosition: input.CdcStopPosition,
+        everRun: false,
+        stats: emptyStats(),
+        elapsedBeforeMs: 0,
+        tables: {},
+        tags: input.Tags ?? [],
+      };
+      ctx.state.tasks.push(task);
+      ctx.changed();
+      return { ReplicationTask: taskShape(task, false) };
+    },
+  },
+
+  DescribeReplicationTasks: {
+    mutating: false,
+    run(ctx, body) {
+      const input = parseInput('DescribeReplicationTasks', describeInput, body);
+      const matching = applyFilters(ctx.state.tasks, input.Filters, {
+        'replication-task-arn': (t) => t.arn,
+        'replication-task-id': (t) => t.identifier,
+        'migration-type': (t) => t.migrationType,
+        'endpoint-arn': (t) => [t.sourceEndpointArn, t.targetEndpointArn],
+        'replication-instance-arn': (t) => t.instanceArn,
+      });
+      const { page, marker } = paginate(matching, input.MaxRecords, input.Marker, DESCRIBE_LIMITS);
+      if (page.length === 0) throw notFound('No replication tasks found matching the filters');
+      return { ReplicationTasks: page.map((t) => taskShape(t, input.WithoutSettings === true)), Marker: marker };
+    },
+  },
+
+  ModifyReplicationTask: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('ModifyReplicationTask', modifyInput, body);
+      const task = ctx.task(input.ReplicationTaskArn);
+      if (!['ready', 'stopped', 'failed'].includes(task.status)) {
+        throw invalidState(
+          `Replication task ${task.identifier} is ${task.status}; it can be modified only when stopped, failed or ready (stop it and wait for stopped first)`,
+        );
+      }
+      if (input.MigrationType !== undefined && input.MigrationType !== task.migrationType) {
+        throw invalidCombination(`MigrationType cannot change (task ${task.identifier} is ${task.migrationType}); create a new task`);
+      }
+      if (input.TableMappings !== undefined) checkMapping(input.TableMappings);
+      if (input.ReplicationTaskSettings !== undefined) checkSettings(input.ReplicationTaskSettings);
+      checkCdcOptions(input);
+      if (input.ReplicationTaskIdentifier !== undefined) {
+        checkIdentifier('ReplicationTaskIdentifier', input.ReplicationTaskIdentifier);
+        checkTaskIdentifierFree(ctx, input.ReplicationTaskIdentifier.toLowerCase(), task.arn);
+        task.identifier = input.ReplicationTaskIdentifier.toLowerCase();
+      }
+      if (input.TableMappings !== undefined) task.tableMappings = input.TableMappings;
+      if (input.ReplicationTaskSettings !== undefined) task.settings = input.ReplicationTaskSettings;
+      if (input.TaskData !== undefined) task.taskData = input.TaskData;
+      if (input.CdcStartPosition !== undefined) {
+        task.cdcStartPosition = input.CdcStartPosition;
+        task.cdcStartTime = undefined;
+      }
+      if (input.CdcStartTime !== undefined) {
+        task.cdcStartTime = input.CdcStartTime;
+        task.cdcStartPosition = undefined;
+      }
+      if (input.CdcStopPosition !== undefined) task.cdcStopPosition = input.CdcStopPosition;
+      task.priorStatus = task.status;
+      task.status = 'modifying';
+      task.transitionAt = ctx.now() + seconds(DURATIONS.taskModify);
+      ctx.changed();
+      return { ReplicationTask: taskShape(task, false) };
+    },
+  },
+
+  DeleteReplicationTask: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('DeleteReplicationTask', z.object({ ReplicationTaskArn: z.string() }), body);
+      const task = ctx.task(input.ReplicationTaskArn);
+      if (!['ready', 'stopped', 'failed'].includes(task.status)) {
+        throw invalidState(`Replication task ${task.identifier} is ${task.status}; stop it (and wait for stopped) before deleting it`);
+      }
+      task.status = 'deleting';
+      task.transitionAt = ctx.now() + seconds(DURATIONS.taskDelete);
+      ctx.changed();
+      return { ReplicationTask: taskShape(task, false) };
+    },
+  },
+
+  StartReplicationTask: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('StartReplicationTask', startInput, body);
+      const task = ctx.task(input.ReplicationTaskArn);
+      const type = input.StartReplicationTaskType;
+      if (!['ready', 'stopped', 'failed'].includes(task.status)) {
+        throw invalidState(`Replication task ${task.identifier} is ${task.status}; it can be started only when ready, stopped or failed`);
+      }
+      checkCdcOptions(input);
+      if (task.migrationType === 'full-load' && (input.CdcStartPosition ?? input.CdcStartTime ?? input.CdcStopPosition) !== undefined) {
+        throw invalidCombination('CDC positions apply only to cdc and full-load-and-cdc tasks');
+      }
+      if (!task.everRun && type !== 'start-replication' && task.migrationType !== 'cdc') {
+        throw invalidCombination(
+          `Replication task ${task.identifier} has never run: the only valid StartReplicationTaskType for a first run of a ${task.migrationType} task is start-replication`,
+        );
+      }
+      if (type === 'reload-target' && task.migrationType === 'cdc') {
+        throw invalidCombination('reload-target applies to full-load and full-load-and-cdc tasks; a cdc task has nothing to reload');
+      }
+      const instance = ctx.instance(task.instanceArn);
+      if (instance.status !== 'available') {
+        throw invalidState(`Replication instance ${instance.identifier} is ${instance.status}; tasks start only on an available instance`);
+      }
+      const now = ctx.now();
+      if (input.CdcStartPosition !== undefined) {
+        task.cdcStartPosition = input.CdcStartPosition;
+        task.cdcStartTime = undefined;
+      }
+      if (input.CdcStartTime !== undefined) {
+        task.cdcStartTime = input.CdcStartTime;
+        task.cdcStartPosition = undefined;
+      }
+      if (input.CdcStopPosition !== undefined) task.cdcStopPosition = input.CdcStopPosition;
+      ctx.state.generation += 1;
+      const fresh = type !== 'resume-processing';
+      if (type === 'start-replication') {
+        task.tables = {};
+        task.cdc = undefined;
+        task.recoveryCheckpoint = undefined;
+        task.elapsedBeforeMs = 0;
+        task.stats = emptyStats();
+      }
+      if (fresh) task.stats.freshStartDate = now;
+      task.stats.startDate = now;
+      task.stats.stopDate = undefined;
+      task.run = {
+        generation: ctx.state.generation,
+        startType: type,
+        scopeResolved: false,
+        fullLoad: task.migrationType !== 'cdc',
+        loading: [],
+        // resume-processing continues from the checkpoint unless this call names a start point.
+        cdcFromPosition: type === 'resume-processing' ? input.CdcStartPosition : task.cdcStartPosition,
+        cdcFromTimeMs: type === 'resume-processing' ? input.CdcStartTime : task.cdcStartTime,
+      };
+      task.status = 'starting';
+      task.transitionAt = now + seconds(DURATIONS.taskStart);
+      task.stopReason = undefined;
+      task.lastFailureMessage = undefined;
+      task.startDate = now;
+      task.everRun = true;
+      ctx.changed();
+      return { ReplicationTask: taskShape(task, false) };
+    },
+  },
+
+  StopReplicationTask: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('StopReplicationTask', z.object({ ReplicationTaskArn: z.string() }), body);
+      const task = ctx.task(input.ReplicationTaskArn);
+      if (task.status !== 'running' && task.status !== 'starting') {
+        throw invalidState(`Replication task ${task.identifier} is ${task.status}; only a running task can be stopped`);
+      }
+      task.status = 'stopping';
+      task.transitionAt = ctx.now() + seconds(DURATIONS.taskStop);
+      ctx.changed();
+      return { ReplicationTask: taskShape(task, false) };
+    },
+  },
+
+  ReloadTables: {
+    mutating: true,
+    run(ctx, body) {
+      const input = parseInput('ReloadTables', reloadInput, body);
+      const task = ctx.task(input.ReplicationTaskArn);
+      if (task.status !== 'running') {
+        throw invalidState(`Replication task ${task.identifier} is ${task.status}; ReloadTables needs a running task`);
+      }
+      if (input.TablesToReload.length > 10) {
+        throw invalidValue(`ReloadTables takes at most 10 tables per call, not ${input.TablesToReload.length}`);
+      }
+      if (task.migrationType === 'cdc') throw invalidCombination('ReloadTables applies to full-load and full-load-and-cdc tasks only');
+      if (input.ReloadOption === 'validate-only') return { ReplicationTaskArn: task.arn };
+      const run = task.run!;
+      for (const wanted of input.TablesToReload) {
+        const key = `${wanted.SchemaName}.${wanted.TableName}`;
+        const table = task.tables[key];
+        if (!table) {
+          throw invalidValue(
+            `Table ${key} is not in the scope of task ${task.identifier} (in scope: ${Object.keys(task.tables).join(', ')})`,
+          );
+        }
+      }
+      const now = ctx.now();
+      for (const wanted of input.TablesToReload) {
+        const key = `${wanted.SchemaName}.${wanted.TableName}`;
+        const table = task.tables[key]!;
+        ctx.state.generation += 1;
+        Object.assign(table, {
+          state: 'Table is being reloaded',
+          loadGeneration: ctx.state.generation,
+          loadDone: false,
+          loadError: undefined,
+          plannedStart: now,
+          plannedEnd: undefined,
+          fullLoadStartTime: now,
+          fullLoadEndTime: undefined,
+          fullLoadReloaded: true,
+          lastUpdateTime: now,
+        });
+        if (!run.loading.includes(key)) run.loading.push(key);
+      }
+      ctx.changed();
+      return { ReplicationTaskArn: task.arn };
+    },
+  },
+};
