@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import {
   CreateEndpointCommand,
@@ -15,8 +14,8 @@ import {
   waitUntilReplicationInstanceAvailable,
   waitUntilReplicationTaskReady,
 } from '@aws-sdk/client-database-migration-service';
-import { parse as parseYaml } from 'yaml';
-import { parsePipelineConfig, type PipelineConfig, type TaskGroupConfig } from '../../domain/config';
+import { type PipelineConfig, type TaskGroupConfig } from '../../domain/config';
+import { loadPipelineConfigFile } from '../../worker/configFile';
 import { Component } from './component';
 import { SANDBOX_DMS_USER } from './mariadb';
 import { isAlive, portOpen, readPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
@@ -80,7 +79,7 @@ export function sandboxTableMappings(group: TaskGroupConfig): string {
 
 function loadConfig(s: StackSettings): PipelineConfig {
   const file = path.join(s.root, 'config', 'sandbox.pipeline.yaml');
-  return parsePipelineConfig(parseYaml(fs.readFileSync(file, 'utf8')), file);
+  return loadPipelineConfigFile(file, { ...process.env, SOURCE_DB_HOST: s.host, SOURCE_DB_PORT: String(s.mysqlPort) });
 }
 
 async function describeOrNone<T>(call: () => Promise<T[] | undefined>): Promise<T[]> {
