@@ -1,4 +1,9 @@
-import { DescribeEndpointsCommand, DescribeReplicationInstancesCommand, DescribeReplicationTasksCommand, Endpoint } from '@aws-sdk/client-database-migration-service';
+import {
+  DescribeEndpointsCommand,
+  DescribeReplicationInstancesCommand,
+  DescribeReplicationTasksCommand,
+  Endpoint,
+} from '@aws-sdk/client-database-migration-service';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import type { ActivityDeps } from './deps';
@@ -35,7 +40,9 @@ export function dmsFactActivities(deps: ActivityDeps) {
       for (const identifier of input.identifiers) {
         try {
           const result = await gateway.call('DescribeReplicationTasks', identifier, (c) =>
-            c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [identifier] }], MaxRecords: 20 })),
+            c.send(
+              new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [identifier] }], MaxRecords: 20 }),
+            ),
           );
           const task = result.ReplicationTasks?.[0];
           out[identifier] = task ? toTaskSnapshot(task) : null;
@@ -53,7 +60,14 @@ export function dmsFactActivities(deps: ActivityDeps) {
       try {
         do {
           const page = await gateway.call('DescribeReplicationTasks', input.instanceArn, (c) =>
-            c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [input.instanceArn] }], MaxRecords: 100, Marker: marker, WithoutSettings: true })),
+            c.send(
+              new DescribeReplicationTasksCommand({
+                Filters: [{ Name: 'replication-instance-arn', Values: [input.instanceArn] }],
+                MaxRecords: 100,
+                Marker: marker,
+                WithoutSettings: true,
+              }),
+            ),
           );
           tasks.push(...(page.ReplicationTasks ?? []).map(toTaskSnapshot));
           marker = page.Marker;
@@ -66,7 +80,9 @@ export function dmsFactActivities(deps: ActivityDeps) {
 
     async findEndpoint(input: { identifier: string }): Promise<EndpointFacts | null> {
       try {
-        const result = await gateway.call('DescribeEndpoints', input.identifier, (c) => c.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [input.identifier] }] })));
+        const result = await gateway.call('DescribeEndpoints', input.identifier, (c) =>
+          c.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [input.identifier] }] })),
+        );
         const endpoint = result.Endpoints?.[0];
         return endpoint ? toEndpointFacts(endpoint) : null;
       } catch (error) {

@@ -39,7 +39,11 @@ export function dmsFailure(operation: string, target: string, error: unknown): A
       message: `${operation} on ${target} was denied (${code}: ${e.message}); the worker's IAM identity needs dms:${operation} on this resource — see npm run iam-policy`,
     });
   }
-  return ApplicationFailure.create({ type: code, nonRetryable: PERMANENT.has(code), message: `${operation} on ${target}: ${code}: ${e.message}` });
+  return ApplicationFailure.create({
+    type: code,
+    nonRetryable: PERMANENT.has(code),
+    message: `${operation} on ${target}: ${code}: ${e.message}`,
+  });
 }
 
 export function toTaskSnapshot(task: ReplicationTask): TaskSnapshot {
@@ -162,7 +166,9 @@ export class DmsGateway {
         this.instanceBatch = undefined;
         const list = [...arns];
         const result = await this.call('DescribeReplicationInstances', list.join(', '), (c) =>
-          c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: list }], MaxRecords: 100 })),
+          c.send(
+            new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: list }], MaxRecords: 100 }),
+          ),
         );
         const now = Date.now();
         const found = new Map((result.ReplicationInstances ?? []).map((i) => [i.ReplicationInstanceArn ?? '', toInstanceSnapshot(i)]));
@@ -203,7 +209,13 @@ export class DmsGateway {
       const chunk = arns.slice(i, i + 100);
       try {
         const result = await this.call('DescribeReplicationTasks', chunk.join(', '), (c) =>
-          c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: chunk }], MaxRecords: 100, WithoutSettings: true })),
+          c.send(
+            new DescribeReplicationTasksCommand({
+              Filters: [{ Name: 'replication-task-arn', Values: chunk }],
+              MaxRecords: 100,
+              WithoutSettings: true,
+            }),
+          ),
         );
         for (const task of result.ReplicationTasks ?? []) found.set(task.ReplicationTaskArn ?? '', toTaskSnapshot(task));
       } catch (error) {
@@ -218,7 +230,9 @@ export class DmsGateway {
     const all: TableStatSnapshot[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.call('DescribeTableStatistics', taskArn, (c) => c.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: taskArn, MaxRecords: 500, Marker: marker })));
+      const page = await this.call('DescribeTableStatistics', taskArn, (c) =>
+        c.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: taskArn, MaxRecords: 500, Marker: marker })),
+      );
       all.push(...(page.TableStatistics ?? []).map(toTableStat));
       marker = page.Marker;
     } while (marker);

@@ -42,9 +42,13 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (task.status !== 'running' && task.status !== 'starting') {
         throw refuse(`cannot stop ${describeTask(task)}; wait until it is running or stopped and start the runbook again`);
       }
-      await gateway.call('StopReplicationTask', task.identifier, (c) => c.send(new StopReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })));
+      await gateway.call('StopReplicationTask', task.identifier, (c) =>
+        c.send(new StopReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })),
+      );
       gateway.invalidate(input.taskArn);
-      return callRecord('dms', 'StopReplicationTask', task.identifier, 'done', `stopped from ${task.status}`, { ReplicationTaskArn: input.taskArn });
+      return callRecord('dms', 'StopReplicationTask', task.identifier, 'done', `stopped from ${task.status}`, {
+        ReplicationTaskArn: input.taskArn,
+      });
     },
 
     async modifyTaskMapping(input: { taskArn: string; tableMappings: string }): Promise<CallRecord> {
@@ -55,31 +59,59 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot modify the mapping of ${describeTask(task)}: DMS modifies only stopped, failed or never-run tasks`);
       }
-      await gateway.call('ModifyReplicationTask', task.identifier, (c) => c.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, TableMappings: input.tableMappings })));
+      await gateway.call('ModifyReplicationTask', task.identifier, (c) =>
+        c.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, TableMappings: input.tableMappings })),
+      );
       gateway.invalidate(input.taskArn);
-      return callRecord('dms', 'ModifyReplicationTask', task.identifier, 'done', 'table mapping replaced', { ReplicationTaskArn: input.taskArn, TableMappings: JSON.parse(input.tableMappings) as unknown });
+      return callRecord('dms', 'ModifyReplicationTask', task.identifier, 'done', 'table mapping replaced', {
+        ReplicationTaskArn: input.taskArn,
+        TableMappings: JSON.parse(input.tableMappings) as unknown,
+      });
     },
 
     /**
      * Starts or resumes a task. `previousStartDate` is the task's start date seen before this step: a different
      * one now means an earlier attempt already started it. A task that never ran can only take start-replication.
      */
-    async startTask(input: { taskArn: string; startType: 'start-replication' | 'resume-processing' | 'reload-target'; previousStartDate?: string | null }): Promise<CallRecord> {
+    async startTask(input: {
+      taskArn: string;
+      startType: 'start-replication' | 'resume-processing' | 'reload-target';
+      previousStartDate?: string | null;
+    }): Promise<CallRecord> {
       const task = await current(input.taskArn);
-      if (task.status === 'running' || task.status === 'starting' || (input.previousStartDate !== undefined && (task.startDate ?? null) !== input.previousStartDate)) {
-        return callRecord('dms', 'StartReplicationTask', task.identifier, 'skipped', `${describeTask(task)}: already started by this runbook`);
+      if (
+        task.status === 'running' ||
+        task.status === 'starting' ||
+        (input.previousStartDate !== undefined && (task.startDate ?? null) !== input.previousStartDate)
+      ) {
+        return callRecord(
+          'dms',
+          'StartReplicationTask',
+          task.identifier,
+          'skipped',
+          `${describeTask(task)}: already started by this runbook`,
+        );
       }
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot start ${describeTask(task)}; wait until it settles`);
       }
       const neverRan = !task.startDate;
       const startType = neverRan ? 'start-replication' : input.startType;
-      await gateway.call('StartReplicationTask', task.identifier, (c) => c.send(new StartReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, StartReplicationTaskType: startType })));
+      await gateway.call('StartReplicationTask', task.identifier, (c) =>
+        c.send(new StartReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, StartReplicationTaskType: startType })),
+      );
       gateway.invalidate(input.taskArn);
-      return callRecord('dms', 'StartReplicationTask', task.identifier, 'done', `${startType}${neverRan && input.startType !== startType ? ' (the task never ran)' : ''}`, {
-        ReplicationTaskArn: input.taskArn,
-        StartReplicationTaskType: startType,
-      });
+      return callRecord(
+        'dms',
+        'StartReplicationTask',
+        task.identifier,
+        'done',
+        `${startType}${neverRan && input.startType !== startType ? ' (the task never ran)' : ''}`,
+        {
+          ReplicationTaskArn: input.taskArn,
+          StartReplicationTaskType: startType,
+        },
+      );
     },
 
     async createTask(input: {
@@ -93,14 +125,19 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       tags?: Record<string, string>;
     }): Promise<CallRecord & { taskArn: string }> {
       const existing = await gateway
-        .call('DescribeReplicationTasks', input.identifier, (c) => c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [input.identifier] }] })))
+        .call('DescribeReplicationTasks', input.identifier, (c) =>
+          c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [input.identifier] }] })),
+        )
         .then((r) => r.ReplicationTasks?.[0])
         .catch((error: ApplicationFailure) => {
           if (error.type === 'ResourceNotFoundFault') return undefined;
           throw error;
         });
       if (existing) {
-        return { ...callRecord('dms', 'CreateReplicationTask', input.identifier, 'skipped', 'the task already exists'), taskArn: existing.ReplicationTaskArn ?? '' };
+        return {
+          ...callRecord('dms', 'CreateReplicationTask', input.identifier, 'skipped', 'the task already exists'),
+          taskArn: existing.ReplicationTaskArn ?? '',
+        };
       }
       const created = await gateway.call('CreateReplicationTask', input.identifier, (c) =>
         c.send(
@@ -118,7 +155,10 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       );
       const taskArn = created.ReplicationTask?.ReplicationTaskArn ?? '';
       return {
-        ...callRecord('dms', 'CreateReplicationTask', input.identifier, 'done', `created ${input.migrationType} task`, { ReplicationTaskIdentifier: input.identifier, MigrationType: input.migrationType }),
+        ...callRecord('dms', 'CreateReplicationTask', input.identifier, 'done', `created ${input.migrationType} task`, {
+          ReplicationTaskIdentifier: input.identifier,
+          MigrationType: input.migrationType,
+        }),
         taskArn,
       };
     },
@@ -128,12 +168,15 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       try {
         task = await current(input.taskArn);
       } catch (error) {
-        if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return callRecord('dms', 'DeleteReplicationTask', input.taskArn, 'skipped', 'the task no longer exists');
+        if ((error as ApplicationFailure).type === 'ResourceNotFoundFault')
+          return callRecord('dms', 'DeleteReplicationTask', input.taskArn, 'skipped', 'the task no longer exists');
         throw error;
       }
       if (task.status === 'deleting') return callRecord('dms', 'DeleteReplicationTask', task.identifier, 'skipped', 'already deleting');
       if (task.status === 'running' || task.status === 'starting') throw refuse(`cannot delete ${describeTask(task)}; stop it first`);
-      await gateway.call('DeleteReplicationTask', task.identifier, (c) => c.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })));
+      await gateway.call('DeleteReplicationTask', task.identifier, (c) =>
+        c.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })),
+      );
       gateway.invalidate(input.taskArn);
       return callRecord('dms', 'DeleteReplicationTask', task.identifier, 'done', 'deleted', { ReplicationTaskArn: input.taskArn });
     },
@@ -142,8 +185,13 @@ export function dmsTaskActivities(deps: ActivityDeps) {
      * ReloadTables for up to 10 tables. `loadStartedBefore` holds each table's FullLoadStartTime seen in the plan:
      * a table whose load start changed since, or that is loading now, was already reloaded by an earlier attempt.
      */
-    async reloadTables(input: { taskArn: string; tables: Array<{ schema: string; table: string }>; loadStartedBefore: Record<string, string | null> }): Promise<CallRecord> {
-      if (input.tables.length === 0 || input.tables.length > 10) throw ApplicationFailure.nonRetryable(`ReloadTables takes 1 to 10 tables, not ${input.tables.length}`, 'InvalidInput');
+    async reloadTables(input: {
+      taskArn: string;
+      tables: Array<{ schema: string; table: string }>;
+      loadStartedBefore: Record<string, string | null>;
+    }): Promise<CallRecord> {
+      if (input.tables.length === 0 || input.tables.length > 10)
+        throw ApplicationFailure.nonRetryable(`ReloadTables takes 1 to 10 tables, not ${input.tables.length}`, 'InvalidInput');
       const task = await current(input.taskArn);
       const names = input.tables.map((t) => `${t.schema}.${t.table}`).join(', ');
       const stats = await gateway.tableStatistics(input.taskArn, 0);
@@ -153,17 +201,31 @@ export function dmsTaskActivities(deps: ActivityDeps) {
         const before = input.loadStartedBefore[`${t.schema}.${t.table}`] ?? null;
         return !(stat && (reloading.has(stat.state) || (stat.fullLoadStartTime ?? null) !== before));
       });
-      if (pending.length === 0) return callRecord('dms', 'ReloadTables', task.identifier, 'skipped', `${names}: already reloading or reloaded by this runbook`);
+      if (pending.length === 0)
+        return callRecord('dms', 'ReloadTables', task.identifier, 'skipped', `${names}: already reloading or reloaded by this runbook`);
       if (task.status !== 'running') throw refuse(`ReloadTables needs a running task; ${describeTask(task)}`);
       await gateway.call('ReloadTables', task.identifier, (c) =>
-        c.send(new ReloadTablesCommand({ ReplicationTaskArn: input.taskArn, TablesToReload: pending.map((t) => ({ SchemaName: t.schema, TableName: t.table })), ReloadOption: 'data-reload' })),
+        c.send(
+          new ReloadTablesCommand({
+            ReplicationTaskArn: input.taskArn,
+            TablesToReload: pending.map((t) => ({ SchemaName: t.schema, TableName: t.table })),
+            ReloadOption: 'data-reload',
+          }),
+        ),
       );
       gateway.invalidate(input.taskArn);
-      return callRecord('dms', 'ReloadTables', task.identifier, 'done', `reloading ${pending.map((t) => `${t.schema}.${t.table}`).join(', ')}`, {
-        ReplicationTaskArn: input.taskArn,
-        TablesToReload: pending,
-        ReloadOption: 'data-reload',
-      });
+      return callRecord(
+        'dms',
+        'ReloadTables',
+        task.identifier,
+        'done',
+        `reloading ${pending.map((t) => `${t.schema}.${t.table}`).join(', ')}`,
+        {
+          ReplicationTaskArn: input.taskArn,
+          TablesToReload: pending,
+          ReloadOption: 'data-reload',
+        },
+      );
     },
   };
 }

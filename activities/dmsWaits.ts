@@ -1,5 +1,14 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { instanceVerdict, InstanceSnapshot, TaskGoal, taskVerdict, TableStatSnapshot, tablesVerdict, TaskSnapshot, Verdict } from '../domain/dmsStates';
+import {
+  instanceVerdict,
+  InstanceSnapshot,
+  TaskGoal,
+  taskVerdict,
+  TableStatSnapshot,
+  tablesVerdict,
+  TaskSnapshot,
+  Verdict,
+} from '../domain/dmsStates';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -25,7 +34,10 @@ export function dmsWaitActivities(deps: ActivityDeps) {
       return settle(taskVerdict(task, input.goal), task!);
     },
 
-    async waitForTables(input: { taskArn: string; tables: Array<{ schema: string; table: string }> }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
+    async waitForTables(input: {
+      taskArn: string;
+      tables: Array<{ schema: string; table: string }>;
+    }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
       if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');

@@ -45,10 +45,21 @@ export function lakeInventoryActivities(deps: ActivityDeps) {
      * `loadFilesOnly` keeps the full-load files (`LOAD…`), whose rows are comparable with a source count.
      */
     async countParquetRows(input: { prefix: string; loadFilesOnly?: boolean; concurrency?: number }): Promise<ParquetCount> {
-      const result: ParquetCount = { prefix: input.prefix, files: 0, rows: 0, bytesStored: 0, bytesRead: 0, rowsByPartition: {}, columns: [], problems: [] };
+      const result: ParquetCount = {
+        prefix: input.prefix,
+        files: 0,
+        rows: 0,
+        bytesStored: 0,
+        bytesRead: 0,
+        rowsByPartition: {},
+        columns: [],
+        problems: [],
+      };
       const columns = new Set<string>();
       for await (const page of listObjectPages(deps.s3, bucket, input.prefix)) {
-        const files = page.filter((o) => (o.Key ?? '').endsWith('.parquet') && (!input.loadFilesOnly || /\/LOAD[^/]*\.parquet$/.test(o.Key ?? '')));
+        const files = page.filter(
+          (o) => (o.Key ?? '').endsWith('.parquet') && (!input.loadFilesOnly || /\/LOAD[^/]*\.parquet$/.test(o.Key ?? '')),
+        );
         const footers = await mapBounded(files, input.concurrency ?? 8, (o) => readParquetFooter(deps.s3, bucket, o.Key!, o.Size ?? 0));
         for (const footer of footers) {
           result.files++;

@@ -1,9 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { acquireLockUpdate, type LockAnswer } from '../workflows/resourceLock';
 import type { ActivityDeps } from './deps';
-
-const TASK_QUEUE = process.env.DMS_RUNBOOKS_TASK_QUEUE ?? 'dms-runbooks';
 
 export function lockWorkflowId(resource: string): string {
   return `dms-runbooks-lock:${resource}`;
@@ -14,7 +12,8 @@ export function lockActivities(deps: ActivityDeps) {
   async function tryAcquire(resource: string, holder: string, kind: string, replaceStale?: string): Promise<LockAnswer> {
     const startWorkflowOperation = new WithStartWorkflowOperation('resourceLock', {
       workflowId: lockWorkflowId(resource),
-      taskQueue: TASK_QUEUE,
+      // The lock runs on the worker's own queue, whatever it is called.
+      taskQueue: Context.current().info.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
       args: [],
     });

@@ -12,9 +12,24 @@ export interface RunbookMetrics {
 export function createMetrics(registry = new Registry()): RunbookMetrics {
   return {
     registry,
-    dmsCalls: new Counter({ name: 'dms_runbooks_dms_api_calls_total', help: 'DMS API calls by operation and outcome (ok, throttled, error)', labelNames: ['operation', 'outcome'], registers: [registry] }),
-    s3BytesRead: new Counter({ name: 'dms_runbooks_s3_bytes_read_total', help: 'Bytes read from S3 by purpose (parquet-footer, checksum, copy)', labelNames: ['purpose'], registers: [registry] }),
-    runbooksFinished: new Counter({ name: 'dms_runbooks_runbooks_finished_total', help: 'Runbooks finished by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    dmsCalls: new Counter({
+      name: 'dms_runbooks_dms_api_calls_total',
+      help: 'DMS API calls by operation and outcome (ok, throttled, error)',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    s3BytesRead: new Counter({
+      name: 'dms_runbooks_s3_bytes_read_total',
+      help: 'Bytes read from S3 by purpose (parquet-footer, checksum, copy)',
+      labelNames: ['purpose'],
+      registers: [registry],
+    }),
+    runbooksFinished: new Counter({
+      name: 'dms_runbooks_runbooks_finished_total',
+      help: 'Runbooks finished by kind and outcome',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
     gateWaitSeconds: new Histogram({
       name: 'dms_runbooks_gate_wait_seconds',
       help: 'Time a gate waited for a decision',

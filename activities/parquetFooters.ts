@@ -34,7 +34,8 @@ export async function readParquetFooter(s3: S3Client, bucket: string, key: strin
     const magic = String.fromCharCode(...tail.subarray(tail.length - 4));
     if (magic !== 'PAR1') return { key, size, bytesRead, error: `not a Parquet file or truncated: the last 4 bytes are not PAR1` };
     const footerLength = view.getUint32(tail.length - 8, true);
-    if (footerLength + 8 > size - 4) return { key, size, bytesRead, error: `corrupt Parquet footer: length ${footerLength} does not fit in ${size} bytes` };
+    if (footerLength + 8 > size - 4)
+      return { key, size, bytesRead, error: `corrupt Parquet footer: length ${footerLength} does not fit in ${size} bytes` };
     if (footerLength + 8 > tail.length) {
       tail = await rangedGet(s3, bucket, key, size - footerLength - 8, size - 1);
       bytesRead += tail.length;

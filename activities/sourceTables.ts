@@ -35,15 +35,17 @@ export function sourceTableActivities(deps: ActivityDeps) {
   return {
     async readTableFacts(input: { source: string; table: TableName }): Promise<TableFacts> {
       const { schema, table } = input.table;
-      const [info] = await q(input.source, 'SELECT ENGINE AS engine, TABLE_ROWS AS rowsEstimate, DATA_LENGTH + INDEX_LENGTH AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
-        schema,
-        table,
-      ]);
+      const [info] = await q(
+        input.source,
+        'SELECT ENGINE AS engine, TABLE_ROWS AS rowsEstimate, DATA_LENGTH + INDEX_LENGTH AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        [schema, table],
+      );
       if (!info) return { table: input.table, exists: false, rowEstimate: 0, bytes: 0, primaryKey: [], columns: [] };
-      const pk = await q(input.source, "SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION", [
-        schema,
-        table,
-      ]);
+      const pk = await q(
+        input.source,
+        "SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+        [schema, table],
+      );
       const columns = await q(
         input.source,
         'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, ORDINAL_POSITION AS position FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
@@ -56,7 +58,13 @@ export function sourceTableActivities(deps: ActivityDeps) {
         rowEstimate: Number(info.rowsEstimate ?? 0),
         bytes: Number(info.bytes ?? 0),
         primaryKey: pk.map((r) => String(r.name)),
-        columns: columns.map((c) => ({ name: String(c.name), dataType: String(c.dataType), columnType: String(c.columnType), nullable: c.nullable === 'YES', position: Number(c.position) })),
+        columns: columns.map((c) => ({
+          name: String(c.name),
+          dataType: String(c.dataType),
+          columnType: String(c.columnType),
+          nullable: c.nullable === 'YES',
+          position: Number(c.position),
+        })),
       };
     },
 
@@ -75,15 +83,21 @@ export function sourceTableActivities(deps: ActivityDeps) {
       for (const r of rows) {
         const self = String(r.s) === schema && String(r.t) === table;
         const selfRef = String(r.rs) === schema && String(r.rt) === table;
-        if (self && !selfRef) links.push({ table: { schema: String(r.rs), table: String(r.rt) }, direction: 'references', constraint: String(r.c) });
-        if (selfRef && !self) links.push({ table: { schema: String(r.s), table: String(r.t) }, direction: 'referenced-by', constraint: String(r.c) });
+        if (self && !selfRef)
+          links.push({ table: { schema: String(r.rs), table: String(r.rt) }, direction: 'references', constraint: String(r.c) });
+        if (selfRef && !self)
+          links.push({ table: { schema: String(r.s), table: String(r.t) }, direction: 'referenced-by', constraint: String(r.c) });
       }
       return links;
     },
 
     async listSourceTables(input: { source: string; schemas: string[] }): Promise<TableName[]> {
       if (input.schemas.length === 0) return [];
-      const rows = await q(input.source, `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (?) ORDER BY 1, 2`, [input.schemas]);
+      const rows = await q(
+        input.source,
+        `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (?) ORDER BY 1, 2`,
+        [input.schemas],
+      );
       return rows.map((r) => ({ schema: String(r.s), table: String(r.t) }));
     },
 
@@ -93,7 +107,8 @@ export function sourceTableActivities(deps: ActivityDeps) {
         const [row] = await q(input.source, 'SELECT COUNT(*) AS n FROM ??.??', [schema, table]);
         return Number(row?.n ?? 0);
       } catch (error) {
-        if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') throw ApplicationFailure.nonRetryable(`table ${schema}.${table} does not exist on source ${input.source}`, 'UnknownTable');
+        if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE')
+          throw ApplicationFailure.nonRetryable(`table ${schema}.${table} does not exist on source ${input.source}`, 'UnknownTable');
         throw error;
       }
     },

@@ -79,7 +79,10 @@ export function taskVerdict(task: TaskSnapshot | undefined, goal: TaskGoal): Ver
     case 'running':
       if (status === 'running') return { kind: 'reached' };
       if (status === 'stopped' && reason && reason !== 'NORMAL') {
-        return { kind: 'failed', why: `${describeTask(task)} instead of running${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+        return {
+          kind: 'failed',
+          why: `${describeTask(task)} instead of running${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
+        };
       }
       break;
     case 'settled':
@@ -88,7 +91,10 @@ export function taskVerdict(task: TaskSnapshot | undefined, goal: TaskGoal): Ver
     case 'full-load-finished':
       if (status === 'stopped' && reason === 'FULL_LOAD_ONLY_FINISHED') return { kind: 'reached' };
       if (status === 'stopped' && reason && reason !== 'FULL_LOAD_ONLY_FINISHED') {
-        return { kind: 'failed', why: `${describeTask(task)} before its full load finished${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+        return {
+          kind: 'failed',
+          why: `${describeTask(task)} before its full load finished${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
+        };
       }
       break;
     case 'deleted':
@@ -105,7 +111,10 @@ export function tablesVerdict(task: TaskSnapshot, stats: TableStatSnapshot[], ta
   const taskCheck = taskVerdict(task, 'settled');
   if (taskCheck.kind === 'failed') return taskCheck;
   if (task.status === 'stopped' && stopReason(task) !== 'FULL_LOAD_ONLY_FINISHED') {
-    return { kind: 'failed', why: `${describeTask(task)} while tables were loading${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+    return {
+      kind: 'failed',
+      why: `${describeTask(task)} while tables were loading${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
+    };
   }
   const waiting: string[] = [];
   for (const wanted of tables) {
@@ -116,7 +125,10 @@ export function tablesVerdict(task: TaskSnapshot, stats: TableStatSnapshot[], ta
       continue;
     }
     if (TABLE_FAILED.has(stat.state)) {
-      return { kind: 'failed', why: `${name} is in "${stat.state}" in task ${task.identifier}${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}` };
+      return {
+        kind: 'failed',
+        why: `${name} is in "${stat.state}" in task ${task.identifier}${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
+      };
     }
     if (stat.state !== TABLE_DONE) waiting.push(`${name}: ${stat.state}, ${stat.fullLoadRows} rows`);
   }
@@ -127,8 +139,20 @@ export function instanceVerdict(instance: InstanceSnapshot | undefined): Verdict
   if (!instance) return { kind: 'failed', why: 'the replication instance no longer exists' };
   const pending = Object.keys(instance.pending);
   if (instance.status === 'available' && pending.length === 0) return { kind: 'reached' };
-  if (['failed', 'storage-full', 'incompatible-network', 'incompatible-credentials', 'inaccessible-encryption-credentials', 'deleted'].includes(instance.status)) {
+  if (
+    [
+      'failed',
+      'storage-full',
+      'incompatible-network',
+      'incompatible-credentials',
+      'inaccessible-encryption-credentials',
+      'deleted',
+    ].includes(instance.status)
+  ) {
     return { kind: 'failed', why: `replication instance ${instance.identifier} is ${instance.status}` };
   }
-  return { kind: 'waiting', why: `replication instance ${instance.identifier} is ${instance.status}${pending.length ? `, pending ${JSON.stringify(instance.pending)}` : ''}` };
+  return {
+    kind: 'waiting',
+    why: `replication instance ${instance.identifier} is ${instance.status}${pending.length ? `, pending ${JSON.stringify(instance.pending)}` : ''}`,
+  };
 }

@@ -20,7 +20,11 @@ const INTERVAL_BY_CHURN = { high: 300, medium: 900, low: 3600 } as const;
 /** DMS caps MaxFileSize at 1 GB (1,048,576 KB). */
 const DMS_MAX_FILE_KB = 1_048_576;
 
-export function recommendFileSettings(tableClass: TaskGroupConfig['tableClass'], targetMb: number, writeBytesPerSecond?: number): FileSettingsAdvice {
+export function recommendFileSettings(
+  tableClass: TaskGroupConfig['tableClass'],
+  targetMb: number,
+  writeBytesPerSecond?: number,
+): FileSettingsAdvice {
   const targetKb = Math.min(DMS_MAX_FILE_KB, Math.round(targetMb * 1024));
   const cap = MAX_INTERVAL_BY_CRITICALITY[tableClass.criticality];
   let interval: number;

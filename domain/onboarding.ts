@@ -43,29 +43,45 @@ export function replicatingGroups(groups: GroupTask[], tables: TableName[]): Map
  * one task: a link to a table replicated by another task refuses the onboarding, unless that task's group allows
  * FK placement (then the table joins it).
  */
-export function chooseGroup(config: PipelineConfig, table: TableName, explicit: string | undefined, links: LinkedTable[], groups: GroupTask[]): GroupChoice {
+export function chooseGroup(
+  config: PipelineConfig,
+  table: TableName,
+  explicit: string | undefined,
+  links: LinkedTable[],
+  groups: GroupTask[],
+): GroupChoice {
   const name = formatTableName(table);
-  const replicatedBy = replicatingGroups(
-    groups,
-    [table, ...links.map((l) => l.table)],
-  );
+  const replicatedBy = replicatingGroups(groups, [table, ...links.map((l) => l.table)]);
   const already = replicatedBy.get(name);
   if (already?.length) {
-    return { ok: false, reason: `${name} is already replicated by task ${already.map((g) => g.taskIdentifier).join(', ')} (group ${already.map((g) => g.name).join(', ')}); to reload it use fullReload` };
+    return {
+      ok: false,
+      reason: `${name} is already replicated by task ${already.map((g) => g.taskIdentifier).join(', ')} (group ${already.map((g) => g.name).join(', ')}); to reload it use fullReload`,
+    };
   }
   let group: TaskGroupConfig | undefined;
   if (explicit) {
     group = config.taskGroups.find((g) => g.name === explicit);
-    if (!group) return { ok: false, reason: `task group "${explicit}" is not in the pipeline configuration (known: ${config.taskGroups.map((g) => g.name).join(', ')})` };
+    if (!group)
+      return {
+        ok: false,
+        reason: `task group "${explicit}" is not in the pipeline configuration (known: ${config.taskGroups.map((g) => g.name).join(', ')})`,
+      };
   } else {
     group = config.taskGroups.find((g) => g.tables.some((pattern) => tableMatches(pattern, table)));
   }
 
-  const linkedElsewhere = links.flatMap((link) => (replicatedBy.get(formatTableName(link.table)) ?? []).filter((g) => g.name !== group?.name).map((g) => ({ link, group: g })));
-  const notes = links.filter((l) => !replicatedBy.has(formatTableName(l.table))).map((l) => `${formatTableName(l.table)} (${l.direction} ${name}) is not replicated yet; when it is, it must join the same task`);
+  const linkedElsewhere = links.flatMap((link) =>
+    (replicatedBy.get(formatTableName(link.table)) ?? []).filter((g) => g.name !== group?.name).map((g) => ({ link, group: g })),
+  );
+  const notes = links
+    .filter((l) => !replicatedBy.has(formatTableName(l.table)))
+    .map((l) => `${formatTableName(l.table)} (${l.direction} ${name}) is not replicated yet; when it is, it must join the same task`);
   if (linkedElsewhere.length) {
     const otherGroups = [...new Map(linkedElsewhere.map((x) => [x.group.name, x.group])).values()];
-    const list = linkedElsewhere.map((x) => `${formatTableName(x.link.table)} (${x.link.direction} ${name}) in task ${x.group.taskIdentifier}`).join('; ');
+    const list = linkedElsewhere
+      .map((x) => `${formatTableName(x.link.table)} (${x.link.direction} ${name}) in task ${x.group.taskIdentifier}`)
+      .join('; ');
     if (otherGroups.length === 1 && otherGroups[0]!.allowFkPlacement && !explicit) {
       return { ok: true, group: otherGroups[0]!, placedWithLinks: true, notes: [...notes, `placed with its foreign-key links: ${list}`] };
     }
@@ -76,7 +92,10 @@ export function chooseGroup(config: PipelineConfig, table: TableName, explicit: 
     };
   }
   if (!group) {
-    return { ok: false, reason: `no task group takes ${name}: give "taskGroup" in the input or add the table to a group's "tables" in the pipeline configuration` };
+    return {
+      ok: false,
+      reason: `no task group takes ${name}: give "taskGroup" in the input or add the table to a group's "tables" in the pipeline configuration`,
+    };
   }
   return { ok: true, group, placedWithLinks: false, notes };
 }
@@ -106,19 +125,30 @@ export interface OnboardingPlan {
 export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
   const name = formatTableName(input.table);
   const current = mappingOf(input.task);
-  const { mapping, addedMetadata } = current ? addTable(current, input.table, input.tasksTables) : { mapping: newTaskMapping(input.table), addedMetadata: false };
-  const lacking = [...input.tasksTables, input.table].map((t) => ({ t, missing: missingMetadata(mapping, t) })).filter((x) => x.missing.length);
+  const { mapping, addedMetadata } = current
+    ? addTable(current, input.table, input.tasksTables)
+    : { mapping: newTaskMapping(input.table), addedMetadata: false };
+  const lacking = [...input.tasksTables, input.table]
+    .map((t) => ({ t, missing: missingMetadata(mapping, t) }))
+    .filter((x) => x.missing.length);
   if (lacking.length) {
     // Defensive: addTable always adds them; a mapping without ordering columns is never applied.
-    throw new Error(`refusing a mapping without transaction metadata: ${lacking.map((x) => `${formatTableName(x.t)} lacks ${x.missing.join(', ')}`).join('; ')}`);
+    throw new Error(
+      `refusing a mapping without transaction metadata: ${lacking.map((x) => `${formatTableName(x.t)} lacks ${x.missing.join(', ')}`).join('; ')}`,
+    );
   }
   const mappingJson = JSON.stringify(mapping);
   const diff = diffMappings(current, mapping);
   const warnings = [...input.warnings];
-  if (addedMetadata) warnings.push(`the task's mapping lacked transaction metadata columns: they are added for every table of task ${input.group.taskIdentifier}`);
+  if (addedMetadata)
+    warnings.push(
+      `the task's mapping lacked transaction metadata columns: they are added for every table of task ${input.group.taskIdentifier}`,
+    );
   const loadMinutes = fullLoadMinutes(input.rows, input.instanceClass);
   const plan: Plan = {
-    summary: input.task ? `add ${name} to task ${input.group.taskIdentifier} (group ${input.group.name}) and full-load it` : `create task ${input.group.taskIdentifier} (group ${input.group.name}) for ${name} and start it`,
+    summary: input.task
+      ? `add ${name} to task ${input.group.taskIdentifier} (group ${input.group.name}) and full-load it`
+      : `create task ${input.group.taskIdentifier} (group ${input.group.name}) for ${name} and start it`,
     calls: [],
     prefixes: [{ prefix: input.tablePrefix, action: 'write' }],
     expectedMinutes: loadMinutes + (input.task ? 6 : 4),
@@ -128,13 +158,26 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
   const stopFirst = input.task !== null && ['running', 'starting'].includes(input.task.status);
   if (input.task) {
     if (stopFirst) {
-      plan.calls.push({ service: 'dms', operation: 'StopReplicationTask', params: { ReplicationTaskArn: input.task.arn }, why: `a running task cannot be modified; CDC of its other tables pauses until it resumes` });
+      plan.calls.push({
+        service: 'dms',
+        operation: 'StopReplicationTask',
+        params: { ReplicationTaskArn: input.task.arn },
+        why: `a running task cannot be modified; CDC of its other tables pauses until it resumes`,
+      });
     }
-    plan.calls.push({ service: 'dms', operation: 'ModifyReplicationTask', params: { ReplicationTaskArn: input.task.arn, TableMappings: mappingJson }, why: `add the selection rule for ${name}` });
+    plan.calls.push({
+      service: 'dms',
+      operation: 'ModifyReplicationTask',
+      params: { ReplicationTaskArn: input.task.arn, TableMappings: mappingJson },
+      why: `add the selection rule for ${name}`,
+    });
     plan.calls.push({
       service: 'dms',
       operation: 'StartReplicationTask',
-      params: { ReplicationTaskArn: input.task.arn, StartReplicationTaskType: input.task.startDate ? 'resume-processing' : 'start-replication' },
+      params: {
+        ReplicationTaskArn: input.task.arn,
+        StartReplicationTaskType: input.task.startDate ? 'resume-processing' : 'start-replication',
+      },
       why: `resume CDC from the stop point and full-load ${name}`,
     });
   } else {
@@ -151,7 +194,12 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
       },
       why: `group ${input.group.name} has no task yet`,
     });
-    plan.calls.push({ service: 'dms', operation: 'StartReplicationTask', params: { ReplicationTaskIdentifier: input.group.taskIdentifier, StartReplicationTaskType: 'start-replication' }, why: `full-load ${name}, then CDC` });
+    plan.calls.push({
+      service: 'dms',
+      operation: 'StartReplicationTask',
+      params: { ReplicationTaskIdentifier: input.group.taskIdentifier, StartReplicationTaskType: 'start-replication' },
+      why: `full-load ${name}, then CDC`,
+    });
   }
   return { plan, mapping, diff, createTask: input.task === null, stopFirst };
 }

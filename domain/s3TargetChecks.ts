@@ -13,10 +13,16 @@ export interface TargetFinding {
  * Checks an S3 target endpoint's settings against the pipeline's rules: Parquet, one YYYYMMDD folder per day,
  * and file sizes aimed at 100–200 MB for the table's class. Format and layout are blocking; sizes are advice.
  */
-export function checkS3Target(endpointId: string, settings: Record<string, unknown> | undefined, tableClass: TaskGroupConfig['tableClass'], targetMb: number): TargetFinding[] {
+export function checkS3Target(
+  endpointId: string,
+  settings: Record<string, unknown> | undefined,
+  tableClass: TaskGroupConfig['tableClass'],
+  targetMb: number,
+): TargetFinding[] {
   const s = settings ?? {};
   const findings: TargetFinding[] = [];
-  const modify = (name: string, value: unknown) => `aws dms modify-endpoint --endpoint-arn <${endpointId} ARN> --s3-settings ${name}=${String(value)}`;
+  const modify = (name: string, value: unknown) =>
+    `aws dms modify-endpoint --endpoint-arn <${endpointId} ARN> --s3-settings ${name}=${String(value)}`;
   const need = (name: string, wanted: unknown, ok: (v: unknown) => boolean, severity: 'fail' | 'warn' = 'fail') => {
     if (!ok(s[name])) findings.push({ setting: name, seen: s[name] ?? '(default)', wanted, severity, fix: modify(name, wanted) });
   };

@@ -93,8 +93,12 @@ export function newTaskMapping(table: TableName): TableMapping {
  * The mapping with the table added. Metadata rules are added when any table of the task would lack them, so the
  * result never leaves a table without ordering columns.
  */
-export function addTable(mapping: TableMapping, table: TableName, tasksTables: TableName[]): { mapping: TableMapping; addedMetadata: boolean } {
-  const rules: MappingRule[] = mapping.rules.map((r) => ({ ...r }) as MappingRule);
+export function addTable(
+  mapping: TableMapping,
+  table: TableName,
+  tasksTables: TableName[],
+): { mapping: TableMapping; addedMetadata: boolean } {
+  const rules: MappingRule[] = mapping.rules.map((r) => ({ ...r }));
   rules.push(selectionRule(nextRuleId(rules), uniqueName(rules, `include-${table.schema}-${table.table}`), table));
   let result: TableMapping = { ...mapping, rules };
   const lacking = [...tasksTables, table].some((t) => missingMetadata(result, t).length > 0);

@@ -17,7 +17,14 @@ export interface OnboardTableReport {
   taskGroup: string;
   task: string;
   taskArn: string;
-  verification: { sourceRows: number; dmsFullLoadRows: number; parquetRows: number; parquetFiles: number; matches: boolean; problems: Array<{ key: string; error: string }> };
+  verification: {
+    sourceRows: number;
+    dmsFullLoadRows: number;
+    parquetRows: number;
+    parquetFiles: number;
+    matches: boolean;
+    problems: Array<{ key: string; error: string }>;
+  };
   notes: string[];
 }
 
@@ -47,16 +54,38 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       const table = toTableName(i.table);
       const name = formatTableName(table);
       const source = config.sources.find((s) => s.schemas.includes(table.schema));
-      if (!source) throw ApplicationFailure.nonRetryable(`invalid onboardTable input: table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`, 'InvalidInput');
+      if (!source)
+        throw ApplicationFailure.nonRetryable(
+          `invalid onboardTable input: table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
+          'InvalidInput',
+        );
 
       const tableFacts = await runbook.step('readiness', async () => {
-        const [facts, tableFacts] = await Promise.all([reads.readSourceFacts({ source: source.name }), reads.readTableFacts({ source: source.name, table })]);
-        const report = evaluateSourceReadiness(facts, { minRetentionDays: config.thresholds.binlogRetentionDays, schemas: source.schemas, dmsUser: source.user });
-        const blocking = report.checks.filter((c) => c.status === 'fail' && ['log_bin', 'binlog_format', 'binlog_row_image', 'binlog_retention', 'grants'].includes(c.id));
-        if (blocking.length) throw refuse(`source ${source.name} is not ready for CDC: ${blocking.map((c) => `${c.id} is ${c.seen}, wanted ${c.wanted} (fix: ${c.remediation})`).join('; ')}`);
+        const [facts, tableFacts] = await Promise.all([
+          reads.readSourceFacts({ source: source.name }),
+          reads.readTableFacts({ source: source.name, table }),
+        ]);
+        const report = evaluateSourceReadiness(facts, {
+          minRetentionDays: config.thresholds.binlogRetentionDays,
+          schemas: source.schemas,
+          dmsUser: source.user,
+        });
+        const blocking = report.checks.filter(
+          (c) => c.status === 'fail' && ['log_bin', 'binlog_format', 'binlog_row_image', 'binlog_retention', 'grants'].includes(c.id),
+        );
+        if (blocking.length)
+          throw refuse(
+            `source ${source.name} is not ready for CDC: ${blocking.map((c) => `${c.id} is ${c.seen}, wanted ${c.wanted} (fix: ${c.remediation})`).join('; ')}`,
+          );
         if (!tableFacts.exists) throw refuse(`table ${name} does not exist on source ${source.name}`);
-        if (tableFacts.primaryKey.length === 0) throw refuse(`table ${name} has no primary key: DMS cannot apply its updates and deletes in order, and rows cannot be verified; add a primary key first`);
-        runbook.note('readiness', `retention and binlog format ok; ${name}: ~${tableFacts.rowEstimate} rows, primary key (${tableFacts.primaryKey.join(', ')})`);
+        if (tableFacts.primaryKey.length === 0)
+          throw refuse(
+            `table ${name} has no primary key: DMS cannot apply its updates and deletes in order, and rows cannot be verified; add a primary key first`,
+          );
+        runbook.note(
+          'readiness',
+          `retention and binlog format ok; ${name}: ~${tableFacts.rowEstimate} rows, primary key (${tableFacts.primaryKey.join(', ')})`,
+        );
         return tableFacts;
       });
 
@@ -68,7 +97,10 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         if (!choice.ok) throw refuse(choice.reason);
         const task = found[choice.group.taskIdentifier] ?? null;
         if (!i.dryRun) await runbook.lock([`table:${name}`, `task:${choice.group.taskIdentifier}`]);
-        runbook.note('choose-task', `group ${choice.group.name}, task ${choice.group.taskIdentifier} (${task ? task.status : 'to be created'})`);
+        runbook.note(
+          'choose-task',
+          `group ${choice.group.name}, task ${choice.group.taskIdentifier} (${task ? task.status : 'to be created'})`,
+        );
         if (task) runbook.setDms({ task: task.identifier, status: task.status, stopReason: task.stopReason });
         return { group: choice.group, task, notes: choice.notes };
       });
@@ -85,8 +117,16 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         if (!instance) throw refuse(`replication instance ${group.instance} does not exist in DMS`);
         const findings = checkS3Target(targetId, target.s3Settings, group.tableClass, config.thresholds.targetFileSizeMb);
         const failing = findings.filter((f) => f.severity === 'fail');
-        if (failing.length) throw refuse(`S3 endpoint ${targetId} does not follow the pipeline's layout: ${failing.map((f) => `${f.setting} is ${String(f.seen)}, wanted ${String(f.wanted)} (${f.fix})`).join('; ')}`);
-        runbook.note('target', findings.length ? `${findings.length} advice: ${findings.map((f) => f.setting).join(', ')}` : 'Parquet, YYYYMMDD partitions, file sizes on target');
+        if (failing.length)
+          throw refuse(
+            `S3 endpoint ${targetId} does not follow the pipeline's layout: ${failing.map((f) => `${f.setting} is ${String(f.seen)}, wanted ${String(f.wanted)} (${f.fix})`).join('; ')}`,
+          );
+        runbook.note(
+          'target',
+          findings.length
+            ? `${findings.length} advice: ${findings.map((f) => f.setting).join(', ')}`
+            : 'Parquet, YYYYMMDD partitions, file sizes on target',
+        );
         return { target, sourceEndpoint, instance, findings };
       });
 
@@ -104,7 +144,12 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
           sourceEndpointArn: endpoints.sourceEndpoint.arn,
           targetEndpointArn: endpoints.target.arn,
           tablePrefix: `${config.target.folder}/${table.schema}/${table.table}/`,
-          warnings: [...notes, ...endpoints.findings.map((f) => `${f.setting} is ${String(f.seen)}; for ${group.name} tables aim at ${String(f.wanted)}: ${f.fix}`)],
+          warnings: [
+            ...notes,
+            ...endpoints.findings.map(
+              (f) => `${f.setting} is ${String(f.seen)}; for ${group.name} tables aim at ${String(f.wanted)}: ${f.fix}`,
+            ),
+          ],
         });
         runbook.setPlan(onboarding.plan);
         return onboarding;
@@ -120,7 +165,8 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
 
       const taskArn = await runbook.step('apply', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
-        const watch = (t: TaskSnapshot) => runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
+        const watch = (t: TaskSnapshot) =>
+          runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
         if (plan.createTask) {
           const created = await actions.createTask({
             identifier: group.taskIdentifier,
@@ -132,26 +178,45 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             tags: { 'dms-runbooks:group': group.name, 'dms-runbooks:created-by': runbook.workflowId },
           });
           runbook.record(created);
-          watch(await waitUntil(`task ${group.taskIdentifier} ready`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' })));
+          watch(
+            await waitUntil(`task ${group.taskIdentifier} ready`, config.waits.stateChangeMinutes, () =>
+              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' }),
+            ),
+          );
           runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
           return created.taskArn;
         }
         const arn = task!.arn;
         if (plan.stopFirst) {
           runbook.record(await actions.stopTask({ taskArn: arn }));
-          watch(await waitUntil(`task ${group.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: arn, goal: 'stopped' })));
+          watch(
+            await waitUntil(`task ${group.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
+              stateWait.waitForTask({ taskArn: arn, goal: 'stopped' }),
+            ),
+          );
         }
         runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings: JSON.stringify(plan.mapping) }));
-        const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () => stateWait.waitForTask({ taskArn: arn, goal: 'settled' }));
+        const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () =>
+          stateWait.waitForTask({ taskArn: arn, goal: 'settled' }),
+        );
         watch(settled);
-        runbook.record(await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate: settled.startDate ?? null }));
+        runbook.record(
+          await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate: settled.startDate ?? null }),
+        );
         return arn;
       });
 
       const loaded = await runbook.step('load', async () => {
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
-        const result = await waitUntil(`${name} loaded by task ${group.taskIdentifier}`, config.waits.fullLoadHours * 60, () => loadWait.waitForTables({ taskArn, tables: [table] }));
-        runbook.setDms({ task: result.task.identifier, status: result.task.status, table: name, tableState: result.stats.find((s) => s.schema === table.schema && s.table === table.table)?.state });
+        const result = await waitUntil(`${name} loaded by task ${group.taskIdentifier}`, config.waits.fullLoadHours * 60, () =>
+          loadWait.waitForTables({ taskArn, tables: [table] }),
+        );
+        runbook.setDms({
+          task: result.task.identifier,
+          status: result.task.status,
+          table: name,
+          tableState: result.stats.find((s) => s.schema === table.schema && s.table === table.table)?.state,
+        });
         return result;
       });
 
@@ -162,7 +227,14 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         ]);
         const dmsRows = loaded.stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
         const matches = sourceRows === dmsRows && dmsRows === parquet.rows && parquet.problems.length === 0;
-        const figures = { sourceRows, dmsFullLoadRows: dmsRows, parquetRows: parquet.rows, parquetFiles: parquet.files, matches, problems: parquet.problems };
+        const figures = {
+          sourceRows,
+          dmsFullLoadRows: dmsRows,
+          parquetRows: parquet.rows,
+          parquetFiles: parquet.files,
+          matches,
+          problems: parquet.problems,
+        };
         runbook.note('verify', `source ${sourceRows}, DMS ${dmsRows}, Parquet ${parquet.rows} rows in ${parquet.files} files`);
         if (!matches) {
           throw ApplicationFailure.nonRetryable(

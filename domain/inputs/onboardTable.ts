@@ -5,7 +5,10 @@ import { dryRunSchema, requestedBySchema } from './common';
 export const onboardTableInputSchema = z
   .object({
     table: tableNameSchema,
-    taskGroup: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a task group name from the pipeline configuration').optional(),
+    taskGroup: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a task group name from the pipeline configuration')
+      .optional(),
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
   })

@@ -22,8 +22,6 @@ export async function startTestWorker(
 ): Promise<TestWorker> {
   const address = process.env.TEMPORAL_ADDRESS!;
   const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
-  // Activities that start workflows (resource locks) use the queue of the worker under test.
-  process.env.DMS_RUNBOOKS_TASK_QUEUE = taskQueue;
   const worker = await createRunbookWorker({
     config,
     address,

@@ -23,7 +23,10 @@ export async function waitUntil<T>(what: string, deadlineMinutes: number, wait: 
   } catch (error) {
     if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) {
       const details = error.cause.lastHeartbeatDetails as { lastSeen?: string } | undefined;
-      throw ApplicationFailure.nonRetryable(`${what}: not reached within ${deadlineMinutes} min; last seen: ${details?.lastSeen ?? 'no state read'}`, 'WaitDeadline');
+      throw ApplicationFailure.nonRetryable(
+        `${what}: not reached within ${deadlineMinutes} min; last seen: ${details?.lastSeen ?? 'no state read'}`,
+        'WaitDeadline',
+      );
     }
     throw error;
   }
