@@ -23,10 +23,15 @@ interface WaiterOutcome {
 function botocoreWait(waiter: string, filters: { Name: string; Values: string[] }[]): Promise<WaiterOutcome> {
   const script = path.join(__dirname, 'botocoreWaiter.py');
   return new Promise((resolve, reject) => {
-    execFile('python3', [script, requireEnv('AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE'), waiter, JSON.stringify(filters)], { timeout: 150000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${waiter}: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as WaiterOutcome);
-    });
+    execFile(
+      'python3',
+      [script, requireEnv('AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE'), waiter, JSON.stringify(filters)],
+      { timeout: 150000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${waiter}: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as WaiterOutcome);
+      },
+    );
   });
 }
 
@@ -65,7 +70,9 @@ afterAll(async () => {
 });
 
 it('replication_instance_available succeeds once a new instance is available', async () => {
-  expect(await botocoreWait('replication_instance_available', [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }])).toEqual({
+  expect(
+    await botocoreWait('replication_instance_available', [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }]),
+  ).toEqual({
     outcome: 'success',
   });
 });

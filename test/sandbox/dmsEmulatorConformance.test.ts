@@ -31,7 +31,17 @@ import {
   waitUntilTestConnectionSucceeds,
 } from '@aws-sdk/client-database-migration-service';
 import { tableLoadMs } from '../../sandbox/dms-emulator/dataPlane/tableLoader';
-import { admin, createPipeline, describeTask, dmsClient, eventually, fastWaiter, selectionMapping, type TestPipeline, uniqueId } from '../support/dmsEmulatorClient';
+import {
+  admin,
+  createPipeline,
+  describeTask,
+  dmsClient,
+  eventually,
+  fastWaiter,
+  selectionMapping,
+  type TestPipeline,
+  uniqueId,
+} from '../support/dmsEmulatorClient';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(120000);
@@ -54,7 +64,11 @@ async function expectFault(call: Promise<unknown>, code: string, message?: RegEx
 
 const byArn = (arn: string) => [{ Name: 'replication-task-arn', Values: [arn] }];
 
-async function createTask(id: string, migration: 'full-load' | 'full-load-and-cdc' | 'cdc', tables: [string, string][] = [['shop', 'products']]) {
+async function createTask(
+  id: string,
+  migration: 'full-load' | 'full-load-and-cdc' | 'cdc',
+  tables: [string, string][] = [['shop', 'products']],
+) {
   const created = await client.send(
     new CreateReplicationTaskCommand({
       ReplicationTaskIdentifier: id,
@@ -94,7 +108,9 @@ describe('protocol', () => {
   });
 
   it('returns timestamps the SDK parses as dates', async () => {
-    const result = await client.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }] }));
+    const result = await client.send(
+      new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }] }),
+    );
     expect(result.ReplicationInstances![0]!.InstanceCreateTime).toBeInstanceOf(Date);
   });
 });
@@ -103,7 +119,11 @@ describe('replication instances', () => {
   it('creates, refuses duplicates and bad values, resizes through modifying with the change pending', async () => {
     const id = `${name}-resize`;
     const created = await client.send(
-      new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: id, ReplicationInstanceClass: 'dms.t3.medium', AllocatedStorage: 50 }),
+      new CreateReplicationInstanceCommand({
+        ReplicationInstanceIdentifier: id,
+        ReplicationInstanceClass: 'dms.t3.medium',
+        AllocatedStorage: 50,
+      }),
     );
     expect(created.ReplicationInstance!.ReplicationInstanceStatus).toBe('creating');
     const arn = created.ReplicationInstance!.ReplicationInstanceArn!;
@@ -113,21 +133,35 @@ describe('replication instances', () => {
       'ResourceAlreadyExistsFault',
     );
     await expectFault(
-      client.send(new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: `${id}-x`, ReplicationInstanceClass: 'dms.z9.huge' })),
+      client.send(
+        new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: `${id}-x`, ReplicationInstanceClass: 'dms.z9.huge' }),
+      ),
       'InvalidParameterValueException',
     );
     const filter = [{ Name: 'replication-instance-arn', Values: [arn] }];
     await waitUntilReplicationInstanceAvailable(fastWaiter(client), { Filters: filter });
 
-    await expectFault(client.send(new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: arn, AllocatedStorage: 20 })), 'InvalidParameterValueException', /only grow/);
+    await expectFault(
+      client.send(new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: arn, AllocatedStorage: 20 })),
+      'InvalidParameterValueException',
+      /only grow/,
+    );
     const modified = await client.send(
-      new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: arn, ReplicationInstanceClass: 'dms.r5.4xlarge', ApplyImmediately: true }),
+      new ModifyReplicationInstanceCommand({
+        ReplicationInstanceArn: arn,
+        ReplicationInstanceClass: 'dms.r5.4xlarge',
+        ApplyImmediately: true,
+      }),
     );
     expect(modified.ReplicationInstance!.ReplicationInstanceStatus).toBe('modifying');
     expect(modified.ReplicationInstance!.PendingModifiedValues!.ReplicationInstanceClass).toBe('dms.r5.4xlarge');
-    await expectFault(client.send(new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: arn, AllocatedStorage: 80 })), 'InvalidResourceStateFault');
+    await expectFault(
+      client.send(new ModifyReplicationInstanceCommand({ ReplicationInstanceArn: arn, AllocatedStorage: 80 })),
+      'InvalidResourceStateFault',
+    );
     const done = await waitUntilReplicationInstanceAvailable(fastWaiter(client), { Filters: filter });
-    const instance = (done.reason as { ReplicationInstances: { ReplicationInstanceClass: string; PendingModifiedValues: object }[] }).ReplicationInstances[0]!;
+    const instance = (done.reason as { ReplicationInstances: { ReplicationInstanceClass: string; PendingModifiedValues: object }[] })
+      .ReplicationInstances[0]!;
     expect(instance.ReplicationInstanceClass).toBe('dms.r5.4xlarge');
     expect(instance.PendingModifiedValues).toEqual({});
 
@@ -167,7 +201,12 @@ describe('replication instances', () => {
 describe('endpoints and connections', () => {
   it('describes with filters, hides passwords, merges S3Settings on modify, refuses deleting an endpoint in use', async () => {
     const sources = await client.send(
-      new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [`${name}-src`] }, { Name: 'endpoint-type', Values: ['SOURCE'] }] }),
+      new DescribeEndpointsCommand({
+        Filters: [
+          { Name: 'endpoint-id', Values: [`${name}-src`] },
+          { Name: 'endpoint-type', Values: ['SOURCE'] },
+        ],
+      }),
     );
     const source = sources.Endpoints![0]!;
     expect(source.EngineName).toBe('mysql');
@@ -175,7 +214,9 @@ describe('endpoints and connections', () => {
     expect(source.MySQLSettings?.ServerName).toBe(requireEnv('SOURCE_DB_HOST'));
     expect(JSON.stringify(source)).not.toContain(requireEnv('SOURCE_DB_PASSWORD'));
 
-    const modified = await client.send(new ModifyEndpointCommand({ EndpointArn: pipeline.targetArn, S3Settings: { CdcMaxBatchInterval: 30 } }));
+    const modified = await client.send(
+      new ModifyEndpointCommand({ EndpointArn: pipeline.targetArn, S3Settings: { CdcMaxBatchInterval: 30 } }),
+    );
     expect(modified.Endpoint!.S3Settings!.CdcMaxBatchInterval).toBe(30);
     expect(modified.Endpoint!.S3Settings!.BucketFolder).toBe(pipeline.folder);
 
@@ -218,7 +259,10 @@ describe('endpoints and connections', () => {
       [noBucket.Endpoint!.EndpointArn!, /missing-/],
     ] as const) {
       const connection = await eventually(
-        () => client.send(new DescribeConnectionsCommand({ Filters: [{ Name: 'endpoint-arn', Values: [arn] }] })).then((r) => r.Connections![0]!),
+        () =>
+          client
+            .send(new DescribeConnectionsCommand({ Filters: [{ Name: 'endpoint-arn', Values: [arn] }] }))
+            .then((r) => r.Connections![0]!),
         (c) => c.Status !== 'testing',
       );
       expect(connection.Status).toBe('failed');
@@ -237,7 +281,8 @@ describe('replication tasks', () => {
           TargetEndpointArn: pipeline.targetArn,
           ReplicationInstanceArn: pipeline.instanceArn,
           MigrationType: 'full-load',
-          TableMappings: '{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"a","object-locator":{"schema-name":"shop","table-name":"%"},"rule-action":"include"},{"rule-type":"selection","rule-id":"1","rule-name":"b","object-locator":{"schema-name":"shop","table-name":"x"},"rule-action":"include"}]}',
+          TableMappings:
+            '{"rules":[{"rule-type":"selection","rule-id":"1","rule-name":"a","object-locator":{"schema-name":"shop","table-name":"%"},"rule-action":"include"},{"rule-type":"selection","rule-id":"1","rule-name":"b","object-locator":{"schema-name":"shop","table-name":"x"},"rule-action":"include"}]}',
         }),
       ),
       'InvalidParameterValueException',
@@ -259,13 +304,21 @@ describe('replication tasks', () => {
       new DescribeReplicationTasksCommand({ Filters: [...filter, { Name: 'migration-type', Values: ['cdc'] }], MaxRecords: 100 }),
     );
     expect(cdcOnly.ReplicationTasks).toHaveLength(10);
-    const byTarget = await client.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'endpoint-arn', Values: [pipeline.targetArn] }] }));
+    const byTarget = await client.send(
+      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'endpoint-arn', Values: [pipeline.targetArn] }] }),
+    );
     expect(byTarget.ReplicationTasks!.length).toBe(21);
     await expectFault(client.send(new DescribeReplicationTasksCommand({ MaxRecords: 101 })), 'InvalidParameterValueException');
-    await expectFault(client.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'colour', Values: ['blue'] }] })), 'InvalidParameterValueException');
+    await expectFault(
+      client.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'colour', Values: ['blue'] }] })),
+      'InvalidParameterValueException',
+    );
     await waitUntilReplicationTaskReady(fastWaiter(client), { Filters: byArn(arns[20]!) });
     for (const arn of arns) {
-      await eventually(() => describeTask(client, arn), (t) => t.Status === 'ready');
+      await eventually(
+        () => describeTask(client, arn),
+        (t) => t.Status === 'ready',
+      );
       await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
     }
   });
@@ -290,11 +343,16 @@ describe('replication tasks', () => {
       client.send(new ReloadTablesCommand({ ReplicationTaskArn: arn, TablesToReload: [{ SchemaName: 'shop', TableName: 'products' }] })),
       'InvalidResourceStateFault',
     );
-    await expectFault(client.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, MigrationType: 'cdc' })), 'InvalidParameterCombinationException');
+    await expectFault(
+      client.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, MigrationType: 'cdc' })),
+      'InvalidParameterCombinationException',
+    );
 
     // Long enough at this speed for the waiters to see it running.
     await admin('/faults', 'POST', { extraFullLoadSeconds: { [`${name}-walk`]: 6000 } });
-    const started = await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }));
+    const started = await client.send(
+      new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }),
+    );
     expect(started.ReplicationTask!.Status).toBe('starting');
     // The trap: the stopped waiter fails on `starting` rather than waiting through it.
     const early = await waitUntilReplicationTaskStopped(fastWaiter(client), { Filters: byArn(arn) }).then(
@@ -303,7 +361,10 @@ describe('replication tasks', () => {
     );
     expect(early).toMatch(/FAILURE/);
     await waitUntilReplicationTaskRunning(fastWaiter(client), { Filters: byArn(arn) });
-    await expectFault(client.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, ReplicationTaskSettings: '{}' })), 'InvalidResourceStateFault');
+    await expectFault(
+      client.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, ReplicationTaskSettings: '{}' })),
+      'InvalidResourceStateFault',
+    );
     await expectFault(client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn })), 'InvalidResourceStateFault');
     const loading = await eventually(
       () => describeTask(client, arn),
@@ -322,15 +383,27 @@ describe('replication tasks', () => {
       new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, TableMappings: selectionMapping([['shop', 'products']]) }),
     );
     expect(modifying.ReplicationTask!.Status).toBe('modifying');
-    await eventually(() => describeTask(client, arn), (t) => t.Status === 'stopped', 30000, 'modify to settle');
+    await eventually(
+      () => describeTask(client, arn),
+      (t) => t.Status === 'stopped',
+      30000,
+      'modify to settle',
+    );
 
     await admin('/faults', 'POST', { extraFullLoadSeconds: { [`${name}-walk`]: null } });
     await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'resume-processing' }));
-    const finished = await eventually(() => describeTask(client, arn), (t) => t.Status === 'stopped', 60000, 'full load to finish');
+    const finished = await eventually(
+      () => describeTask(client, arn),
+      (t) => t.Status === 'stopped',
+      60000,
+      'full load to finish',
+    );
     expect(finished.StopReason).toBe('Stop Reason FULL_LOAD_ONLY_FINISHED');
     expect(finished.ReplicationTaskStats!.FullLoadProgressPercent).toBe(100);
     expect(finished.ReplicationTaskStats!.TablesLoaded).toBe(1);
-    expect(finished.ReplicationTaskStats!.FullLoadFinishDate!.getTime()).toBeGreaterThanOrEqual(finished.ReplicationTaskStats!.FullLoadStartDate!.getTime());
+    expect(finished.ReplicationTaskStats!.FullLoadFinishDate!.getTime()).toBeGreaterThanOrEqual(
+      finished.ReplicationTaskStats!.FullLoadStartDate!.getTime(),
+    );
     expect(finished.ReplicationTaskStats!.ElapsedTimeMillis).toBeGreaterThan(0);
 
     const stats = await client.send(
@@ -338,7 +411,10 @@ describe('replication tasks', () => {
     );
     expect(stats.TableStatistics!.map((t) => t.TableName)).toEqual(['products']);
     expect(stats.TableStatistics![0]!.FullLoadRows).toBeGreaterThan(0);
-    await expectFault(client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn, MaxRecords: 501 })), 'InvalidParameterValueException');
+    await expectFault(
+      client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn, MaxRecords: 501 })),
+      'InvalidParameterValueException',
+    );
 
     await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
     await waitUntilReplicationTaskDeleted(fastWaiter(client), { Filters: byArn(arn) });
@@ -365,7 +441,11 @@ describe('replication tasks', () => {
     await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }));
     await waitUntilReplicationTaskRunning(fastWaiter(client), { Filters: byArn(arn) });
     const eleven = Array.from({ length: 11 }, (_, i) => ({ SchemaName: 'shop', TableName: `t${i}` }));
-    await expectFault(client.send(new ReloadTablesCommand({ ReplicationTaskArn: arn, TablesToReload: eleven })), 'InvalidParameterValueException', /at most 10/);
+    await expectFault(
+      client.send(new ReloadTablesCommand({ ReplicationTaskArn: arn, TablesToReload: eleven })),
+      'InvalidParameterValueException',
+      /at most 10/,
+    );
     await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
     await waitUntilReplicationTaskStopped(fastWaiter(client), { Filters: byArn(arn) });
     await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
@@ -374,13 +454,24 @@ describe('replication tasks', () => {
 
 describe('tags and unknown resources', () => {
   it('adds, lists and removes tags; unknown ARNs are not found', async () => {
-    await client.send(new AddTagsToResourceCommand({ ResourceArn: pipeline.instanceArn, Tags: [{ Key: 'team', Value: 'data' }, { Key: 'env', Value: 'sandbox' }] }));
+    await client.send(
+      new AddTagsToResourceCommand({
+        ResourceArn: pipeline.instanceArn,
+        Tags: [
+          { Key: 'team', Value: 'data' },
+          { Key: 'env', Value: 'sandbox' },
+        ],
+      }),
+    );
     await client.send(new RemoveTagsFromResourceCommand({ ResourceArn: pipeline.instanceArn, TagKeys: ['env'] }));
     const tags = await client.send(new ListTagsForResourceCommand({ ResourceArn: pipeline.instanceArn }));
     expect(tags.TagList!.map((t) => [t.Key, t.Value])).toEqual([['team', 'data']]);
     const missing = 'arn:aws:dms:us-east-1:123456789012:task:AAAAAAAAAAAAAAAAAAAAAAAAAA';
     await expectFault(client.send(new ListTagsForResourceCommand({ ResourceArn: missing })), 'ResourceNotFoundFault');
     await expectFault(client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: missing })), 'ResourceNotFoundFault');
-    await expectFault(client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: missing, StartReplicationTaskType: 'start-replication' })), 'ResourceNotFoundFault');
+    await expectFault(
+      client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: missing, StartReplicationTaskType: 'start-replication' })),
+      'ResourceNotFoundFault',
+    );
   });
 });

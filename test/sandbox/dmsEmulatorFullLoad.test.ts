@@ -8,7 +8,17 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
-import { admin, createPipeline, describeTask, dmsClient, eventually, fastWaiter, headerRules, type TestPipeline, uniqueId } from '../support/dmsEmulatorClient';
+import {
+  admin,
+  createPipeline,
+  describeTask,
+  dmsClient,
+  eventually,
+  fastWaiter,
+  headerRules,
+  type TestPipeline,
+  uniqueId,
+} from '../support/dmsEmulatorClient';
 import { fetchParquet, listObjects, readRows, rowCount, s3 } from '../support/s3Parquet';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
@@ -42,7 +52,12 @@ async function runFullLoad(id: string, targetArn: string, rules: Record<string, 
   const arn = created.ReplicationTask!.ReplicationTaskArn!;
   await waitUntilReplicationTaskReady(fastWaiter(client), { Filters: [{ Name: 'replication-task-arn', Values: [arn] }] });
   await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }));
-  const done = await eventually(() => describeTask(client, arn), (t) => t.Status === 'stopped' || t.Status === 'failed', 180000, `${id} to finish`);
+  const done = await eventually(
+    () => describeTask(client, arn),
+    (t) => t.Status === 'stopped' || t.Status === 'failed',
+    180000,
+    `${id} to finish`,
+  );
   expect([done.Status, done.StopReason, done.LastFailureMessage]).toEqual(['stopped', 'Stop Reason FULL_LOAD_ONLY_FINISHED', undefined]);
   return arn;
 }
@@ -85,8 +100,20 @@ afterAll(async () => {
 it('loads every selected shop table: row counts equal COUNT(*), metadata columns present, ENUMs as labels', async () => {
   const id = `${name}-shop`;
   const arn = await runFullLoad(id, pipeline.targetArn, [
-    { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': 'shop', 'table-name': '%' }, 'rule-action': 'include' },
-    { 'rule-type': 'selection', 'rule-id': '2', 'rule-name': 'no-audit', 'object-locator': { 'schema-name': 'shop', 'table-name': 'audit%' }, 'rule-action': 'exclude' },
+    {
+      'rule-type': 'selection',
+      'rule-id': '1',
+      'rule-name': 'shop',
+      'object-locator': { 'schema-name': 'shop', 'table-name': '%' },
+      'rule-action': 'include',
+    },
+    {
+      'rule-type': 'selection',
+      'rule-id': '2',
+      'rule-name': 'no-audit',
+      'object-locator': { 'schema-name': 'shop', 'table-name': 'audit%' },
+      'rule-action': 'exclude',
+    },
     ...headerRules,
   ]);
   const [tables] = await source.query<mysql.RowDataPacket[]>(
@@ -103,11 +130,23 @@ it('loads every selected shop table: row counts equal COUNT(*), metadata columns
     expect({ table, rows: written.get(`shop.${table}`)!.rows }).toEqual({ table, rows: sourceRows });
     const stats = statistics.TableStatistics!.find((t) => t.TableName === table)!;
     expect({ table, rows: stats.FullLoadRows, state: stats.TableState }).toEqual({ table, rows: sourceRows, state: 'Table completed' });
-    for (const key of written.get(`shop.${table}`)!.keys) expect(key).toMatch(new RegExp(`^${pipeline.folder}/shop/${table}/\\d{8}/LOAD\\d{8}\\.parquet$`));
+    for (const key of written.get(`shop.${table}`)!.keys)
+      expect(key).toMatch(new RegExp(`^${pipeline.folder}/shop/${table}/\\d{8}/LOAD\\d{8}\\.parquet$`));
   }
 
   const products = await readRows(await fetchParquet(storage, bucket, written.get('shop.products')!.keys[0]!));
-  expect(Object.keys(products[0]!)).toEqual(['Op', 'dms_commit_ts', 'id', 'sku', 'name', 'category', 'price', 'ar_h_change_seq', 'ar_h_operation', 'ar_h_timestamp']);
+  expect(Object.keys(products[0]!)).toEqual([
+    'Op',
+    'dms_commit_ts',
+    'id',
+    'sku',
+    'name',
+    'category',
+    'price',
+    'ar_h_change_seq',
+    'ar_h_operation',
+    'ar_h_timestamp',
+  ]);
   const [categories] = await source.query<mysql.RowDataPacket[]>('SELECT category, COUNT(*) AS n FROM shop.products GROUP BY category');
   const byLabel = new Map<string, number>();
   for (const row of products) byLabel.set(row.category as string, (byLabel.get(row.category as string) ?? 0) + 1);
@@ -137,10 +176,25 @@ it('applies source filters (between) and schema/table renames: exactly the rows 
           'column-name': 'order_date',
           'filter-conditions': [{ 'filter-operator': 'between', 'start-value': '2026-06-10', 'end-value': '2026-06-19' }],
         },
-        { 'filter-type': 'source', 'column-name': 'status', 'filter-conditions': [{ 'filter-operator': 'eq', value: 'paid' }, { 'filter-operator': 'eq', value: 'shipped' }] },
+        {
+          'filter-type': 'source',
+          'column-name': 'status',
+          'filter-conditions': [
+            { 'filter-operator': 'eq', value: 'paid' },
+            { 'filter-operator': 'eq', value: 'shipped' },
+          ],
+        },
       ],
     },
-    { 'rule-type': 'transformation', 'rule-id': '2', 'rule-name': 'schema', 'rule-target': 'schema', 'object-locator': { 'schema-name': 'shop' }, 'rule-action': 'rename', value: 'shop_raw' },
+    {
+      'rule-type': 'transformation',
+      'rule-id': '2',
+      'rule-name': 'schema',
+      'rule-target': 'schema',
+      'object-locator': { 'schema-name': 'shop' },
+      'rule-action': 'rename',
+      value: 'shop_raw',
+    },
     {
       'rule-type': 'transformation',
       'rule-id': '3',
@@ -151,7 +205,10 @@ it('applies source filters (between) and schema/table renames: exactly the rows 
       value: `orders_${id.replace(/-/g, '_')}`,
     },
   ]);
-  const expected = await count("SELECT COUNT(*) AS n FROM shop.orders WHERE order_date BETWEEN ? AND ? AND status IN ('paid', 'shipped')", ['2026-06-10', '2026-06-19']);
+  const expected = await count("SELECT COUNT(*) AS n FROM shop.orders WHERE order_date BETWEEN ? AND ? AND status IN ('paid', 'shipped')", [
+    '2026-06-10',
+    '2026-06-19',
+  ]);
   expect(expected).toBeGreaterThan(0);
   const prefix = `${pipeline.folder}/shop_raw/orders_${id.replace(/-/g, '_')}/`;
   const keys = (await listObjects(storage, bucket, prefix)).map((o) => o.key);
@@ -178,11 +235,19 @@ it('splits full-load files at MaxFileSize', async () => {
     }),
   );
   await runFullLoad(`${name}-split`, target.Endpoint!.EndpointArn!, [
-    { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'items', 'object-locator': { 'schema-name': 'shop', 'table-name': 'order_items' }, 'rule-action': 'include' },
+    {
+      'rule-type': 'selection',
+      'rule-id': '1',
+      'rule-name': 'items',
+      'object-locator': { 'schema-name': 'shop', 'table-name': 'order_items' },
+      'rule-action': 'include',
+    },
   ]);
   const objects = await listObjects(storage, bucket, `${folder}/shop/order_items/`);
   expect(objects.length).toBeGreaterThan(1);
-  expect(objects.map((o) => o.key.slice(o.key.lastIndexOf('/') + 1))).toEqual(objects.map((_, i) => `LOAD${String(i + 1).padStart(8, '0')}.parquet`));
+  expect(objects.map((o) => o.key.slice(o.key.lastIndexOf('/') + 1))).toEqual(
+    objects.map((_, i) => `LOAD${String(i + 1).padStart(8, '0')}.parquet`),
+  );
   for (const object of objects) expect(object.size).toBeLessThanOrEqual(64 * 1024);
   let rows = 0;
   for (const object of objects) rows += rowCount(await fetchParquet(storage, bucket, object.key));

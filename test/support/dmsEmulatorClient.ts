@@ -39,7 +39,12 @@ export async function admin<T = Record<string, unknown>>(
 }
 
 /** Fast waiters: the emulator runs many times faster than AWS. */
-export const fastWaiter = (client: DatabaseMigrationServiceClient, maxWaitTime = 120) => ({ client, maxWaitTime, minDelay: 1, maxDelay: 1 });
+export const fastWaiter = (client: DatabaseMigrationServiceClient, maxWaitTime = 120) => ({
+  client,
+  maxWaitTime,
+  minDelay: 1,
+  maxDelay: 1,
+});
 
 export interface TestPipeline {
   instanceArn: string;
@@ -49,9 +54,17 @@ export interface TestPipeline {
 }
 
 /** An instance, the sandbox MySQL source and an S3 target on the stack bucket under a folder of its own. */
-export async function createPipeline(client: DatabaseMigrationServiceClient, name: string, s3Settings: Record<string, unknown> = {}): Promise<TestPipeline> {
+export async function createPipeline(
+  client: DatabaseMigrationServiceClient,
+  name: string,
+  s3Settings: Record<string, unknown> = {},
+): Promise<TestPipeline> {
   const instance = await client.send(
-    new CreateReplicationInstanceCommand({ ReplicationInstanceIdentifier: `${name}-ri`, ReplicationInstanceClass: 'dms.r5.large', AllocatedStorage: 50 }),
+    new CreateReplicationInstanceCommand({
+      ReplicationInstanceIdentifier: `${name}-ri`,
+      ReplicationInstanceClass: 'dms.r5.large',
+      AllocatedStorage: 50,
+    }),
   );
   const source = await client.send(
     new CreateEndpointCommand({
@@ -85,7 +98,9 @@ export async function createPipeline(client: DatabaseMigrationServiceClient, nam
     }),
   );
   const instanceArn = instance.ReplicationInstance!.ReplicationInstanceArn!;
-  await waitUntilReplicationInstanceAvailable(fastWaiter(client), { Filters: [{ Name: 'replication-instance-arn', Values: [instanceArn] }] });
+  await waitUntilReplicationInstanceAvailable(fastWaiter(client), {
+    Filters: [{ Name: 'replication-instance-arn', Values: [instanceArn] }],
+  });
   return { instanceArn, sourceArn: source.Endpoint!.EndpointArn!, targetArn: target.Endpoint!.EndpointArn!, folder };
 }
 
@@ -99,7 +114,10 @@ export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => bo
   const deadline = Date.now() + timeoutMs;
   let last: T = await read();
   while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
     await new Promise((r) => setTimeout(r, 300));
     last = await read();
   }
