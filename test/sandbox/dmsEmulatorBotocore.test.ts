@@ -7,7 +7,15 @@ import {
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { admin, createPipeline, dmsClient, selectionMapping, type TestPipeline, uniqueId } from '../support/dmsEmulatorClient';
+import {
+  admin,
+  createPipeline,
+  deletePipeline,
+  dmsClient,
+  selectionMapping,
+  type TestPipeline,
+  uniqueId,
+} from '../support/dmsEmulatorClient';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(180000);
@@ -65,6 +73,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deletePipeline(client, pipeline);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   client.destroy();
 });

@@ -5,16 +5,15 @@ import {
   DescribeTableStatisticsCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
-  StopReplicationTaskCommand,
   type TableStatistics,
   waitUntilReplicationTaskReady,
-  waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
 import type { S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import {
   admin,
   createPipeline,
+  deletePipeline,
   describeTask,
   dmsClient,
   eventually,
@@ -99,10 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: taskArn })).catch(() => undefined);
-  await waitUntilReplicationTaskStopped(fastWaiter(client), { Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }] }).catch(
-    () => undefined,
-  );
+  await deletePipeline(client, pipeline);
   await db.query(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   await db.end();

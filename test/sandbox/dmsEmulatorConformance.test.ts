@@ -34,6 +34,7 @@ import { tableLoadMs } from '../../sandbox/dms-emulator/dataPlane/tableLoader';
 import {
   admin,
   createPipeline,
+  deletePipeline,
   describeTask,
   dmsClient,
   eventually,
@@ -90,6 +91,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deletePipeline(client, pipeline);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   client.destroy();
 });
@@ -267,6 +269,7 @@ describe('endpoints and connections', () => {
       );
       expect(connection.Status).toBe('failed');
       expect(connection.LastFailureMessage).toMatch(pattern);
+      await client.send(new DeleteEndpointCommand({ EndpointArn: arn }));
     }
   });
 });

@@ -72,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.destroy();
-  await emulator.stop();
+  await emulator.dispose();
 });
 
 it('counts calls per operation, mutating apart from read-only, and resets the counters', async () => {

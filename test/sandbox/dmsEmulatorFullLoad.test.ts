@@ -1,6 +1,7 @@
 import {
   CreateEndpointCommand,
   CreateReplicationTaskCommand,
+  DeleteEndpointCommand,
   DatabaseMigrationServiceClient,
   DescribeTableStatisticsCommand,
   StartReplicationTaskCommand,
@@ -11,6 +12,7 @@ import mysql from 'mysql2/promise';
 import {
   admin,
   createPipeline,
+  deletePipeline,
   describeTask,
   dmsClient,
   eventually,
@@ -32,6 +34,7 @@ let source: mysql.Connection;
 let pipeline: TestPipeline;
 let bucket: string;
 const name = uniqueId('load');
+const extraEndpoints: string[] = [];
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
   const [rows] = await source.query<mysql.RowDataPacket[]>(sql, params);
@@ -91,6 +94,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deletePipeline(client, pipeline);
+  for (const arn of extraEndpoints) await client.send(new DeleteEndpointCommand({ EndpointArn: arn }));
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   await source.end();
   client.destroy();
@@ -234,6 +239,7 @@ it('splits full-load files at MaxFileSize', async () => {
       S3Settings: { BucketName: bucket, BucketFolder: folder, DataFormat: 'parquet', MaxFileSize: 64 },
     }),
   );
+  extraEndpoints.push(target.Endpoint!.EndpointArn!);
   await runFullLoad(`${name}-split`, target.Endpoint!.EndpointArn!, [
     {
       'rule-type': 'selection',

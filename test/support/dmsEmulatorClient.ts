@@ -3,9 +3,16 @@ import {
   CreateEndpointCommand,
   CreateReplicationInstanceCommand,
   DatabaseMigrationServiceClient,
+  DeleteEndpointCommand,
+  DeleteReplicationInstanceCommand,
+  DeleteReplicationTaskCommand,
+  DescribeEndpointsCommand,
   DescribeReplicationTasksCommand,
   type ReplicationTask,
+  StopReplicationTaskCommand,
   waitUntilReplicationInstanceAvailable,
+  waitUntilReplicationTaskDeleted,
+  waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
 import { requireEnv } from './stackEnv';
 
@@ -139,14 +146,17 @@ export function selectionMapping(tables: [string, string][], extra: Record<strin
   });
 }
 
-export const headerRules = [
+const HEADER_COLUMNS: [string, string, Record<string, unknown>][] = [
   ['ar_h_change_seq', '$AR_H_CHANGE_SEQ', { type: 'string', length: 50 }],
   ['ar_h_operation', '$AR_H_OPERATION', { type: 'string', length: 10 }],
   ['ar_h_timestamp', '$AR_H_TIMESTAMP', { type: 'datetime', precision: 6 }],
-].map(([value, expression, dataType], i) => ({
+];
+
+/** add-column rules for the change sequence, operation and change time (what the pipeline adds). */
+export const headerRules = HEADER_COLUMNS.map(([value, expression, dataType], i) => ({
   'rule-type': 'transformation',
   'rule-id': String(100 + i),
-  'rule-name': `add-${String(value)}`,
+  'rule-name': `add-${value}`,
   'rule-target': 'column',
   'object-locator': { 'schema-name': '%', 'table-name': '%' },
   'rule-action': 'add-column',
@@ -154,3 +164,32 @@ export const headerRules = [
   expression,
   'data-type': dataType,
 }));
+
+/** Deletes a test pipeline's tasks (stopping running ones), endpoints and instance, so runs leave no resources behind. */
+export async function deletePipeline(client: DatabaseMigrationServiceClient, pipeline: TestPipeline): Promise<void> {
+  const filter = [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }];
+  const tasks = await client
+    .send(new DescribeReplicationTasksCommand({ Filters: filter, WithoutSettings: true }))
+    .then((r) => r.ReplicationTasks ?? [])
+    .catch(() => []);
+  for (const task of tasks) {
+    const arn = task.ReplicationTaskArn!;
+    const byArn = { Filters: [{ Name: 'replication-task-arn', Values: [arn] }] };
+    const current = await eventually(
+      () => describeTask(client, arn),
+      (t) => !['creating', 'starting', 'stopping', 'modifying'].includes(t.Status ?? ''),
+    );
+    if (current.Status === 'running') {
+      await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+      await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
+    }
+    if (current.Status !== 'deleting') await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    await waitUntilReplicationTaskDeleted(fastWaiter(client), byArn);
+  }
+  const endpoints = await client
+    .send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-arn', Values: [pipeline.sourceArn, pipeline.targetArn] }] }))
+    .then((r) => r.Endpoints ?? [])
+    .catch(() => []);
+  for (const endpoint of endpoints) await client.send(new DeleteEndpointCommand({ EndpointArn: endpoint.EndpointArn }));
+  await client.send(new DeleteReplicationInstanceCommand({ ReplicationInstanceArn: pipeline.instanceArn }));
+}

@@ -67,6 +67,12 @@ export class PrivateDmsEmulator {
     await exited;
     this.child = undefined;
   }
+
+  /** Stops it and removes its state file and log. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(path.dirname(this.stateFile), { recursive: true, force: true });
+  }
 }
 
 function freePort(): Promise<number> {
