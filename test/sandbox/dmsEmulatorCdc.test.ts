@@ -1,12 +1,18 @@
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  CreateEndpointCommand,
   CreateReplicationTaskCommand,
+  DeleteEndpointCommand,
+  DeleteReplicationTaskCommand,
   DatabaseMigrationServiceClient,
   DescribeTableStatisticsCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
   type TableStatistics,
+  waitUntilReplicationTaskDeleted,
   waitUntilReplicationTaskReady,
+  waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
 import type { S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
@@ -190,4 +196,62 @@ it('publishes instance and CDC latency metrics to CloudWatch with the task resou
     ]),
   );
   cloudWatch.destroy();
+});
+
+it('starts a cdc task at CdcStartPosition and resumes from its RecoveryCheckpoint without repeating changes', async () => {
+  const [status] = await db.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
+  const startPosition = `${String(status[0]!.File)}:${String(status[0]!.Position)}`;
+  await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (20, 'gus', 'paid', 5.00, NULL)`);
+  const folder = `${pipeline.folder}-cdc-only`;
+  const target = await client.send(
+    new CreateEndpointCommand({
+      EndpointIdentifier: `${name}-cdc-only`,
+      EndpointType: 'target',
+      EngineName: 's3',
+      S3Settings: { BucketName: bucket, BucketFolder: folder, DataFormat: 'parquet', CdcMaxBatchInterval: 60 },
+    }),
+  );
+  const created = await client.send(
+    new CreateReplicationTaskCommand({
+      ReplicationTaskIdentifier: `${name}-cdc-only`,
+      SourceEndpointArn: pipeline.sourceArn,
+      TargetEndpointArn: target.Endpoint!.EndpointArn,
+      ReplicationInstanceArn: pipeline.instanceArn,
+      MigrationType: 'cdc',
+      TableMappings: selectionMapping([[SCHEMA, table]]),
+    }),
+  );
+  const arn = created.ReplicationTask!.ReplicationTaskArn!;
+  const byArn = { Filters: [{ Name: 'replication-task-arn', Values: [arn] }] };
+  await waitUntilReplicationTaskReady(fastWaiter(client), byArn);
+  await client.send(
+    new StartReplicationTaskCommand({
+      ReplicationTaskArn: arn,
+      StartReplicationTaskType: 'start-replication',
+      CdcStartPosition: startPosition,
+    }),
+  );
+  const stats = async () => (await client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn }))).TableStatistics![0];
+  await eventually(stats, (t) => t?.Inserts === 1, 60000, 'row 20 from the start position');
+  const files = async () => {
+    const objects = await listObjects(storage, bucket, `${folder}/${SCHEMA}/${table}/`);
+    return (await Promise.all(objects.map(async (o) => readRows(await fetchParquet(storage, bucket, o.key))))).flat();
+  };
+  await eventually(files, (rows) => rows.length === 1, 60000, 'first CDC file');
+
+  await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
+  await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (21, 'hal', 'new', 6.00, NULL)`);
+  await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'resume-processing' }));
+  await eventually(stats, (t) => t?.Inserts === 2, 60000, 'row 21 after resuming');
+  const rows = await eventually(files, (r) => r.length === 2, 60000, 'second CDC file');
+  expect(rows.map((r) => [r.Op, r.id]).sort()).toEqual([
+    ['I', 20],
+    ['I', 21],
+  ]);
+  await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
+  await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  await waitUntilReplicationTaskDeleted(fastWaiter(client), byArn);
+  await client.send(new DeleteEndpointCommand({ EndpointArn: target.Endpoint!.EndpointArn }));
 });
