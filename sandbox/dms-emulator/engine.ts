@@ -13,10 +13,10 @@ export function tick(ctx: EmulatorContext): void {
   const now = ctx.now();
   for (const instance of [...ctx.state.instances]) tickInstance(ctx, instance, now);
   for (const task of [...ctx.state.tasks]) {
-    const before = JSON.stringify([task.status, task.stats, task.tables]);
+    const before = fingerprint(task);
     tickTask(ctx, task, now);
     refreshStats(task, now);
-    if (JSON.stringify([task.status, task.stats, task.tables]) !== before) ctx.changed();
+    if (fingerprint(task) !== before) ctx.changed();
   }
   for (const connection of ctx.state.connections) {
     if (connection.status === 'testing' && connection.result && now >= connection.resultAt) {
@@ -25,6 +25,11 @@ export function tick(ctx: EmulatorContext): void {
       ctx.changed();
     }
   }
+}
+
+/** What is worth a state-file write: not the elapsed time, which moves at every tick and is derived anyway. */
+function fingerprint(task: TaskRecord): string {
+  return JSON.stringify([task.status, { ...task.stats, elapsedTimeMillis: 0 }, task.tables]);
 }
 
 function named(list: string[] | Record<string, unknown>, identifier: string, arn: string): boolean {

@@ -17,7 +17,8 @@ const FLUSH_MS = 250;
 function main(): void {
   const settings = emulatorSettings();
   const ctx = EmulatorContext.open(settings);
-  if (process.env.DMS_EMULATOR_SPEED) ctx.clock.setSpeed(settings.speed);
+  // The configured speed (DMS_EMULATOR_SPEED, else STACK_DMS_SPEED, else 60) applies at every start; admin changes last until then.
+  ctx.clock.setSpeed(settings.speed);
   if (settings.initialFaults) ctx.state.faults = mergeFaults(ctx.state.faults, JSON.parse(settings.initialFaults));
   if (process.env.DMS_EMULATOR_THROTTLING === '1') ctx.state.faults.throttling.enabled = true;
   if (process.env.DMS_EMULATOR_ERROR_RATE) ctx.state.faults.transientErrorRate = Number(process.env.DMS_EMULATOR_ERROR_RATE);

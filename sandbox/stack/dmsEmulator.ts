@@ -236,6 +236,7 @@ export function dmsEmulatorComponent(s: StackSettings, log: (line: string) => vo
           AWS_ENDPOINT_URL_S3: motoEndpoint,
           AWS_ENDPOINT_URL_CLOUDWATCH: motoEndpoint,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          STACK_DMS_SPEED: String(s.dmsSpeed),
         },
       });
       await waitFor('dms', healthy, 60000, () => `${s.logsDir}/dms.log:\n${tailLog(s.logsDir, 'dms')}`);
@@ -245,6 +246,7 @@ export function dmsEmulatorComponent(s: StackSettings, log: (line: string) => vo
     env: () => ({
       AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE: endpoint,
       DMS_EMULATOR_ADMIN_URL: `${endpoint}/_admin`,
+      STACK_DMS_SPEED: String(s.dmsSpeed),
     }),
   };
 }
