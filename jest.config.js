@@ -6,6 +6,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
   setupFiles: ['<rootDir>/test/support/loadStackEnv.ts'],
   testTimeout: 120000,
+  // The Temporal runtime keeps native handles open after the last worker stops.
+  forceExit: true,
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
     // hyparquet ships ES modules only; jest's CommonJS runtime needs them transpiled.

@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './deps';
 
-export type NotificationEvent = 'gate-opened' | 'reminder' | 'approved' | 'rejected' | 'failed' | 'completed';
+export type NotificationEvent = 'gate-opened' | 'reminder' | 'approved' | 'rejected' | 'expired' | 'failed' | 'completed';
 
 export interface Notification {
   event: NotificationEvent;

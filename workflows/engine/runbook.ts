@@ -17,6 +17,7 @@ import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookSta
 import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
 import { RunbookKind, RunbookStep, RunbookTarget } from '../searchAttributes';
+import type { NotificationEvent } from '../../activities/notify';
 import { actions, notifications, reads } from './activityProxies';
 
 /** Ends a runbook early without an error: a gate was rejected or expired, and nothing further was changed. */
@@ -215,6 +216,7 @@ export class Runbook {
     record.closedAt = new Date().toISOString();
     if (!decision) {
       record.outcome = 'expired';
+      await this.notify('expired', `Gate \`${gate}\` expired without a decision; the runbook ends with nothing further changed.`);
       throw new RunbookHalt(
         'expired',
         `gate "${gate}" expired after ${this.config.thresholds.gateTimeoutMinutes} min without a decision; nothing further was changed`,
@@ -253,7 +255,7 @@ export class Runbook {
     }
   }
 
-  async notify(event: 'gate-opened' | 'reminder' | 'approved' | 'rejected' | 'failed' | 'completed', markdown: string): Promise<void> {
+  async notify(event: NotificationEvent, markdown: string): Promise<void> {
     try {
       await notifications.notify({
         event,

@@ -11,7 +11,8 @@ export function waiting(config: PipelineConfig, deadlineMinutes: number) {
   const poll = config.waits.pollSeconds * 1000;
   return proxyActivities<Activities>({
     scheduleToCloseTimeout: Math.ceil(deadlineMinutes * 60_000),
-    startToCloseTimeout: '2 minutes',
+    // One check per attempt: short, so an attempt lost with a crashed worker is retried quickly.
+    startToCloseTimeout: '20 seconds',
     retry: { initialInterval: poll, backoffCoefficient: 1, maximumInterval: poll, nonRetryableErrorTypes: PERMANENT_FAILURES },
   });
 }
