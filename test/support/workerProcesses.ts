@@ -28,8 +28,8 @@ export async function spawnWorker(config: PipelineConfig, taskQueue: string): Pr
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`worker process exited (${code}): ${output}`)));
   });
   child.removeAllListeners('exit');
