@@ -1,8 +1,10 @@
+import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { dmsFactActivities } from './dmsFacts';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
 import { lakeInventoryActivities } from './lakeInventory';
+import { lakeMoveActivities } from './lakeMoves';
 import { lockActivities } from './locks';
 import { notifyActivities } from './notify';
 import { pipelineConfigActivities } from './pipelineConfig';
@@ -21,6 +23,8 @@ export function createActivities(deps: ActivityDeps) {
     ...dmsTaskActivities(deps),
     ...dmsWaitActivities(deps),
     ...lakeInventoryActivities(deps),
+    ...lakeMoveActivities(deps),
+    ...cloudwatchActivities(deps),
     ...lockActivities(deps),
     ...notifyActivities(deps),
   };

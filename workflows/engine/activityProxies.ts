@@ -17,6 +17,8 @@ export const PERMANENT_FAILURES = [
   'RefusedByState',
   'DmsTableError',
   'DmsTaskFailed',
+  'MoveLostObject',
+  'Refused',
 ];
 
 /** Read-only facts: cheap to retry. */
@@ -39,6 +41,19 @@ export const actions = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 8,
+    nonRetryableErrorTypes: PERMANENT_FAILURES,
+  },
+});
+
+/** Long S3 moves and deletes: they heartbeat progress, so a lost worker is noticed within a minute. */
+export const bulk = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
     nonRetryableErrorTypes: PERMANENT_FAILURES,
   },
 });
