@@ -4,15 +4,19 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { startRunbook } from '../client/runbooks';
 import { statusCommand } from '../domain/operatorCommands';
+import type { RunbookStatus } from '../domain/runbookStatus';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
+import { statusQuery } from '../workflows/definitions';
 import { loadPipelineConfigFile } from '../worker/configFile';
 import { createRunbookWorker } from '../worker/createWorker';
 
 /**
- * `npm run demo`: brings the stack up, starts a worker, starts the most complete runbook against the sandbox, and
- * prints the Web UI link and the exact CLI commands to follow it. Runs until Ctrl-C (the stack stays up).
+ * `npm run demo`: brings the stack up, starts a worker, checks the source, then starts onboarding
+ * `shop.newsletter_signups` and waits for a person to approve it — printing the Web UI link and the exact CLI
+ * commands. Runs until Ctrl-C (the worker stops; the stack stays up until `npm run stack:down`).
  */
 const root = path.resolve(__dirname, '..');
+const DEMO_TABLE = process.env.DEMO_TABLE ?? 'shop.newsletter_signups';
 
 async function main(): Promise<void> {
   const up = spawnSync(
@@ -36,25 +40,41 @@ async function main(): Promise<void> {
     workflows: { workflowsPath: require.resolve('../workflows') },
   });
   const running = worker.run();
+  const temporalBin = process.env.TEMPORAL_CLI_PATH ?? 'temporal';
+  const ui = (id: string) => `${process.env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(id)}`;
   console.log(`\n[demo] worker running on task queue ${worker.worker.options.taskQueue} (logs: ${logFile})`);
+  console.log(
+    `[demo] the temporal CLI is ${temporalBin}; to paste the commands below as written:\n         export PATH="${path.dirname(temporalBin)}:$PATH"`,
+  );
 
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
-  const handle = await startRunbook(client, 'checkSourceReadiness', { source: 'shop' });
-  const ui = `${process.env.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`;
-  const temporalBin = process.env.TEMPORAL_CLI_PATH ?? 'temporal';
-  console.log(`[demo] started checkSourceReadiness for source "shop": workflow id ${handle.workflowId}`);
-  console.log(`[demo] Web UI: ${ui}`);
-  console.log(
-    `[demo] the temporal CLI is ${temporalBin}; to use the commands below as written:\n         export PATH="${path.dirname(temporalBin)}:$PATH"`,
-  );
-  console.log(
-    `[demo] follow it:\n         ${statusCommand(handle.workflowId)}\n         temporal workflow describe --workflow-id ${handle.workflowId}`,
-  );
-  const result = await handle.result();
-  console.log(`[demo] ${result.kind} finished: ${result.message}`);
-  for (const check of (result.report as { checks: Array<{ id: string; status: string; seen: string }> }).checks) {
-    console.log(`         ${check.status.padEnd(4)} ${check.id.padEnd(26)} ${check.seen}`);
+  const readiness = await startRunbook(client, 'checkSourceReadiness', { source: 'shop' });
+  const checked = await readiness.result();
+  console.log(`\n[demo] 1. checkSourceReadiness: ${checked.message}  (${ui(readiness.workflowId)})`);
+
+  const onboarding = await startRunbook(client, 'onboardTable', { table: DEMO_TABLE, requestedBy: 'demo' });
+  console.log(`[demo] 2. onboardTable ${DEMO_TABLE}: workflow id ${onboarding.workflowId}`);
+  console.log(`         Web UI: ${ui(onboarding.workflowId)}`);
+  let status: RunbookStatus | undefined;
+  for (let i = 0; i < 240 && !status?.pendingGate && !['succeeded', 'failed', 'rejected', 'expired'].includes(status?.phase ?? ''); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    status = await onboarding.query(statusQuery).catch(() => undefined);
   }
+  if (status?.pendingGate) {
+    console.log(`         waiting at gate "${status.pendingGate.gate}": ${status.pendingGate.plan.summary}`);
+    console.log(`         follow:  ${statusCommand(onboarding.workflowId)}`);
+    console.log(`         approve: ${status.pendingGate.approveCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
+    console.log(`         or:      ${status.pendingGate.updateCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
+    console.log(`         reject:  ${status.pendingGate.rejectCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
+  } else {
+    console.log(
+      `         ${status?.phase ?? 'no status'}: ${status?.errors.join('; ') ?? ''} (a table onboarded by an earlier demo is refused; npm run stack:down && rm -rf .stack resets the sandbox)`,
+    );
+  }
+  onboarding.result().then(
+    (r) => console.log(`\n[demo] onboardTable finished: ${r.outcome} — ${r.message}`),
+    (e: Error) => console.log(`\n[demo] onboardTable failed: ${(e.cause as Error | undefined)?.message ?? e.message}`),
+  );
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
   console.log('[demo] worker stopped');
