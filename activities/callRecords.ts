@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
 
 /** The audit entry a mutating activity returns: what it called, or why it did not need to. */
@@ -9,5 +10,12 @@ export function callRecord(
   detail: string,
   params?: Record<string, unknown>,
 ): CallRecord {
-  return { at: new Date().toISOString(), service, operation, target, outcome, detail, params };
+  const record = { at: new Date().toISOString(), service, operation, target, outcome, detail, params };
+  try {
+    // The activity logger adds workflowId, workflowType and activityType to the line.
+    log.info(`${service}:${operation} ${outcome}`, { target, detail });
+  } catch {
+    /* outside an activity */
+  }
+  return record;
 }

@@ -7,7 +7,6 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PipelineConfig } from '../domain/config';
 import type { DmsGateway } from './dmsGateway';
-import type { RunbookMetrics } from './metrics';
 import type { SourceDatabases } from './sourceDatabases';
 
 /** Everything activities talk to, injected so tests and the worker build them once. */
@@ -23,5 +22,4 @@ export interface ActivityDeps {
   sources: SourceDatabases;
   temporal: Client;
   logger: Logger;
-  metrics: RunbookMetrics;
 }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
-import type { RunbookMetrics } from './metrics';
+import { countDmsCall } from './metrics';
 import { RateLimiter } from './rateLimiter';
 
 /** Faults that a retry cannot fix: the runbook fails at once with DMS's message. */
@@ -119,7 +119,6 @@ export class DmsGateway {
   constructor(
     readonly client: DatabaseMigrationServiceClient,
     requestsPerSecond: number,
-    private readonly metrics?: RunbookMetrics,
   ) {
     this.limiter = new RateLimiter(requestsPerSecond);
   }
@@ -129,11 +128,11 @@ export class DmsGateway {
     await this.limiter.take();
     try {
       const result = await send(this.client);
-      this.metrics?.dmsCalls.inc({ operation, outcome: 'ok' });
+      countDmsCall(operation, 'ok');
       return result;
     } catch (error) {
       const name = (error as Error).name;
-      this.metrics?.dmsCalls.inc({ operation, outcome: name === 'ThrottlingException' ? 'throttled' : 'error' });
+      countDmsCall(operation, name === 'ThrottlingException' ? 'throttled' : 'error');
       throw dmsFailure(operation, target, error);
     }
   }

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { countS3BytesRead } from './metrics';
 import { readParquetFooter } from './parquetFooters';
 import { listObjectPages, mapBounded, partitionOf } from './s3Objects';
 
@@ -75,7 +76,7 @@ export function lakeInventoryActivities(deps: ActivityDeps) {
           footer.columns?.forEach((c) => columns.add(c));
         }
       }
-      deps.metrics.s3BytesRead.inc({ purpose: 'parquet-footer' }, result.bytesRead);
+      countS3BytesRead('parquet-footer', result.bytesRead);
       result.columns = [...columns].sort();
       return result;
     },

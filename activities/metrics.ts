@@ -1,41 +1,24 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Context } from '@temporalio/activity';
+import type { MetricMeter } from '@temporalio/common';
 
-/** The project's own Prometheus metrics; the worker serves them next to the Temporal SDK's runtime metrics. */
-export interface RunbookMetrics {
-  registry: Registry;
-  dmsCalls: Counter<'operation' | 'outcome'>;
-  s3BytesRead: Counter<'purpose'>;
-  runbooksFinished: Counter<'kind' | 'outcome'>;
-  gateWaitSeconds: Histogram<'kind' | 'gate' | 'outcome'>;
+/**
+ * The project's metrics go through the Temporal SDK's meter, so the worker's one Prometheus endpoint serves
+ * them with the SDK's own runtime metrics. Outside an activity (scripts, tests) they are not recorded.
+ */
+function meter(): MetricMeter | undefined {
+  try {
+    return Context.current().metricMeter;
+  } catch {
+    return undefined;
+  }
 }
 
-export function createMetrics(registry = new Registry()): RunbookMetrics {
-  return {
-    registry,
-    dmsCalls: new Counter({
-      name: 'dms_runbooks_dms_api_calls_total',
-      help: 'DMS API calls by operation and outcome (ok, throttled, error)',
-      labelNames: ['operation', 'outcome'],
-      registers: [registry],
-    }),
-    s3BytesRead: new Counter({
-      name: 'dms_runbooks_s3_bytes_read_total',
-      help: 'Bytes read from S3 by purpose (parquet-footer, checksum, copy)',
-      labelNames: ['purpose'],
-      registers: [registry],
-    }),
-    runbooksFinished: new Counter({
-      name: 'dms_runbooks_runbooks_finished_total',
-      help: 'Runbooks finished by kind and outcome',
-      labelNames: ['kind', 'outcome'],
-      registers: [registry],
-    }),
-    gateWaitSeconds: new Histogram({
-      name: 'dms_runbooks_gate_wait_seconds',
-      help: 'Time a gate waited for a decision',
-      labelNames: ['kind', 'gate', 'outcome'],
-      buckets: [10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
-      registers: [registry],
-    }),
-  };
+export function countDmsCall(operation: string, outcome: 'ok' | 'throttled' | 'error'): void {
+  meter()
+    ?.createCounter('dms_runbooks_dms_api_calls', 'calls', 'DMS API calls by operation and outcome (ok, throttled, error)')
+    .add(1, { operation, outcome });
+}
+
+export function countS3BytesRead(purpose: 'parquet-footer' | 'parquet-columns', bytes: number): void {
+  meter()?.createCounter('dms_runbooks_s3_bytes_read', 'bytes', 'Bytes read from S3 by purpose').add(bytes, { purpose });
 }

@@ -29,9 +29,13 @@ function targetOf(kind: RunbookKind, input: Record<string, unknown>): string {
 
 export function defaultWorkflowId(kind: RunbookKind, input: Record<string, unknown>, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  // A random tail: two starts of the same runbook in one second must not collide.
+  const tail = Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
   return `${kind}-${targetOf(kind, input)
     .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .slice(0, 80)}-${stamp}`;
+    .slice(0, 80)}-${stamp}-${tail}`;
 }
 
 export async function startRunbook<K extends keyof RunbookInputs>(

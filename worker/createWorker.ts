@@ -23,11 +23,13 @@ export interface CreateWorkerOptions {
   workflows: { bundlePath: string } | { workflowsPath: string };
   connectionOptions?: Parameters<typeof NativeConnection.connect>[0];
   overrides?: Partial<WorkerOptions>;
+  /** host:port of the Prometheus endpoint (SDK and project metrics); none when unset. */
+  metricsAddress?: string;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
 export async function createRunbookWorker(options: CreateWorkerOptions): Promise<RunbookWorker> {
-  installRuntime(options.logger);
+  installRuntime(options.logger, options.metricsAddress);
   const connectionOptions = options.connectionOptions ?? { address: options.address };
   const nativeConnection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);

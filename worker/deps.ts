@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { ActivityDeps } from '../activities/deps';
 import { createAwsClients, destroyAwsClients } from '../activities/awsClients';
 import { DmsGateway } from '../activities/dmsGateway';
-import { createMetrics, RunbookMetrics } from '../activities/metrics';
 import { SourceDatabases } from '../activities/sourceDatabases';
 import type { PipelineConfig } from '../domain/config';
 
@@ -13,15 +12,13 @@ export function createActivityDeps(
   connection: Connection,
   namespace: string,
   logger: Logger,
-  metrics: RunbookMetrics = createMetrics(),
 ): ActivityDeps & { close(): Promise<void> } {
   const aws = createAwsClients(config.region);
   const sources = new SourceDatabases(config, aws.secrets);
   return {
     config,
     ...aws,
-    dmsGateway: new DmsGateway(aws.dms, config.waits.dmsRequestsPerSecond, metrics),
-    metrics,
+    dmsGateway: new DmsGateway(aws.dms, config.waits.dmsRequestsPerSecond),
     sources,
     temporal: new Client({ connection, namespace }),
     logger,

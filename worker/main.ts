@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../domain/config';
 import { configPathFromEnv, loadPipelineConfigFile } from './configFile';
 import { createRunbookWorker } from './createWorker';
+import { startHealthServer } from './healthServer';
 import { createLogger } from './logging';
 import { temporalConnectSettings } from './temporalConnection';
 
@@ -33,7 +34,9 @@ async function main(): Promise<void> {
     logger,
     taskQueue: process.env.DMS_RUNBOOKS_TASK_QUEUE,
     workflows: prebuilt ? { bundlePath } : { workflowsPath: require.resolve('../workflows') },
+    metricsAddress: process.env.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464',
   });
+  const health = startHealthServer(runbookWorker.worker, process.env.WORKER_HEALTH_ADDRESS ?? '127.0.0.1:9465');
   logger.info(
     {
       address: connectionOptions.address,
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     'worker started',
   );
   await runbookWorker.run();
+  health.close();
   logger.info('worker stopped');
 }
 

@@ -10,10 +10,13 @@ const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 };
 
 /**
- * Routes the SDK's logs — including workflow and activity `log` calls, which carry workflowId, workflowType and
- * activity names — into the worker's JSON logger. Installed once per process, before any worker is created.
+ * Installs the process-wide Temporal runtime once, before any worker is created:
+ * - the SDK's logs, including workflow and activity `log` calls (which carry workflowId, workflowType and activity
+ *   names), go to the worker's JSON logger, one line per event;
+ * - with `metricsAddress`, a Prometheus endpoint serves the SDK's runtime metrics and the project's own
+ *   (`dms_runbooks_*`, recorded through the same meter from workflows and activities).
  */
-export function installRuntime(logger: PinoLogger): void {
+export function installRuntime(logger: PinoLogger, metricsAddress?: string): void {
   if (Runtime._instance) return;
   const forward = (level: LogLevel, message: string, meta?: LogMetadata) => logger[levels[level]](meta ?? {}, message);
   Runtime.install({
@@ -25,5 +28,6 @@ export function installRuntime(logger: PinoLogger): void {
       warn: (m, meta) => forward('WARN', m, meta),
       error: (m, meta) => forward('ERROR', m, meta),
     },
+    telemetryOptions: metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : undefined,
   });
 }

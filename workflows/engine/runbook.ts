@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -126,17 +127,20 @@ export class Runbook {
     step.state = 'current';
     step.startedAt = new Date().toISOString();
     this.publish(id);
+    this.log('step started', id);
     try {
       const value = await run();
       step.state = 'done';
       step.finishedAt = new Date().toISOString();
       this.publish();
+      this.log('step done', id, { detail: step.detail });
       return value;
     } catch (error) {
       step.state = error instanceof RunbookHalt ? 'skipped' : 'failed';
       step.finishedAt = new Date().toISOString();
       step.detail ??= errorMessage(error);
       this.publish();
+      this.log(`step ${step.state}`, id, { detail: step.detail });
       throw error;
     }
   }
@@ -214,6 +218,12 @@ export class Runbook {
     this.status.pendingGate = undefined;
     this.decision = undefined;
     record.closedAt = new Date().toISOString();
+    const waited = (Date.parse(record.closedAt) - openedAt.getTime()) / 1000;
+    const outcome = !decision ? 'expired' : decision.decision === 'reject' ? 'rejected' : 'approved';
+    this.log(`gate ${outcome}`, `gate:${gate}`, { approver: decision?.approver, via: decision?.via, waitedSeconds: waited });
+    metricMeter
+      .createHistogram('dms_runbooks_gate_wait', 'float', 'seconds', 'Time a gate waited for its decision')
+      .record(waited, { kind: this.kind, gate, outcome });
     if (!decision) {
       record.outcome = 'expired';
       await this.notify('expired', `Gate \`${gate}\` expired without a decision; the runbook ends with nothing further changed.`);
@@ -272,6 +282,10 @@ export class Runbook {
 
   /** Final bookkeeping; returns the result the workflow completes with. */
   finish<R>(outcome: RunbookPhase, message: string, report?: R): RunbookResult<R> {
+    metricMeter
+      .createCounter('dms_runbooks_runbooks_finished', 'runbooks', 'Runbooks finished by kind and outcome')
+      .add(1, { kind: this.kind, outcome });
+    this.log(`runbook ${outcome}`, outcome, { message });
     this.status.phase = outcome;
     this.status.pendingGate = undefined;
     this.publish(outcome);
@@ -296,6 +310,11 @@ export class Runbook {
       steps: this.status.steps,
       audit: this.status.audit,
     });
+  }
+
+  /** One JSON log line per event, with the runbook's kind, target and step (the SDK adds workflowId and run). */
+  private log(message: string, step: string, extra: Record<string, unknown> = {}): void {
+    log.info(message, { runbookKind: this.kind, runbookTarget: this.target, runbookStep: step, ...extra });
   }
 
   private findStep(id: string): StepStatus {
