@@ -3,6 +3,7 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { explainAccessDenied } from './accessDenied';
 
 /**
  * AWS clients from the SDK's default chains (credentials, region) and its per-service endpoint variables
@@ -19,7 +20,7 @@ export interface AwsClients {
 
 export function createAwsClients(region: string): AwsClients {
   const common = { region: process.env.AWS_REGION ?? region, retryMode: 'adaptive' as const, maxAttempts: 6 };
-  return {
+  const clients = {
     dms: new DatabaseMigrationServiceClient(common),
     // S3-compatible endpoints (moto, MinIO) serve buckets by path, not by virtual host.
     s3: new S3Client({ ...common, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL) }),
@@ -27,6 +28,12 @@ export function createAwsClients(region: string): AwsClients {
     cloudwatch: new CloudWatchClient(common),
     secrets: new SecretsManagerClient(common),
   };
+  explainAccessDenied(clients.dms, 'dms');
+  explainAccessDenied(clients.s3, 's3');
+  explainAccessDenied(clients.rds, 'rds');
+  explainAccessDenied(clients.cloudwatch, 'cloudwatch');
+  explainAccessDenied(clients.secrets, 'secretsmanager');
+  return clients;
 }
 
 export function destroyAwsClients(clients: AwsClients): void {

@@ -33,11 +33,8 @@ export function dmsFailure(operation: string, target: string, error: unknown): A
   const e = error as Error & { name: string; $metadata?: { httpStatusCode?: number } };
   const code = e.name || 'Error';
   if (/AccessDenied/.test(code)) {
-    return ApplicationFailure.create({
-      type: code,
-      nonRetryable: true,
-      message: `${operation} on ${target} was denied (${code}: ${e.message}); the worker's IAM identity needs dms:${operation} on this resource — see npm run iam-policy`,
-    });
+    // The client's middleware already named the permission (activities/accessDenied.ts).
+    return ApplicationFailure.create({ type: code, nonRetryable: true, message: `${operation} on ${target}: ${e.message}` });
   }
   return ApplicationFailure.create({
     type: code,

@@ -81,6 +81,11 @@ export type RunbookKind = z.infer<typeof runbookKindSchema>;
 export const pipelineConfigSchema = z
   .object({
     name: z.string().min(1),
+    /** The AWS account the pipeline runs in; scopes the generated IAM policy (any account when absent). */
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
     sources: z.array(sourceSchema).min(1),
     target: z

@@ -37,6 +37,12 @@ export class DmsApi {
         this.bucket.configure(faults.throttling.capacity, faults.throttling.refillPerSecond);
         if (!this.bucket.take()) throw new DmsFault('ThrottlingException', 'Rate exceeded');
       }
+      if (faults.accessDenied.includes(operationName)) {
+        throw new DmsFault(
+          'AccessDeniedFault',
+          `User: arn:aws:iam::123456789012:user/sandbox is not authorized to perform: dms:${operationName}`,
+        );
+      }
       if (faults.transientErrorRate > 0 && Math.random() < faults.transientErrorRate) {
         throw new DmsFault('InternalFailure', 'An internal error occurred (injected transient fault)', 500);
       }

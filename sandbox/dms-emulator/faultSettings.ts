@@ -15,6 +15,8 @@ export const faultSettingsSchema = z
       })
       .strict()
       .default({ enabled: false, capacity: 100, refillPerSecond: 4 }),
+    /** Operations answered with AccessDeniedFault, as for an IAM identity that lacks dms:<Operation>. */
+    accessDenied: z.array(z.string()).default([]),
     /** Share (0-1) of DMS API calls answered with a 500 InternalFailure. */
     transientErrorRate: z.number().min(0).max(1).default(0),
     /** Task → fail at this full-load percentage with this LastFailureMessage (status failed, FATAL_ERROR). */

@@ -115,7 +115,7 @@ describe('the worker in production shape', () => {
     expect(after).toMatch(/temporal_workflow_completed/);
   });
 
-  test('logs are JSON lines carrying workflow id, runbook kind, target and step; no line holds the source password', async () => {
+  test('logs are JSON lines carrying workflow id, runbook kind, target and step; no line holds the source password', () => {
     const parsed = worker.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const stepLines = parsed.filter((l) => l.msg === 'step started' && l.runbookKind === 'onboardTable');
     expect(stepLines.length).toBeGreaterThan(3);
