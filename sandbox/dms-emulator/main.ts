@@ -7,7 +7,7 @@ import { DmsApi } from './dmsApi';
 import { EmulatorContext } from './emulatorContext';
 import { emulatorSettings } from './emulatorSettings';
 import { tick } from './engine';
-import { mergeFaults } from './faultSettings';
+import { mergeFaults, noFaults } from './faultSettings';
 
 /** The DMS emulator process: `tsx sandbox/dms-emulator/main.ts` (started by `npm run stack:up`). */
 
@@ -19,6 +19,8 @@ function main(): void {
   const ctx = EmulatorContext.open(settings);
   // The configured speed (DMS_EMULATOR_SPEED, else STACK_DMS_SPEED, else 60) applies at every start; admin changes last until then.
   ctx.clock.setSpeed(settings.speed);
+  // Faults saved by an older emulator lack newer keys: parse them again so every key has its default.
+  ctx.state.faults = mergeFaults(noFaults(), ctx.state.faults);
   if (settings.initialFaults) ctx.state.faults = mergeFaults(ctx.state.faults, JSON.parse(settings.initialFaults));
   if (process.env.DMS_EMULATOR_THROTTLING === '1') ctx.state.faults.throttling.enabled = true;
   if (process.env.DMS_EMULATOR_ERROR_RATE) ctx.state.faults.transientErrorRate = Number(process.env.DMS_EMULATOR_ERROR_RATE);
