@@ -1,13 +1,14 @@
 import { planToMarkdown } from './plan';
 import { RunbookStatus, StepState } from './runbookStatus';
 
-const marks: Record<StepState, string> = { pending: '⬜', current: '▶️', done: '✅', failed: '❌', skipped: '⏭️' };
+// Words rather than emoji: the Web UI's fonts may lack the glyphs.
+const marks: Record<StepState, string> = { pending: 'pending', current: '**now**', done: 'done', failed: '**FAILED**', skipped: 'skipped' };
 
 /** The status as Markdown for the Web UI's current details (setCurrentDetails). */
 export function statusToMarkdown(status: RunbookStatus): string {
   const lines = [`## ${status.kind} — ${status.target}`, `Phase: **${status.phase}**`, '', '### Steps'];
   for (const step of status.steps) {
-    lines.push(`- ${marks[step.state]} ${step.title}${step.detail ? ` — ${step.detail}` : ''}`);
+    lines.push(`- ${marks[step.state]} · ${step.title}${step.detail ? ` — ${step.detail}` : ''}`);
   }
   const gate = status.pendingGate;
   if (gate) {

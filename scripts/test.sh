@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+bash scripts/ensure-chromium.sh
 npx tsx sandbox/stack/cli.ts up
 echo "[test] eslint"; npx eslint .
 echo "[test] prettier"; npx prettier --check . > /dev/null || { npx prettier --list-different .; echo "[test] run: npx prettier --write ."; exit 1; }
