@@ -1,8 +1,9 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { targetEndpointOf } from '../domain/config';
 import { TaskSnapshot } from '../domain/dmsStates';
 import { OnboardTableInput, onboardTableInputSchema } from '../domain/inputs/onboardTable';
 import { chooseGroup, GroupTask, mappingOf, planOnboarding } from '../domain/onboarding';
+import { compareRowCounts, RowCountComparison } from '../domain/rowCounts';
 import { checkS3Target } from '../domain/s3TargetChecks';
 import { evaluateSourceReadiness } from '../domain/sourceReadiness';
 import { selectedTables } from '../domain/tableMappings';
@@ -17,14 +18,7 @@ export interface OnboardTableReport {
   taskGroup: string;
   task: string;
   taskArn: string;
-  verification: {
-    sourceRows: number;
-    dmsFullLoadRows: number;
-    parquetRows: number;
-    parquetFiles: number;
-    matches: boolean;
-    problems: Array<{ key: string; error: string }>;
-  };
+  verification: RowCountComparison;
   notes: string[];
 }
 
@@ -221,29 +215,37 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       });
 
       const verification = await runbook.step('verify', async () => {
-        const [sourceRows, parquet] = await Promise.all([
-          reads.countSourceRows({ source: source.name, table }),
-          reads.countParquetRows({ prefix: `${config.target.folder}/${table.schema}/${table.table}/`, loadFilesOnly: true }),
-        ]);
-        const dmsRows = loaded.stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
-        const matches = sourceRows === dmsRows && dmsRows === parquet.rows && parquet.problems.length === 0;
-        const figures = {
-          sourceRows,
-          dmsFullLoadRows: dmsRows,
-          parquetRows: parquet.rows,
-          parquetFiles: parquet.files,
-          matches,
-          problems: parquet.problems,
+        const prefix = `${config.target.folder}/${table.schema}/${table.table}/`;
+        const compare = async (stats: typeof loaded.stats) => {
+          const [sourceRows, parquet] = await Promise.all([
+            reads.countSourceRows({ source: source.name, table }),
+            reads.countParquetRows({ prefix, loadFilesOnly: true }),
+          ]);
+          return compareRowCounts(
+            name,
+            sourceRows,
+            stats.find((s) => s.schema === table.schema && s.table === table.table),
+            parquet,
+          );
         };
-        runbook.note('verify', `source ${sourceRows}, DMS ${dmsRows}, Parquet ${parquet.rows} rows in ${parquet.files} files`);
-        if (!matches) {
+        let counts = await compare(loaded.stats);
+        if (!counts.matches && counts.problems.length === 0) {
+          // Changes in flight on a live table: give CDC a few polls to apply them, then compare once more.
+          await sleep(config.waits.pollSeconds * 3000);
+          counts = await compare(await reads.readTableStatistics({ taskArn }));
+        }
+        runbook.note(
+          'verify',
+          `source ${counts.sourceRows}, DMS ${counts.dmsFullLoadRows} (+CDC ${counts.dmsCdcNetRows}), Parquet ${counts.parquetRows} rows in ${counts.parquetFiles} files${counts.note ? `; ${counts.note}` : ''}`,
+        );
+        if (!counts.matches) {
           throw ApplicationFailure.nonRetryable(
-            `verification failed for ${name}: source ${sourceRows} rows, DMS FullLoadRows ${dmsRows}, Parquet footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => `${p.key} (${p.error})`).join(', ')}` : ''}. The task keeps running; compare again later or run fullReload for ${name}`,
+            `verification failed for ${name}: ${counts.mismatch}. The task keeps running; look at the files named, then run fullReload for ${name} if they are wrong`,
             'VerificationFailed',
-            figures,
+            counts,
           );
         }
-        return figures;
+        return counts;
       });
 
       return {

@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { Connection } from 'mysql2/promise';
 import { startRunbook } from '../../client/runbooks';
 import type { ReadinessReport } from '../../domain/sourceReadiness';
+import { captureHistory } from '../support/histories';
 import { sourceAdmin } from '../support/sourceAdmin';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
@@ -17,14 +18,16 @@ afterAll(async () => {
   await admin?.end();
 });
 
-async function run(input: Record<string, unknown>) {
+async function run(input: Record<string, unknown>, capture?: string) {
   const handle = await startRunbook(tw.client, 'checkSourceReadiness', input as never, { taskQueue: tw.taskQueue });
-  return handle.result();
+  const result = await handle.result();
+  if (capture) await captureHistory(handle, 'checkSourceReadiness', capture);
+  return result;
 }
 
 describe('checkSourceReadiness against MariaDB and moto RDS', () => {
   test('the sandbox source passes every check, with the values seen', async () => {
-    const result = await run({ source: 'shop' });
+    const result = await run({ source: 'shop' }, 'ready');
     const report = result.report as ReadinessReport;
     expect(result.outcome).toBe('succeeded');
     expect(report.passed).toBe(true);
@@ -42,7 +45,7 @@ describe('checkSourceReadiness against MariaDB and moto RDS', () => {
     const [[before]] = (await admin.query('SELECT @@global.binlog_expire_logs_seconds AS s')) as any;
     await admin.query('SET GLOBAL binlog_expire_logs_seconds = 86400');
     try {
-      const result = await run({ source: 'shop' });
+      const result = await run({ source: 'shop' }, 'not-ready-retention');
       const report = result.report as ReadinessReport;
       expect(report.passed).toBe(false);
       expect(result.message).toContain('binlog_retention');

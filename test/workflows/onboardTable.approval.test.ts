@@ -3,6 +3,7 @@ import { decide, runbookStatus, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { OnboardTableReport } from '../../workflows/onboardTable';
 import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -89,6 +90,7 @@ describe('onboardTable approvals', () => {
     ]);
     expect(webhook.events(handle.workflowId)).toEqual(['gate-opened', 'approved', 'completed']);
     expect((await handle.describe()).searchAttributes.RunbookStep).toEqual(['succeeded']);
+    await captureHistory(handle, 'onboardTable', 'approved-by-signal-new-task');
   });
 
   test('approved by update into a running task: stop, modify, resume, and the first table keeps its data', async () => {
@@ -119,6 +121,7 @@ describe('onboardTable approvals', () => {
     ]);
     expect(result.audit.calls[2]!.params).toMatchObject({ StartReplicationTaskType: 'resume-processing' });
     expect((result.report as OnboardTableReport).verification.matches).toBe(true);
+    await captureHistory(second, 'onboardTable', 'approved-by-update-running-task');
   });
 
   test('rejected: ends with nothing changed after the gate, and says who rejected', async () => {
@@ -133,6 +136,7 @@ describe('onboardTable approvals', () => {
     expect(await mutatingCalls()).toEqual({});
     expect(result.steps.filter((s) => s.state === 'done').map((s) => s.id)).toEqual(['readiness', 'choose-task', 'target', 'plan']);
     expect(webhook.events(handle.workflowId)).toEqual(['gate-opened', 'rejected']);
+    await captureHistory(handle, 'onboardTable', 'rejected');
   });
 
   test('gate timeout: reminders go out, then the gate expires with nothing changed', async () => {
@@ -149,6 +153,7 @@ describe('onboardTable approvals', () => {
     expect(events[0]).toBe('gate-opened');
     expect(events).toContain('reminder');
     expect(events[events.length - 1]).toBe('expired');
+    await captureHistory(handle, 'onboardTable', 'gate-timeout');
   });
 
   test('an approver outside the allowlist is refused: the update answers why, the signal is recorded', async () => {
@@ -171,6 +176,7 @@ describe('onboardTable approvals', () => {
     expect(String((premature as WorkflowUpdateFailedError).cause?.message)).toContain('the pending gate is "apply-mapping"');
     await handle.signal(rejectSignal, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'clean up' });
     expect((await handle.result()).outcome).toBe('rejected');
+    await captureHistory(handle, 'onboardTable', 'refused-decisions-then-rejected');
   });
 
   test('four-eyes: the person who started the runbook cannot approve it; another approver can', async () => {
@@ -209,5 +215,6 @@ describe('onboardTable approvals', () => {
     expect(result.plan!.details.tableMappings).toBeDefined();
     expect(await mutatingCalls()).toEqual({});
     expect(result.steps.filter((s) => s.state === 'skipped').map((s) => s.id)).toEqual(['gate:apply-mapping', 'apply', 'load', 'verify']);
+    await captureHistory(handle, 'onboardTable', 'dry-run');
   });
 });

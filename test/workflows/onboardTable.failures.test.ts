@@ -1,10 +1,14 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
+import { listObjectPages } from '../../activities/s3Objects';
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { OnboardTableReport } from '../../workflows/onboardTable';
+import { captureHistory } from '../support/histories';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
+import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { killHard, spawnWorker, stopGracefully } from '../support/workerProcesses';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -16,7 +20,7 @@ const tables: Record<string, string> = {};
 const groups: Record<string, TaskGroupConfig> = {};
 
 beforeAll(async () => {
-  for (const key of ['fails', 'tableerror', 'crash']) {
+  for (const key of ['fails', 'tableerror', 'crash', 'live', 'damaged']) {
     const name = uniqueName(`fl${key}`);
     tables[key] = await createScratchTable(name, { rows: 3000 });
     groups[key] = scratchGroup(`g-${name}`, [tables[key]]);
@@ -31,12 +35,13 @@ afterAll(async () => {
   for (const table of Object.values(tables)) await dropScratchTable(table);
 });
 
-async function approveAndFail(table: string): Promise<string> {
+async function approveAndFail(table: string, runPath: string): Promise<string> {
   const handle = await startRunbook(tw.client, 'onboardTable', { table }, { taskQueue: tw.taskQueue });
   await waitForGate(handle, 'apply-mapping');
   await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
+  await captureHistory(handle, 'onboardTable', runPath);
   return String((error as WorkflowFailedError).cause?.message);
 }
 
@@ -50,7 +55,7 @@ describe('onboardTable failures', () => {
         },
       },
     });
-    const message = await approveAndFail(tables.fails!);
+    const message = await approveAndFail(tables.fails!, 'dms-task-failed');
     expect(message).toContain(`task ${groups.fails!.taskIdentifier} is failed`);
     expect(message).toContain('Network error has occurred');
   });
@@ -60,7 +65,7 @@ describe('onboardTable failures', () => {
     await setDmsFaults({
       tableErrors: { [groups.tableerror!.taskIdentifier]: { schema, table, message: 'Table error: could not read column state' } },
     });
-    const message = await approveAndFail(tables.tableerror!);
+    const message = await approveAndFail(tables.tableerror!, 'dms-table-error');
     expect(message).toContain(`${tables.tableerror} is in "Table error" in task ${groups.tableerror!.taskIdentifier}`);
   });
 
@@ -83,8 +88,54 @@ describe('onboardTable failures', () => {
       expect(result.outcome).toBe('succeeded');
       expect((result.report as OnboardTableReport).verification).toMatchObject({ sourceRows: 3000, parquetRows: 3000, matches: true });
       expect(await mutatingCalls()).toEqual({ CreateReplicationTask: 1, StartReplicationTask: 1 });
+      await captureHistory(handle, 'onboardTable', 'worker-killed-during-load');
     } finally {
       await stopGracefully(worker);
     }
+  });
+
+  async function approveAndWaitForLoad(table: string, task: string) {
+    await setDmsFaults({ extraFullLoadSeconds: { [task]: 600 } });
+    const handle = await startRunbook(tw.client, 'onboardTable', { table }, { taskQueue: tw.taskQueue });
+    await waitForGate(handle, 'apply-mapping');
+    await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+    await waitForStatus(handle, (s) => s.steps.find((step) => step.id === 'load')?.state === 'current');
+    return handle;
+  }
+
+  test('rows written to a live table during its load are accounted by CDC: the verification passes', async () => {
+    const handle = await approveAndWaitForLoad(tables.live!, groups.live!.taskIdentifier);
+    const admin = await sourceAdmin();
+    try {
+      await admin.query(`INSERT INTO ${tables.live} SELECT 100000 + seq, 1, 'new', 1.5, '2026-07-01' FROM shop.seq_1_to_40`);
+      await admin.query(`DELETE FROM ${tables.live} WHERE id <= 10`);
+    } finally {
+      await admin.end();
+    }
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
+    const verification = (result.report as OnboardTableReport).verification;
+    expect(verification).toMatchObject({ sourceRows: 3030, matches: true, problems: [] });
+    expect(verification.parquetRows).toBe(verification.dmsFullLoadRows);
+    expect(verification.dmsCdcNetRows).toBeGreaterThan(0);
+  });
+
+  test('a damaged full-load file fails the verification, naming the file, and the task keeps running', async () => {
+    const handle = await approveAndWaitForLoad(tables.damaged!, groups.damaged!.taskIdentifier);
+    const s3 = new S3Client({ forcePathStyle: true });
+    const prefix = `dms/${tables.damaged!.replace('.', '/')}/`;
+    let key: string | undefined;
+    for (let i = 0; i < 40 && !key; i++) {
+      for await (const page of listObjectPages(s3, tw.config.target.bucket, prefix))
+        key ??= page.find((o) => /LOAD\d+\.parquet$/.test(o.Key!))?.Key;
+      if (!key) await new Promise((r) => setTimeout(r, 250));
+    }
+    // Truncated on its way to S3: a Parquet file without its footer.
+    await s3.send(new PutObjectCommand({ Bucket: tw.config.target.bucket, Key: key!, Body: Buffer.from('PAR1 truncated') }));
+    const error = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(error.cause?.message).toContain(`verification failed for ${tables.damaged}`);
+    expect(error.cause?.message).toContain(`unreadable Parquet files: ${key}`);
+    await captureHistory(handle, 'onboardTable', 'verification-failed');
   });
 });

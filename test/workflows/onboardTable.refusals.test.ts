@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { rejectSignal } from '../../workflows/definitions';
+import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { historyHasActivity, scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -52,7 +53,8 @@ describe('onboardTable refusals', () => {
   });
 
   test('a table linked by a foreign key to a table of another task is refused, naming the links and their task', async () => {
-    const { message } = await failure({ table: tables.fk });
+    const { message, handle } = await failure({ table: tables.fk });
+    await captureHistory(handle, 'onboardTable', 'refused-fk-link');
     expect(message).toContain('linked by foreign keys to tables replicated by another task');
     expect(message).toContain(`shop.customers (references ${tables.fk}) in task shop-core`);
     expect(message).toContain('onboard it into group core');
