@@ -1,6 +1,7 @@
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { dmsFactActivities } from './dmsFacts';
+import { dmsInstanceActivities } from './dmsInstanceActions';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
 import { lakeInventoryActivities } from './lakeInventory';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...rdsActivities(deps),
     ...dmsFactActivities(deps),
     ...dmsTaskActivities(deps),
+    ...dmsInstanceActivities(deps),
     ...dmsWaitActivities(deps),
     ...lakeInventoryActivities(deps),
     ...lakeMoveActivities(deps),

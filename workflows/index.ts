@@ -2,3 +2,4 @@
 export { checkSourceReadiness } from './checkSourceReadiness';
 export { onboardTable } from './onboardTable';
 export { resourceLock } from './resourceLock';
+export { resizeInstance } from './resizeInstance';
