@@ -1,6 +1,7 @@
 import { Client, WorkflowHandle } from '@temporalio/client';
 import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
+import type { BackfillPartitionsInput } from '../domain/inputs/backfillPartitions';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
 import type { ResizeInstanceInput } from '../domain/inputs/resizeInstance';
@@ -17,6 +18,7 @@ export interface RunbookInputs {
   checkSourceReadiness: CheckSourceReadinessInput;
   onboardTable: OnboardTableInput;
   resizeInstance: ResizeInstanceInput;
+  backfillPartitions: BackfillPartitionsInput;
 }
 
 export interface StartOptions {
