@@ -77,7 +77,7 @@ export function planToMarkdown(plan: Plan): string {
   lines.push(`Expected duration: about ${plan.expectedMinutes} min.`);
   if (plan.cost) {
     lines.push(`Cost: ~${plan.cost.estimate.toFixed(2)} ${plan.cost.currency} — ${plan.cost.note}`);
-    if (plan.cost.lines?.length) lines.push('', ...costTableMarkdown(plan.cost.lines, plan.cost.currency));
+    if (plan.cost.lines?.length) lines.push('', ...costTableMarkdown(plan.cost.lines, plan.cost.currency), '');
   }
   for (const warning of plan.warnings) lines.push(`> ⚠ ${warning}`);
   return lines.join('\n');
@@ -96,8 +96,9 @@ export function formatBytes(bytes: number): string {
 
 /** `| item | class | USD/hour | hours | USD |`; blanks where a figure does not apply or a price is unknown. */
 export function costTableMarkdown(lines: CostLine[], currency = 'USD'): string[] {
-  const money = (v?: number) => (v === undefined ? '' : v.toFixed(v !== 0 && Math.abs(v) < 1 ? 3 : 2));
-  const hours = (v?: number) => (v === undefined ? '' : Number.isInteger(v) ? String(v) : v.toFixed(1));
+  // Small prices keep their third decimal (dms.t3.medium is 0.078 USD/hour).
+  const money = (v?: number) => (v === undefined ? '' : v.toFixed(v !== 0 && Math.abs(v) < 0.1 ? 3 : 2));
+  const hours = (v?: number) => (v === undefined ? '' : String(Math.round(v * 100) / 100));
   return [
     `| item | class | ${currency}/hour | hours | ${currency} |`,
     '|---|---|---:|---:|---:|',

@@ -179,6 +179,8 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
       const dry = await executeChild<(input: unknown) => Promise<RunbookResult<unknown>>>(i.during.kind, {
         workflowId: `${childId}-plan`,
         args: [{ ...childInput, dryRun: true }],
+        // A dry run takes seconds; a workflow type no worker registers would otherwise wait here for ever.
+        workflowExecutionTimeout: '10 minutes',
       });
       childPlan = dry.plan;
       if (!childPlan) throw new Error(`its dry run ended ${dry.outcome} without a plan: ${dry.message}`);
