@@ -1,6 +1,8 @@
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
+import { dmsEndpointActivities } from './dmsEndpointActions';
 import { dmsFactActivities } from './dmsFacts';
+import { dmsInstanceActivities } from './dmsInstanceActions';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
 import { lakeInventoryActivities } from './lakeInventory';
@@ -9,6 +11,7 @@ import { lockActivities } from './locks';
 import { notifyActivities } from './notify';
 import { pipelineConfigActivities } from './pipelineConfig';
 import { rdsActivities } from './rds';
+import { sourceDateCountActivities } from './sourceDateCounts';
 import { sourceMysqlActivities } from './sourceMysql';
 import { sourceTableActivities } from './sourceTables';
 
@@ -18,9 +21,12 @@ export function createActivities(deps: ActivityDeps) {
     ...pipelineConfigActivities(deps),
     ...sourceMysqlActivities(deps),
     ...sourceTableActivities(deps),
+    ...sourceDateCountActivities(deps),
     ...rdsActivities(deps),
     ...dmsFactActivities(deps),
     ...dmsTaskActivities(deps),
+    ...dmsInstanceActivities(deps),
+    ...dmsEndpointActivities(deps),
     ...dmsWaitActivities(deps),
     ...lakeInventoryActivities(deps),
     ...lakeMoveActivities(deps),

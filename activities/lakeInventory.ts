@@ -17,6 +17,7 @@ export interface ParquetCount {
   bytesStored: number;
   bytesRead: number;
   rowsByPartition: Record<string, number>;
+  filesByPartition: Record<string, number>;
   columns: string[];
   problems: Array<{ key: string; error: string }>;
 }
@@ -25,14 +26,15 @@ export interface ParquetCount {
 export function lakeInventoryActivities(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;
   return {
-    async inventoryPrefix(input: { prefix: string }): Promise<PrefixInventory> {
+    /** `partitionDepth`: folder levels of a partition name (3 for slash-delimited dates such as `2026/11/28`). */
+    async inventoryPrefix(input: { prefix: string; partitionDepth?: number }): Promise<PrefixInventory> {
       const inventory: PrefixInventory = { prefix: input.prefix, objects: 0, bytes: 0, partitions: {} };
       for await (const page of listObjectPages(deps.s3, bucket, input.prefix)) {
         for (const object of page) {
           const size = object.Size ?? 0;
           inventory.objects++;
           inventory.bytes += size;
-          const partition = partitionOf(input.prefix, object.Key ?? '');
+          const partition = partitionOf(input.prefix, object.Key ?? '', input.partitionDepth);
           const p = (inventory.partitions[partition] ??= { objects: 0, bytes: 0 });
           p.objects++;
           p.bytes += size;
@@ -53,6 +55,7 @@ export function lakeInventoryActivities(deps: ActivityDeps) {
         bytesStored: 0,
         bytesRead: 0,
         rowsByPartition: {},
+        filesByPartition: {},
         columns: [],
         problems: [],
       };
@@ -73,6 +76,7 @@ export function lakeInventoryActivities(deps: ActivityDeps) {
           result.rows += footer.rows;
           const partition = partitionOf(input.prefix, footer.key);
           result.rowsByPartition[partition] = (result.rowsByPartition[partition] ?? 0) + footer.rows;
+          result.filesByPartition[partition] = (result.filesByPartition[partition] ?? 0) + 1;
           footer.columns?.forEach((c) => columns.add(c));
         }
       }

@@ -13,11 +13,13 @@ export async function* listObjectPages(s3: S3Client, bucket: string, prefix: str
   } while (token);
 }
 
-/** The partition folder of a key under a table prefix: `dms/shop/orders/20261128/LOAD1.parquet` → `20261128`. */
-export function partitionOf(tablePrefix: string, key: string): string {
-  const rest = key.slice(tablePrefix.length);
-  const slash = rest.indexOf('/');
-  return slash === -1 ? '' : rest.slice(0, slash);
+/**
+ * The partition folder of a key under a table prefix: `dms/shop/orders/20261128/LOAD1.parquet` → `20261128`;
+ * with `depth` 3, `dms/shop/orders/2026/11/28/LOAD1.parquet` → `2026/11/28` (slash-delimited date partitions).
+ */
+export function partitionOf(tablePrefix: string, key: string, depth = 1): string {
+  const folders = key.slice(tablePrefix.length).split('/').slice(0, -1);
+  return folders.length < depth ? folders.join('/') : folders.slice(0, depth).join('/');
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

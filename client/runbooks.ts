@@ -1,8 +1,10 @@
 import { Client, WorkflowHandle } from '@temporalio/client';
 import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
+import type { BackfillPartitionsInput } from '../domain/inputs/backfillPartitions';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
+import type { ResizeInstanceInput } from '../domain/inputs/resizeInstance';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -15,6 +17,8 @@ import type { RunbookResult } from '../workflows/engine/runbook';
 export interface RunbookInputs {
   checkSourceReadiness: CheckSourceReadinessInput;
   onboardTable: OnboardTableInput;
+  resizeInstance: ResizeInstanceInput;
+  backfillPartitions: BackfillPartitionsInput;
 }
 
 export interface StartOptions {

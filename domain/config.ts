@@ -142,9 +142,20 @@ export const pipelineConfigSchema = z
         dmsRequestsPerSecond: z.number().positive().max(4).default(2),
         fullLoadHours: z.number().positive().default(48),
         stateChangeMinutes: z.number().positive().default(30),
+        /** Deadline for a replication instance change to finish (available, nothing pending) before it counts as stuck. */
+        instanceModifyMinutes: z.number().positive().default(60),
+        /** After a resize, how long CDC latency is watched before the resumed tasks count as healthy. */
+        settleMinutes: z.number().positive().default(10),
       })
       .strict()
-      .default({ pollSeconds: 30, dmsRequestsPerSecond: 2, fullLoadHours: 48, stateChangeMinutes: 30 }),
+      .default({
+        pollSeconds: 30,
+        dmsRequestsPerSecond: 2,
+        fullLoadHours: 48,
+        stateChangeMinutes: 30,
+        instanceModifyMinutes: 60,
+        settleMinutes: 10,
+      }),
     thresholds: z
       .object({
         binlogRetentionDays: z.number().positive().default(7),

@@ -17,6 +17,15 @@ export interface PlannedPrefix {
   bytes?: number;
 }
 
+/** One row of a cost table: an option, its class, price per hour, hours and total (blank where it does not apply). */
+export interface CostLine {
+  item: string;
+  instanceClass?: string;
+  hourly?: number;
+  hours?: number;
+  total?: number;
+}
+
 export interface CostEstimate {
   currency: 'USD';
   currentHourly?: number;
@@ -24,6 +33,8 @@ export interface CostEstimate {
   /** Cost of the change itself for its expected duration. */
   estimate: number;
   note: string;
+  /** The comparison an approver reads (current vs target, and what a plan saves). */
+  lines?: CostLine[];
 }
 
 export interface Plan {
@@ -64,7 +75,10 @@ export function planToMarkdown(plan: Plan): string {
     lines.push('');
   }
   lines.push(`Expected duration: about ${plan.expectedMinutes} min.`);
-  if (plan.cost) lines.push(`Cost: ~${plan.cost.estimate.toFixed(2)} ${plan.cost.currency} — ${plan.cost.note}`);
+  if (plan.cost) {
+    lines.push(`Cost: ~${plan.cost.estimate.toFixed(2)} ${plan.cost.currency} — ${plan.cost.note}`);
+    if (plan.cost.lines?.length) lines.push('', ...costTableMarkdown(plan.cost.lines, plan.cost.currency), '');
+  }
   for (const warning of plan.warnings) lines.push(`> ⚠ ${warning}`);
   return lines.join('\n');
 }
@@ -78,4 +92,16 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `| item | class | USD/hour | hours | USD |`; blanks where a figure does not apply or a price is unknown. */
+export function costTableMarkdown(lines: CostLine[], currency = 'USD'): string[] {
+  // Small prices keep their third decimal (dms.t3.medium is 0.078 USD/hour).
+  const money = (v?: number) => (v === undefined ? '' : v.toFixed(v !== 0 && Math.abs(v) < 0.1 ? 3 : 2));
+  const hours = (v?: number) => (v === undefined ? '' : String(Math.round(v * 100) / 100));
+  return [
+    `| item | class | ${currency}/hour | hours | ${currency} |`,
+    '|---|---|---:|---:|---:|',
+    ...lines.map((l) => `| ${l.item} | ${l.instanceClass ?? ''} | ${money(l.hourly)} | ${hours(l.hours)} | ${money(l.total)} |`),
+  ];
 }

@@ -2,3 +2,5 @@
 export { checkSourceReadiness } from './checkSourceReadiness';
 export { onboardTable } from './onboardTable';
 export { resourceLock } from './resourceLock';
+export { resizeInstance } from './resizeInstance';
+export { backfillPartitions } from './backfillPartitions';

@@ -110,8 +110,18 @@ export class Runbook {
 
   /** Refuses to run while another runbook acts on the same table, task or instance; names that runbook. */
   async lock(resources: string[]): Promise<void> {
-    await actions.acquireLocks({ resources, holder: this.workflowId, kind: this.kind });
-    this.locks = [...resources];
+    const fresh = resources.filter((r) => !this.locks.includes(r));
+    if (fresh.length === 0) return;
+    await actions.acquireLocks({ resources: fresh, holder: this.workflowId, kind: this.kind });
+    this.locks.push(...fresh);
+  }
+
+  /** Releases some locks before the end (to hand a target over to a child runbook); lock() takes them again. */
+  async unlock(resources: string[]): Promise<void> {
+    const held = resources.filter((r) => this.locks.includes(r));
+    if (held.length === 0) return;
+    this.locks = this.locks.filter((r) => !held.includes(r));
+    await actions.releaseLocks({ resources: held, holder: this.workflowId });
   }
 
   async releaseLocks(): Promise<void> {

@@ -29,6 +29,14 @@ export async function waitUntil<T>(what: string, deadlineMinutes: number, wait: 
         'WaitDeadline',
       );
     }
+    // When the next poll would fall past the deadline, Temporal ends the activity with its last attempt's failure
+    // (still waiting) rather than a timeout: that is the deadline too.
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'StillWaiting') {
+      throw ApplicationFailure.nonRetryable(
+        `${what}: not reached within ${deadlineMinutes} min; last seen: ${error.cause.message.replace(/^still waiting: /, '')}`,
+        'WaitDeadline',
+      );
+    }
     throw error;
   }
 }

@@ -1,0 +1,217 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { decide, startRunbook } from '../../client/runbooks';
+import type { PipelineConfig } from '../../domain/config';
+import type { ResizeReport } from '../../workflows/resizeInstance';
+import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
+import { eventually } from '../support/dmsEmulatorClient';
+import {
+  createResizeFixture,
+  deleteResizeFixture,
+  describeInstance,
+  putLatencyOutlier,
+  ResizeFixture,
+  resumeTask,
+  taskStatus,
+} from '../support/resizeFixtures';
+import { waitForGate, waitForStatus } from '../support/runbooks';
+import { uniqueName } from '../support/scratchTables';
+import { testConfig } from '../support/testConfig';
+import { startTestWorker, TestWorker } from '../support/testWorker';
+
+/** resizeInstance, simple form, on an instance of the test's own: the change, its refusals, its dry run, latency. */
+
+let fx: ResizeFixture;
+let tw: TestWorker;
+let highFloor: TestWorker;
+
+function configFor(instance: string, minFreeStorageGb: number): PipelineConfig {
+  const base = testConfig();
+  return testConfig({
+    dms: {
+      ...base.dms,
+      replicationInstances: [
+        ...base.dms.replicationInstances,
+        { identifier: instance, allowedClasses: ['dms.r5.large', 'dms.r5.xlarge', 'dms.r5.4xlarge'], minFreeStorageGb },
+      ],
+    },
+    waits: { settleMinutes: 0.1, instanceModifyMinutes: 1 },
+  });
+}
+
+beforeAll(async () => {
+  fx = await createResizeFixture(uniqueName('rs'));
+  tw = await startTestWorker(configFor(fx.instance, 20));
+  highFloor = await startTestWorker(configFor(fx.instance, 100));
+});
+
+afterAll(async () => {
+  await clearDmsFaults();
+  await tw?.stop();
+  await highFloor?.stop();
+  await deleteResizeFixture(fx);
+});
+
+const start = (worker: TestWorker, input: Record<string, unknown>) =>
+  startRunbook(worker.client, 'resizeInstance', input as never, { taskQueue: worker.taskQueue });
+
+async function failure(worker: TestWorker, input: Record<string, unknown>): Promise<{ type?: string; message: string }> {
+  const error = await (await start(worker, input)).result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause as { type?: string; message: string; cause?: { type?: string; message: string } };
+  return { type: cause.type, message: cause.message };
+}
+
+describe('resizeInstance refusals: nothing is changed', () => {
+  beforeEach(() => resetDmsCalls());
+  afterEach(async () => expect(await mutatingCalls()).toEqual({}));
+
+  test('malformed inputs fail at once, naming the field', async () => {
+    expect((await failure(tw, { instance: fx.instance, targetClass: 'r5.large' })).message).toContain(
+      'invalid resizeInstance input: targetClass: must be a DMS instance class',
+    );
+    expect((await failure(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: 2 })).message).toContain(
+      'allocatedStorageGb',
+    );
+    const same = await failure(tw, {
+      instance: fx.instance,
+      fullLoadClass: 'dms.r5.large',
+      cdcClass: 'dms.r5.large',
+      during: { kind: 'onboardTable', input: { table: 'shop.x' } },
+    });
+    expect(same.message).toContain('cdcClass: must differ from fullLoadClass');
+    const kind = await failure(tw, {
+      instance: fx.instance,
+      fullLoadClass: 'dms.r5.4xlarge',
+      cdcClass: 'dms.r5.large',
+      during: { kind: 'dropTable', input: {} },
+    });
+    expect(kind.message).toContain('during.kind');
+    expect((await failure(tw, { instance: 'shop-repl-9', targetClass: 'dms.r5.xlarge' })).message).toContain(
+      'instance: shop-repl-9 is not in dms.replicationInstances',
+    );
+  });
+
+  test('shrinking storage', async () => {
+    const { type, message } = await failure(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: 40 });
+    expect(type).toBe('RunbookFailed');
+    expect(message).toContain(`cannot shrink the storage of replication instance ${fx.instance} from 50 GB to 40 GB`);
+  });
+
+  test('a class the configuration does not allow', async () => {
+    const { message } = await failure(tw, { instance: fx.instance, targetClass: 'dms.c5.24xlarge' });
+    expect(message).toContain('class dms.c5.24xlarge is not allowed');
+    expect(message).toContain('allowed: dms.r5.large, dms.r5.xlarge, dms.r5.4xlarge');
+  });
+
+  test('free storage under the floor proposes a storage increase, which then passes', async () => {
+    const { message } = await failure(highFloor, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+    expect(message).toMatch(/has [\d.]+ GB free of 50 GB, under the floor of 100 GB/);
+    const proposal = Number(/"allocatedStorageGb": (\d+)/.exec(message)![1]);
+    expect(proposal).toBeGreaterThanOrEqual(100);
+    const dry = await (
+      await start(highFloor, { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: proposal, dryRun: true })
+    ).result();
+    expect(dry.outcome).toBe('dry-run');
+    expect(dry.plan!.calls.find((c) => c.operation === 'ModifyReplicationInstance')!.params).toMatchObject({ AllocatedStorage: proposal });
+  });
+
+  test('an instance that is not available (storage-full) is refused with the storage it needs', async () => {
+    await setDmsFaults({ storageFull: [fx.instance] });
+    try {
+      await eventually(
+        () => describeInstance(fx.dms, fx.instance),
+        (i) => i.ReplicationInstanceStatus === 'storage-full',
+        20000,
+      );
+      const { message } = await failure(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+      expect(message).toContain(`replication instance ${fx.instance} is storage-full`);
+      expect(message).toMatch(/give "allocatedStorageGb" of at least \d+/);
+      expect(await mutatingCalls()).toEqual({});
+    } finally {
+      await clearDmsFaults();
+      await eventually(
+        () => describeInstance(fx.dms, fx.instance),
+        (i) => i.ReplicationInstanceStatus === 'available',
+        20000,
+      );
+      // The storage-full episode stopped the running task for low disk: put it back for the next tests.
+      if ((await taskStatus(fx.dms, fx.runningArn)) !== 'running') await resumeTask(fx.dms, fx.runningArn);
+      await resetDmsCalls();
+    }
+  });
+
+  test('dry run: the plan, the downtime and the cost table, and nothing changed', async () => {
+    const result = await (await start(tw, { instance: fx.instance, targetClass: 'dms.r5.4xlarge', dryRun: true })).result();
+    expect(result.outcome).toBe('dry-run');
+    const plan = result.plan!;
+    expect(plan.calls.map((c) => `${c.operation}:${String(c.params.ReplicationTaskArn ?? c.params.ReplicationInstanceClass)}`)).toEqual([
+      `StopReplicationTask:${fx.runningArn}`,
+      'ModifyReplicationInstance:dms.r5.4xlarge',
+      `StartReplicationTask:${fx.runningArn}`,
+    ]);
+    expect(plan.cost!.lines).toEqual([
+      { item: 'current, per month', instanceClass: 'dms.r5.large', hourly: 0.21, hours: 730, total: 153.3 },
+      { item: 'target, per month', instanceClass: 'dms.r5.4xlarge', hourly: 1.68, hours: 730, total: 1226.4 },
+      { item: 'difference, per month', hourly: 1.47, hours: 730, total: 1073.1 },
+    ]);
+    expect(plan.warnings.join('\n')).toContain(`not running, left as they are: task ${fx.instance.replace(/-ri$/, '')}-idle is stopped`);
+    expect(result.steps.filter((s) => s.state === 'skipped').map((s) => s.id)).toEqual([
+      'gate:resize',
+      'stop',
+      'modify',
+      'resume',
+      'verify',
+    ]);
+  });
+});
+
+describe('resizeInstance changes', () => {
+  test('resize: running task stopped and resumed, the stopped one left alone, the class visibly changed', async () => {
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+    const gate = await waitForGate(handle, 'resize');
+    expect(gate.pendingGate!.plan.summary).toContain(`resize ${fx.instance} from dms.r5.large to dms.r5.xlarge`);
+    await resetDmsCalls();
+    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'CHG-1', decision: 'approve' });
+    await waitForStatus(handle, (s) => s.steps.find((x) => x.id === 'modify')?.state === 'current');
+    expect(await taskStatus(fx.dms, fx.runningArn)).toBe('stopped');
+    const result = await handle.result();
+    expect(result.outcome).toBe('succeeded');
+    expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.xlarge');
+    expect(await taskStatus(fx.dms, fx.runningArn)).toBe('running');
+    expect(await taskStatus(fx.dms, fx.idleArn)).toBe('stopped');
+    expect(result.audit.calls.map((c) => `${c.operation}:${c.outcome}`)).toEqual([
+      'StopReplicationTask:done',
+      'ModifyReplicationInstance:done',
+      'StartReplicationTask:done',
+    ]);
+    expect(result.audit.calls[2]!.params).toMatchObject({ StartReplicationTaskType: 'resume-processing' });
+    expect(await mutatingCalls()).toEqual({ StopReplicationTask: 1, ModifyReplicationInstance: 1, StartReplicationTask: 1 });
+    const report = result.report as ResizeReport;
+    expect(report.before.instanceClass).toBe('dms.r5.large');
+    expect(report.after.instanceClass).toBe('dms.r5.xlarge');
+    expect(report.phases[0]!.latency.breaches).toEqual([]);
+    expect(result.steps.find((s) => s.id === 'verify')!.detail).toContain('CDC latency over 0.1 min');
+  });
+
+  test('the same resize again changes nothing', async () => {
+    await resetDmsCalls();
+    const result = await (await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' })).result();
+    expect(result.outcome).toBe('succeeded');
+    expect(result.message).toContain('nothing was changed');
+    expect(await mutatingCalls()).toEqual({});
+  });
+
+  test('CDC latency over the threshold during the settling period fails the verification', async () => {
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.large' });
+    await waitForGate(handle, 'resize');
+    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'back', decision: 'approve' });
+    await waitForStatus(handle, (s) => s.steps.find((x) => x.id === 'verify')?.state === 'current', 60000);
+    await putLatencyOutlier(fx.instance, fx.runningArn, 4000);
+    const error = await handle.result().catch((e: unknown) => e);
+    const message = String((error as WorkflowFailedError).cause?.message);
+    expect(message).toContain('CDC latency stayed over 300 s');
+    expect(message).toContain('CDCLatencyTarget max 4000 s');
+    expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.large');
+    expect(await taskStatus(fx.dms, fx.runningArn)).toBe('running');
+  });
+});

@@ -1,0 +1,379 @@
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import {
+  BACKFILL_PARALLEL_TASKS,
+  backfillLayout,
+  BackfillLayout,
+  checkPartitions,
+  dateColumnRefusal,
+  liveMappingRefusal,
+  PartitionCheck,
+  partitionDepth,
+  partitionNaming,
+  planBackfill,
+  planPublish,
+  rangeRefusal,
+  restoreCommands,
+  stagingS3Settings,
+  temporaryIdentifiers,
+} from '../domain/backfill';
+import { addDays, isoDate, msToDay } from '../domain/calendarDays';
+import { targetEndpointOf } from '../domain/config';
+import { BackfillPartitionsInput, backfillPartitionsInputSchema } from '../domain/inputs/backfillPartitions';
+import { mappingOf } from '../domain/onboarding';
+import { selects } from '../domain/tableMappings';
+import { formatTableName, tableMatches, toTableName } from '../domain/tableName';
+import { actions, bulk, reads } from './engine/activityProxies';
+import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
+import { runRunbook } from './engine/runRunbook';
+import { waiting, waitUntil } from './engine/waits';
+
+export interface BackfillReport {
+  table: string;
+  from: string;
+  to: string;
+  dateColumn: string;
+  partitions: PartitionCheck[];
+  staging: string;
+  quarantine: string;
+  published: string[];
+  restoreCommands: string[];
+}
+
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
+const invalid = (message: string) => ApplicationFailure.nonRetryable(`invalid backfillPartitions input: ${message}`, 'InvalidInput');
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/** The temporary resources a backfill made so far, so a failure or a rejection can remove them. */
+interface Temporary {
+  endpointArn?: string;
+  taskArns: string[];
+}
+
+/** Stops (if needed) and deletes the temporary tasks, then the staging endpoint; each call skips what is done. */
+async function removeTemporary(runbook: Runbook, temporary: Temporary): Promise<void> {
+  const config = runbook.config;
+  const w = waiting(config, config.waits.stateChangeMinutes);
+  await Promise.all(
+    temporary.taskArns.map(async (taskArn) => {
+      const stop = await actions.stopTask({ taskArn });
+      runbook.record(stop);
+      if (stop.outcome === 'done')
+        await waitUntil(`temporary task ${stop.target} stopped`, config.waits.stateChangeMinutes, () =>
+          w.waitForTask({ taskArn, goal: 'stopped' }),
+        );
+      const deleted = await actions.deleteTask({ taskArn });
+      runbook.record(deleted);
+      await waitUntil(`temporary task ${deleted.target} deleted`, config.waits.stateChangeMinutes, () =>
+        w.waitForTask({ taskArn, goal: 'deleted' }),
+      );
+    }),
+  );
+  if (temporary.endpointArn) runbook.record(await actions.deleteEndpoint({ endpointArn: temporary.endpointArn }));
+}
+
+/** Cleans up after a failure without hiding it: a cleanup that fails too is added to the message. */
+async function failAfterCleanup(runbook: Runbook, temporary: Temporary, error: unknown, layout: BackfillLayout): Promise<never> {
+  let leftovers = '';
+  try {
+    await removeTemporary(runbook, temporary);
+  } catch (cleanup) {
+    leftovers = ` Removing the temporary DMS resources failed too (${errorMessage(cleanup)}): delete the tasks tagged dms-runbooks:created-by=${runbook.workflowId} and their endpoint by hand.`;
+  }
+  const staging = ` The staging files stay for investigation: aws s3 rm --recursive s3://${runbook.config.target.bucket}/${layout.stagingRoot}; the live partitions were not touched.`;
+  const type = error instanceof ApplicationFailure ? (error.type ?? 'BackfillFailed') : 'BackfillFailed';
+  const details = error instanceof ApplicationFailure ? (error.details ?? []) : [];
+  throw ApplicationFailure.nonRetryable(`${errorMessage(error)}.${staging}${leftovers}`, type, ...details);
+}
+
+/**
+ * Rebuilds the date partitions of a table for a range of past days: one temporary full-load task per day stages
+ * the day's rows, per-partition counts are verified against the source, and after a gate the staged days replace
+ * the live ones (which are quarantined, restorable). Rejecting the publish discards the staging.
+ */
+export async function backfillPartitions(input: BackfillPartitionsInput): Promise<RunbookResult<BackfillReport>> {
+  return runRunbook(
+    {
+      kind: 'backfillPartitions',
+      schema: backfillPartitionsInputSchema,
+      target: (i) => i.table,
+      steps: [
+        ['facts', 'Check the range, the table, its date column and the target endpoint'],
+        ['plan', 'Count source rows per day, inventory the live partitions, plan the staging'],
+        ['gate:backfill', 'Approval: stage the backfill'],
+        ['stage', 'Create the staging endpoint and a full-load task per day; wait for each load'],
+        ['verify', 'Verify each partition: source, DMS and Parquet footer counts'],
+        ['gate:publish', 'Approval: publish the staged partitions'],
+        ['publish', 'Quarantine the live partitions and publish the staged ones'],
+        ['cleanup', 'Delete the temporary tasks and endpoint'],
+      ],
+    },
+    input,
+    async (runbook, i) => {
+      const config = runbook.config;
+      const table = toTableName(i.table);
+      const name = formatTableName(table);
+      const today = msToDay(Date.now());
+      const rangeWhy = rangeRefusal(i.from, i.to, today, config.thresholds.maxBackfillDays);
+      if (rangeWhy) throw invalid(rangeWhy);
+      const source = config.sources.find((s) => s.schemas.includes(table.schema));
+      if (!source)
+        throw invalid(
+          `table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
+        );
+
+      const facts = await runbook.step('facts', async () => {
+        const tableFacts = await reads.readTableFacts({ source: source.name, table });
+        if (!tableFacts.exists) throw invalid(`table: ${name} does not exist on source ${source.name}`);
+        const columnWhy = dateColumnRefusal(tableFacts.columns, i.dateColumn, table);
+        if (columnWhy) throw invalid(columnWhy);
+        const column = tableFacts.columns.find((c) => c.name.toLowerCase() === i.dateColumn.toLowerCase())!;
+
+        const tasks = await reads.findTasks({ identifiers: config.taskGroups.map((g) => g.taskIdentifier) });
+        const replicating = config.taskGroups.find((g) => {
+          const mapping = mappingOf(tasks[g.taskIdentifier] ?? null);
+          return mapping !== undefined && selects(mapping, table);
+        });
+        const group = replicating ?? config.taskGroups.find((g) => g.tables.some((p) => tableMatches(p, table)));
+        const liveTask = replicating ? tasks[replicating.taskIdentifier]! : undefined;
+        const liveMapping = mappingOf(liveTask ?? null);
+        const mappingWhy = liveMappingRefusal(liveMapping, table, liveTask?.identifier ?? '');
+        if (mappingWhy) throw refuse(mappingWhy);
+
+        const targetId = group ? targetEndpointOf(config, group) : config.dms.endpoints.target;
+        const instanceId = group?.instance ?? config.dms.replicationInstances[0]!.identifier;
+        const [target, sourceEndpoint, instance] = await Promise.all([
+          reads.findEndpoint({ identifier: targetId }),
+          reads.findEndpoint({ identifier: config.dms.endpoints.source }),
+          reads.findInstance({ identifier: instanceId }),
+        ]);
+        if (!target) throw refuse(`S3 target endpoint ${targetId} does not exist in DMS`);
+        if (!sourceEndpoint) throw refuse(`source endpoint ${config.dms.endpoints.source} does not exist in DMS`);
+        if (!instance) throw refuse(`replication instance ${instanceId} does not exist in DMS`);
+        if (instance.status !== 'available')
+          throw refuse(`replication instance ${instance.identifier} is ${instance.status}: the temporary tasks need it available`);
+        const naming = partitionNaming(target.s3Settings, targetId);
+        if (!naming.ok) throw refuse(naming.reason);
+        const bucket = target.s3Settings?.BucketName;
+        if (bucket !== config.target.bucket)
+          throw refuse(
+            `S3 endpoint ${targetId} writes to bucket ${String(bucket)}, not the pipeline's target bucket ${config.target.bucket}`,
+          );
+        if (!i.dryRun) await runbook.lock([`table:${name}`]);
+        runbook.note(
+          'facts',
+          `${name}.${column.name} is ${column.columnType}; ${liveTask ? `replicated by task ${liveTask.identifier}` : 'replicated by no task'}; partitions ${naming.naming.sequence}/${naming.naming.delimiter} on ${targetId}`,
+        );
+        return {
+          column,
+          liveTask,
+          liveMapping,
+          target,
+          sourceEndpoint,
+          instance,
+          naming: naming.naming,
+          warnings: liveTask
+            ? []
+            : [`no task replicates ${name}: the staging uses a plain selection rule and the pipeline's metadata columns`],
+        };
+      });
+
+      const layout = backfillLayout(config.target.folder, table, runbook.workflowId, facts.naming);
+      const identifiers = temporaryIdentifiers(workflowInfo().runId);
+      const stagingSettings = stagingS3Settings(facts.target.s3Settings ?? {}, layout.stagingFolder);
+
+      const planned = await runbook.step('plan', async () => {
+        const [sourceRowsByDay, live, staging] = await Promise.all([
+          reads.countRowsByDay({
+            source: source.name,
+            table,
+            column: facts.column.name,
+            fromDate: isoDate(i.from),
+            toDateExclusive: isoDate(addDays(i.to, 1)),
+          }),
+          reads.inventoryPrefix({ prefix: layout.tablePrefix, partitionDepth: partitionDepth(facts.naming) }),
+          reads.inventoryPrefix({ prefix: layout.stagingRoot }),
+        ]);
+        if (staging.objects > 0)
+          throw refuse(
+            `the staging prefix s3://${config.target.bucket}/${layout.stagingRoot} already holds ${staging.objects} objects from an earlier run of this workflow id; delete it or start with another workflow id`,
+          );
+        const planned = planBackfill({
+          table,
+          from: i.from,
+          to: i.to,
+          column: facts.column,
+          sourceRowsByDay,
+          livePartitions: live.partitions,
+          layout,
+          naming: facts.naming,
+          identifiers,
+          liveMapping: facts.liveMapping,
+          liveTask: facts.liveTask?.identifier,
+          instanceClass: facts.instance.instanceClass,
+          instanceArn: facts.instance.arn,
+          sourceEndpointArn: facts.sourceEndpoint.arn,
+          stagingSettings,
+          warnings: facts.warnings,
+        });
+        if (planned.staged.length === 0)
+          throw refuse(`no row of ${name} has ${facts.column.name} between ${isoDate(i.from)} and ${isoDate(i.to)}: nothing to backfill`);
+        runbook.setPlan(planned.plan);
+        return planned;
+      });
+
+      if (i.dryRun) {
+        for (const id of ['gate:backfill', 'stage', 'verify', 'gate:publish', 'publish', 'cleanup']) runbook.skip(id, 'dry run');
+        return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed` };
+      }
+
+      await runbook.step('gate:backfill', () => runbook.gate('backfill', planned.plan));
+
+      const temporary: Temporary = { taskArns: [] };
+      const dmsRowsByDay: Record<string, number> = {};
+      await runbook.step('stage', async () => {
+        const stateWait = waiting(config, config.waits.stateChangeMinutes);
+        const loadWait = waiting(config, config.waits.fullLoadHours * 60);
+        const tags = { 'dms-runbooks:created-by': runbook.workflowId, 'dms-runbooks:purpose': `backfill ${name}` };
+        try {
+          const endpoint = await actions.createS3Endpoint({ identifier: identifiers.endpoint, s3Settings: stagingSettings, tags });
+          runbook.record(endpoint);
+          temporary.endpointArn = endpoint.endpointArn;
+          const stageDay = async (day: string) => {
+            const id = identifiers.task(day);
+            const created = await actions.createTask({
+              identifier: id,
+              instanceArn: facts.instance.arn,
+              sourceEndpointArn: facts.sourceEndpoint.arn,
+              targetEndpointArn: endpoint.endpointArn,
+              migrationType: 'full-load',
+              tableMappings: JSON.stringify(planned.mappings[day]),
+              tags,
+            });
+            runbook.record(created);
+            temporary.taskArns.push(created.taskArn);
+            await waitUntil(`temporary task ${id} ready`, config.waits.stateChangeMinutes, () =>
+              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' }),
+            );
+            runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
+            await waitUntil(`${name} for ${isoDate(day)} loaded by task ${id}`, config.waits.fullLoadHours * 60, () =>
+              loadWait.waitForTask({ taskArn: created.taskArn, goal: 'full-load-finished' }),
+            );
+            const stats = await reads.readTableStatistics({ taskArn: created.taskArn });
+            dmsRowsByDay[day] = stats.reduce((n, s) => n + s.fullLoadRows, 0);
+          };
+          for (const wave of chunks(planned.staged, BACKFILL_PARALLEL_TASKS)) {
+            await Promise.all(wave.map(stageDay));
+            runbook.note('stage', `${Object.keys(dmsRowsByDay).length} of ${planned.staged.length} day(s) loaded`);
+          }
+        } catch (error) {
+          await failAfterCleanup(runbook, temporary, error, layout);
+        }
+      });
+
+      const checks = await runbook.step('verify', async () => {
+        try {
+          const [sourceRowsByDay, parquet] = await Promise.all([
+            reads.countRowsByDay({
+              source: source.name,
+              table,
+              column: facts.column.name,
+              fromDate: isoDate(i.from),
+              toDateExclusive: isoDate(addDays(i.to, 1)),
+            }),
+            reads.countParquetRows({ prefix: layout.stagingRoot, loadFilesOnly: true }),
+          ]);
+          const checks = checkPartitions(planned.staged, facts.naming, sourceRowsByDay, dmsRowsByDay, {
+            rowsByDay: parquet.rowsByPartition,
+            filesByDay: parquet.filesByPartition,
+          });
+          const bad = checks.filter((c) => !c.matches);
+          runbook.note('verify', `${checks.length - bad.length} of ${checks.length} partition(s) match the source`);
+          if (bad.length || parquet.problems.length) {
+            throw ApplicationFailure.nonRetryable(
+              `backfill verification failed for ${name}: ${bad.map((c) => `${c.day}: source ${c.sourceRows}, DMS ${c.dmsRows}, Parquet ${c.parquetRows}`).join('; ')}${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => `${p.key} (${p.error})`).join(', ')}` : ''}. Nothing was published`,
+              'VerificationFailed',
+              checks,
+            );
+          }
+          return checks;
+        } catch (error) {
+          return failAfterCleanup(runbook, temporary, error, layout);
+        }
+      });
+
+      const publishPlan = planPublish(name, checks, planned.partitions, layout, planned.staged.map(identifiers.task), identifiers.endpoint);
+      const discard = async () => {
+        runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DiscardStaging' }));
+        await removeTemporary(runbook, temporary);
+      };
+      let decision: 'approved' | 'rejected';
+      try {
+        decision = await runbook.step('gate:publish', () =>
+          runbook.decide('publish', publishPlan, `${checks.length} partition(s) verified: source = DMS = Parquet footers`),
+        );
+      } catch (error) {
+        if (error instanceof RunbookHalt) await discard();
+        throw error;
+      }
+      if (decision === 'rejected') {
+        await discard();
+        for (const id of ['publish', 'cleanup']) runbook.skip(id, 'publish rejected: staging discarded');
+        return {
+          outcome: 'rejected',
+          message: `publish rejected: the staging (${checks.length} partition(s)) was discarded, the temporary tasks and endpoint deleted; the live partitions of ${name} are untouched`,
+        };
+      }
+
+      const quarantined: string[] = [];
+      await runbook.step('publish', async () => {
+        for (const batch of chunks(checks, 8)) {
+          await Promise.all(
+            batch.map(async (c) => {
+              const aside = await bulk.moveObjects({
+                from: layout.livePartition(c.day),
+                to: layout.quarantineOf(c.day),
+                manifestKey: layout.quarantineManifest(c.day),
+                operation: 'QuarantinePartition',
+              });
+              runbook.record(aside.record);
+              if (aside.objects > 0) quarantined.push(c.day);
+              quarantined.sort();
+              const published = await bulk.moveObjects({
+                from: layout.stagingDay(c.day),
+                to: layout.livePartition(c.day),
+                manifestKey: layout.publishManifest(c.day),
+                operation: 'PublishPartition',
+              });
+              runbook.record(published.record);
+            }),
+          );
+        }
+        runbook.note('publish', `${checks.length} partition(s) published, ${quarantined.length} live partition(s) quarantined`);
+      });
+
+      await runbook.step('cleanup', async () => {
+        runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DeleteStagingManifests' }));
+        await removeTemporary(runbook, temporary);
+      });
+
+      const days = checks.map((c) => c.day);
+      return {
+        message: `${checks.length} partition(s) of ${name} backfilled for ${i.from}–${i.to} (${checks.reduce((n, c) => n + c.parquetRows, 0)} rows verified); ${quarantined.length} replaced partition(s) kept in ${layout.quarantineRoot}`,
+        report: {
+          table: name,
+          from: i.from,
+          to: i.to,
+          dateColumn: facts.column.name,
+          partitions: checks,
+          staging: layout.stagingRoot,
+          quarantine: layout.quarantineRoot,
+          published: checks.map((c) => layout.livePartition(c.day)),
+          restoreCommands: restoreCommands(config.target.bucket, layout, days, quarantined),
+        },
+      };
+    },
+  );
+}
