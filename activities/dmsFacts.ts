@@ -35,20 +35,33 @@ const notFound = (error: unknown) => (error as ApplicationFailure).type === 'Res
 export function dmsFactActivities(deps: ActivityDeps) {
   const gateway = deps.dmsGateway;
   return {
+    /** Tasks by identifier, with their mappings: one DescribeReplicationTasks per 100 identifiers. */
     async findTasks(input: { identifiers: string[] }): Promise<Record<string, TaskSnapshot | null>> {
-      const out: Record<string, TaskSnapshot | null> = {};
-      for (const identifier of input.identifiers) {
+      const out: Record<string, TaskSnapshot | null> = Object.fromEntries(input.identifiers.map((id) => [id, null]));
+      for (let i = 0; i < input.identifiers.length; i += 100) {
+        const chunk = input.identifiers.slice(i, i + 100);
+        let marker: string | undefined;
         try {
-          const result = await gateway.call('DescribeReplicationTasks', identifier, (c) =>
-            c.send(
-              new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [identifier] }], MaxRecords: 20 }),
-            ),
-          );
-          const task = result.ReplicationTasks?.[0];
-          out[identifier] = task ? toTaskSnapshot(task) : null;
+          do {
+            const page = await gateway.call('DescribeReplicationTasks', chunk.join(', '), (c) =>
+              c.send(
+                new DescribeReplicationTasksCommand({
+                  Filters: [{ Name: 'replication-task-id', Values: chunk }],
+                  MaxRecords: 100,
+                  Marker: marker,
+                }),
+              ),
+            );
+            for (const task of page.ReplicationTasks ?? []) {
+              const snapshot = toTaskSnapshot(task);
+              // DMS identifiers are case-insensitive and stored lower-cased.
+              const id = chunk.find((c) => c.toLowerCase() === snapshot.identifier.toLowerCase());
+              if (id) out[id] = snapshot;
+            }
+            marker = page.Marker;
+          } while (marker);
         } catch (error) {
           if (!notFound(error)) throw error;
-          out[identifier] = null;
         }
       }
       return out;

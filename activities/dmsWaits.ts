@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import {
+  describeTask,
   instanceVerdict,
   InstanceSnapshot,
   TaskGoal,
@@ -41,6 +42,15 @@ export function dmsWaitActivities(deps: ActivityDeps) {
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
       if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
+      // While the task itself says tables are loading and none failed, its table statistics cannot say "done":
+      // skip that call, so waiting runbooks cost one shared Describe per poll.
+      const loading =
+        (task.tablesLoading ?? 0) + (task.tablesQueued ?? 0) > 0 && (task.tablesErrored ?? 0) === 0 && task.status === 'running';
+      if (loading)
+        return settle(
+          { kind: 'waiting', why: `${describeTask(task)}; ${task.tablesLoading ?? 0} tables loading, ${task.tablesQueued ?? 0} queued` },
+          { task, stats: [] },
+        );
       const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
       return settle(tablesVerdict(task, stats, input.tables), { task, stats });
     },
