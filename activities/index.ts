@@ -1,6 +1,7 @@
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { dmsFactActivities } from './dmsFacts';
+import { dmsReloadWaitActivities } from './dmsReloadWaits';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
 import { lakeInventoryActivities } from './lakeInventory';
@@ -9,8 +10,11 @@ import { lockActivities } from './locks';
 import { notifyActivities } from './notify';
 import { pipelineConfigActivities } from './pipelineConfig';
 import { rdsActivities } from './rds';
+import { runbookRunActivities } from './runbookRuns';
+import { schemaSnapshotActivities } from './schemaSnapshots';
 import { sourceMysqlActivities } from './sourceMysql';
 import { sourceTableActivities } from './sourceTables';
+import { tableChecksumActivities } from './tableChecksums';
 
 /** Every activity, built from injected clients; one module per outside system. */
 export function createActivities(deps: ActivityDeps) {
@@ -27,6 +31,10 @@ export function createActivities(deps: ActivityDeps) {
     ...cloudwatchActivities(deps),
     ...lockActivities(deps),
     ...notifyActivities(deps),
+    ...dmsReloadWaitActivities(deps),
+    ...tableChecksumActivities(deps),
+    ...schemaSnapshotActivities(deps),
+    ...runbookRunActivities(deps),
   };
 }
 

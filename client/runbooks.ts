@@ -2,7 +2,9 @@ import { Client, WorkflowHandle } from '@temporalio/client';
 import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
+import type { FullReloadInput } from '../domain/inputs/fullReload';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
+import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -15,6 +17,8 @@ import type { RunbookResult } from '../workflows/engine/runbook';
 export interface RunbookInputs {
   checkSourceReadiness: CheckSourceReadinessInput;
   onboardTable: OnboardTableInput;
+  fullReload: FullReloadInput;
+  schemaDriftWatch: SchemaDriftWatchInput;
 }
 
 export interface StartOptions {

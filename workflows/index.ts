@@ -1,4 +1,6 @@
 /** Every workflow type the worker registers; their names are the operator-facing API. */
 export { checkSourceReadiness } from './checkSourceReadiness';
+export { fullReload } from './fullReload';
 export { onboardTable } from './onboardTable';
 export { resourceLock } from './resourceLock';
+export { schemaDriftWatch } from './schemaDriftWatch';
