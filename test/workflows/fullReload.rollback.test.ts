@@ -69,11 +69,12 @@ test('verification fails, the finalize gate recommends a rollback, and rejecting
     { taskQueue: tw.taskQueue },
   );
   const gate = await waitForGate(handle, 'reload');
-  expect(
-    gate.pendingGate!.plan.calls.map(
-      (c) => `${c.operation}${c.params.StartReplicationTaskType ? `:${String(c.params.StartReplicationTaskType)}` : ''}`,
-    ),
-  ).toEqual(['QuarantineTableFiles', 'StopReplicationTask', 'StartReplicationTask:reload-target', 'DeleteQuarantine']);
+  expect(gate.pendingGate!.plan.calls.map((c) => [c.operation, c.params.StartReplicationTaskType])).toEqual([
+    ['QuarantineTableFiles', undefined],
+    ['StopReplicationTask', undefined],
+    ['StartReplicationTask', 'reload-target'],
+    ['DeleteQuarantine', undefined],
+  ]);
   await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
 
   // Once the reload has read the table (its LOAD file is written), a row arrives that no binlog event carries.
