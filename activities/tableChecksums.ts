@@ -212,11 +212,13 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       let order = 0;
       let rowsRead = 0;
 
-      async function* readFile(file: { key: string; size: number }): AsyncGenerator<FileRow> {
+      /** `ordering` also reads the operation and the change sequence (spread over the file: more bytes). */
+      async function* readFile(file: { key: string; size: number }, ordering: boolean): AsyncGenerator<FileRow> {
         const buffer = cachedAsyncBuffer(s3AsyncBuffer(deps.s3, bucket, file.key, file.size, counter));
         let metadata;
         try {
-          metadata = await parquetMetadataAsync(buffer);
+          // The footer is at the end: a small first fetch, so small files are not read whole for it.
+          metadata = await parquetMetadataAsync(buffer, { initialFetchSize: 64 * 1024 });
         } catch (error) {
           problems.push(`${file.key}: unreadable Parquet footer (${(error as Error).message})`);
           return;
@@ -227,8 +229,8 @@ export function tableChecksumActivities(deps: ActivityDeps) {
           problems.push(`${file.key}: no column ${missing.join(', ')} (a rename or remove-column rule in the task's mapping?)`);
           return;
         }
-        const seqColumn = names.find((n) => n.toLowerCase() === 'ar_h_change_seq');
-        const opColumn = names.find((n) => n === 'Op');
+        const seqColumn = ordering ? names.find((n) => n.toLowerCase() === 'ar_h_change_seq') : undefined;
+        const opColumn = ordering ? names.find((n) => n === 'Op') : undefined;
         const columns = [...wanted, ...(seqColumn ? [seqColumn] : []), ...(opColumn ? [opColumn] : [])];
         let start = 0;
         for (const group of metadata.row_groups) {
@@ -261,7 +263,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
           problems.push(`CDC changes cannot be folded without a primary key: ${cdcFiles.length} CDC files ignored`);
         else
           for (const file of cdcFiles) {
-            for await (const row of readFile(file)) {
+            for await (const row of readFile(file, true)) {
               const key = keyText(row);
               const seen = changes.get(key);
               if (!seen || later(row, seen)) changes.set(key, row);
@@ -293,8 +295,9 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       };
 
       // 2. Full-load rows, unless a later change replaced them; 3. then the changes that survive, deletes dropped.
+      // Full-load rows are inserts: their change sequence matters only against a change to the same key.
       for (const file of loadFiles) {
-        for await (const row of readFile(file)) {
+        for await (const row of readFile(file, changes.size > 0)) {
           const change = changes.get(keyText(row));
           if (change && later(change, row)) continue;
           if (change) changes.delete(keyText(row));

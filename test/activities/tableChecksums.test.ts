@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { LakeChecksums } from '../../activities/tableChecksums';
 import { checksumSpec, ChecksumSpec, compareChecksums, TableChecksums } from '../../domain/verification';
 import { tablePrefix } from '../../domain/quarantineLayout';
@@ -101,5 +102,44 @@ describe('table checksums', () => {
     // 'new' is index 3 after the ALTER; the task still holds ('new','active','closed'): index 3 reads 'closed'.
     expect(comparison.findings[1]!.detail).toBe("state: 'closed' source 107, files 127; 'new' source 118, files 98");
     expect(lake.primaryKey).toEqual(source.primaryKey);
+  });
+});
+
+describe('folding CDC changes into full-load rows', () => {
+  test('by change sequence: a later change replaces the row, a delete removes it, an earlier change loses to the load', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const prefix = `tests/fold/${uniqueName('f')}/shop/t/`;
+    const file = (columns: Record<string, unknown[]>) =>
+      parquetWriteBuffer({
+        columnData: Object.entries(columns).map(([name, data]) => ({ name, data, type: name === 'id' ? 'INT32' : 'STRING' }) as never),
+      });
+    const put = (key: string, body: ArrayBuffer) =>
+      h.deps.s3.send(new PutObjectCommand({ Bucket: h.deps.config.target.bucket, Key: `${prefix}${key}`, Body: new Uint8Array(body) }));
+    // Full load: 1, 2, 3 read at sequence 100…102. CDC: 2 updated at 50 (cached before the load read it), 3 deleted at
+    // 200, 4 inserted at 150, 1 updated twice (at 300, then 250: the later sequence wins whatever the file order).
+    await put(
+      '20260601/LOAD00000001.parquet',
+      file({ Op: ['I', 'I', 'I'], id: [1, 2, 3], state: ['new', 'new', 'new'], ar_h_change_seq: ['100', '101', '102'] }),
+    );
+    await put(
+      '20260601/20260601-000000001.parquet',
+      file({ Op: ['U', 'D', 'I'], id: [2, 3, 4], state: ['closed', 'new', 'active'], ar_h_change_seq: ['050', '200', '150'] }),
+    );
+    await put(
+      '20260601/20260601-000000002.parquet',
+      file({ Op: ['U', 'U'], id: [1, 1], state: ['active', 'closed'], ar_h_change_seq: ['300', '250'] }),
+    );
+    const foldSpec: ChecksumSpec = {
+      table: 'shop.t',
+      primaryKey: [{ name: 'id', kind: 'integer' }],
+      categorical: [{ name: 'state', type: 'enum', labels: ['new', 'active', 'closed'] }],
+    };
+    const lake = await h.run(h.activities.lakeTableChecksums, { prefix, spec: foldSpec });
+    expect(lake).toMatchObject({ rows: 3, files: { load: 1, cdc: 2 }, rowsRead: 8, problems: [] });
+    // 1 → active (sequence 300), 2 → new (the load, read after the change at 50), 4 → active.
+    expect(lake.distributions.state).toEqual([
+      { label: 'active', rows: 2 },
+      { label: 'new', rows: 1 },
+    ]);
   });
 });

@@ -206,3 +206,40 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
   expect(quiet.message).toBe('no schema change in 2 replicated tables');
   expect(quiet.report!.reloads).toEqual([]);
 });
+
+test('a second unsafe change while a reload waits: no duplicate reload; a dry run stores nothing; a rejected reload changes nothing', async () => {
+  await sql(`ALTER TABLE ${appended} MODIFY state ENUM('archived','closed','active','new') NOT NULL`);
+  const first = await triggerWatch();
+  expect(first.report!.changes.map((c) => [c.table, c.changes.map((x) => x.kind)])).toEqual([[appended, ['enum-values-reordered']]]);
+  const [started] = first.report!.reloads;
+  expect(started).toMatchObject({ tables: [appended], status: 'started' });
+  const pending = tw.client.workflow.getHandle(started!.workflowId);
+  await waitForGate(pending, 'reload', 60000);
+
+  await sql(`ALTER TABLE ${appended} MODIFY state ENUM('new','active','closed','archived') NOT NULL`);
+  // A dry run reports the change but neither stores the snapshot nor starts a reload.
+  const dry = await tw.client.workflow.execute('schemaDriftWatch', {
+    taskQueue: tw.taskQueue,
+    workflowId: uniqueName('drift-dry-'),
+    args: [{ snapshotPrefix, dryRun: true }],
+  });
+  const dryReport = (dry as RunbookResult<SchemaDriftReport>).report!;
+  expect(dryReport.snapshot.stored).toBe(false);
+  expect(dryReport.reloads).toMatchObject([{ tables: [appended], status: 'not-started', detail: 'dry run' }]);
+  expect((await objectsUnder(`${snapshotPrefix}/pending/`)).length).toBe(0);
+
+  await resetDmsCalls();
+  const second = await triggerWatch();
+  expect(second.report!.reloads).toEqual([
+    {
+      workflowId: started!.workflowId,
+      task: group.taskIdentifier,
+      tables: [appended],
+      status: 'already-pending',
+      detail: `fullReload ${started!.workflowId} already covers these tables (step gate:reload); it reloads with the current schema`,
+    },
+  ]);
+  await decide(pending, { gate: 'reload', approver: 'dba-oncall', reason: 'will do it tonight', decision: 'reject' });
+  expect((await pending.result()).outcome).toBe('rejected');
+  expect(await mutatingCalls()).toEqual({});
+});
