@@ -156,26 +156,6 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
   const quarantine = facts.tables.map((t) => quarantineLayout(facts.workflowId, facts.folder, t.table));
   const root = quarantineRoot(facts.workflowId);
 
-  quarantine.forEach((layout, i) => {
-    const t = facts.tables[i]!;
-    calls.push({
-      service: 's3',
-      operation: 'QuarantineTableFiles',
-      params: { from: layout.tablePrefix, to: layout.quarantinePrefix, manifest: layout.manifests.quarantine },
-      why: `move ${formatTableName(t.table)}'s ${t.inventory.objects} files aside before DMS drops its full-load files; readers stop seeing them, and a rollback puts them back`,
-    });
-    prefixes.push({ prefix: layout.tablePrefix, action: 'move-to-quarantine', objects: t.inventory.objects, bytes: t.inventory.bytes });
-    prefixes.push({ prefix: layout.quarantinePrefix, action: 'write', objects: t.inventory.objects, bytes: t.inventory.bytes });
-    if (t.inventory.objects === 0)
-      warnings.push(`${formatTableName(t.table)} has no files under ${layout.tablePrefix}: nothing to quarantine`);
-    if (t.primaryKey.length === 0)
-      warnings.push(`${formatTableName(t.table)} has no primary key: the verification compares counts and ENUM/SET distributions only`);
-    if (t.filtered)
-      warnings.push(
-        `the mapping of task ${t.taskIdentifier} filters the rows of ${formatTableName(t.table)}: its files hold a subset of the source table, and the verification (which compares with the whole table) will report the difference`,
-      );
-  });
-
   const reloads: TaskReload[] = facts.tasks.map(({ task, tables }) => {
     const mine = facts.tables.filter((t) => t.taskIdentifier === task.identifier).map((t) => t.table);
     if (facts.mode === 'tables') {
@@ -200,6 +180,35 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
     };
   });
 
+  // Task mode stops the task before the move: a stopped task writes no file while its files are moved aside.
+  for (const reload of reloads.filter((r) => r.stopFirst)) {
+    calls.push({
+      service: 'dms',
+      operation: 'StopReplicationTask',
+      params: { ReplicationTaskArn: reload.taskArn },
+      why: 'reload-target starts a stopped task, and a stopped task writes nothing while its files move; CDC of every table of the task pauses until it restarts',
+    });
+  }
+  quarantine.forEach((layout, i) => {
+    const t = facts.tables[i]!;
+    calls.push({
+      service: 's3',
+      operation: 'QuarantineTableFiles',
+      params: { from: layout.tablePrefix, to: layout.quarantinePrefix, manifest: layout.manifests.quarantine },
+      why: `move ${formatTableName(t.table)}'s ${t.inventory.objects} files aside before DMS drops its full-load files; readers stop seeing them, and a rollback puts them back`,
+    });
+    prefixes.push({ prefix: layout.tablePrefix, action: 'move-to-quarantine', objects: t.inventory.objects, bytes: t.inventory.bytes });
+    prefixes.push({ prefix: layout.quarantinePrefix, action: 'write', objects: t.inventory.objects, bytes: t.inventory.bytes });
+    if (t.inventory.objects === 0)
+      warnings.push(`${formatTableName(t.table)} has no files under ${layout.tablePrefix}: nothing to quarantine`);
+    if (t.primaryKey.length === 0)
+      warnings.push(`${formatTableName(t.table)} has no primary key: the verification compares counts and ENUM/SET distributions only`);
+    if (t.filtered)
+      warnings.push(
+        `the mapping of task ${t.taskIdentifier} filters the rows of ${formatTableName(t.table)}: its files hold a subset of the source table, and the verification (which compares with the whole table) will report the difference`,
+      );
+  });
+
   for (const reload of reloads) {
     if (facts.mode === 'tables') {
       reload.batches.forEach((batch, i) => {
@@ -215,14 +224,6 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
         });
       });
     } else {
-      if (reload.stopFirst) {
-        calls.push({
-          service: 'dms',
-          operation: 'StopReplicationTask',
-          params: { ReplicationTaskArn: reload.taskArn },
-          why: 'reload-target starts a stopped task; CDC of every table of the task pauses until it restarts',
-        });
-      }
       calls.push({
         service: 'dms',
         operation: 'StartReplicationTask',

@@ -95,7 +95,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-current', 'Compare the current files with the source (ENUM/SET distributions, checksums)'],
         ['plan', 'Plan the quarantine and the reload'],
         ['gate:reload', 'Approval: quarantine and reload'],
-        ['quarantine', "Move the tables' files to the quarantine"],
+        ['quarantine', "Move the tables' files to the quarantine (task mode: stop the task first)"],
         ['reload', 'Reload (ReloadTables, or reload-target for the task)'],
         ['wait', 'Wait for every table to be reloaded'],
         ['verify', 'Verify counts and checksums against the source'],
@@ -293,7 +293,9 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       );
 
       // 4. Quarantine, then reload.
+      const startDates = new Map<string, string | null>(planned.reloads.map((r) => [r.taskArn, r.previousStartDate]));
       const quarantined = await runbook.step('quarantine', async () => {
+        for (const reload of planned.reloads.filter((r) => r.stopFirst)) startDates.set(reload.taskArn, await stopTask(runbook, reload));
         const moved: MovedFiles[] = [];
         for (const { context } of tables) {
           const layout = context.layout!;
@@ -322,7 +324,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       report.quarantine = { root: `s3://${config.target.bucket}/${quarantineRoot(runbook.workflowId)}`, tables: quarantined };
 
       await runbook.step('reload', async () => {
-        for (const reload of planned.reloads) await startReload(runbook, reload, planned, mode);
+        for (const reload of planned.reloads) await startReload(runbook, reload, planned, mode, startDates.get(reload.taskArn) ?? null);
       });
 
       const stats = await runbook.step('wait', async () => {
@@ -486,9 +488,25 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
   );
 }
 
-/** Starts one task's reload: ReloadTables batches on the running task, or stop + reload-target. */
-async function startReload(runbook: Runbook, reload: TaskReload, planned: FullReloadPlan, mode: 'tables' | 'task'): Promise<void> {
+/** Stops a running task before its files are moved (task mode); returns its start date, to recognise a retried start. */
+async function stopTask(runbook: Runbook, reload: TaskReload): Promise<string | null> {
   const config = runbook.config;
+  runbook.record(await actions.stopTask({ taskArn: reload.taskArn }));
+  const stopped = await waitUntil(`task ${reload.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
+    waiting(config, config.waits.stateChangeMinutes).waitForTask({ taskArn: reload.taskArn, goal: 'stopped' }),
+  );
+  runbook.setDms({ task: stopped.identifier, status: stopped.status, stopReason: stopped.stopReason });
+  return stopped.startDate ?? null;
+}
+
+/** Starts one task's reload: ReloadTables batches on the running task, or reload-target on the stopped task. */
+async function startReload(
+  runbook: Runbook,
+  reload: TaskReload,
+  planned: FullReloadPlan,
+  mode: 'tables' | 'task',
+  previousStartDate: string | null,
+): Promise<void> {
   if (mode === 'tables') {
     for (const batch of reload.batches) {
       runbook.record(
@@ -502,15 +520,6 @@ async function startReload(runbook: Runbook, reload: TaskReload, planned: FullRe
       );
     }
     return;
-  }
-  let previousStartDate = reload.previousStartDate;
-  if (reload.stopFirst) {
-    runbook.record(await actions.stopTask({ taskArn: reload.taskArn }));
-    const stopped = await waitUntil(`task ${reload.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
-      waiting(config, config.waits.stateChangeMinutes).waitForTask({ taskArn: reload.taskArn, goal: 'stopped' }),
-    );
-    runbook.setDms({ task: stopped.identifier, status: stopped.status, stopReason: stopped.stopReason });
-    previousStartDate = stopped.startDate ?? null;
   }
   runbook.record(await actions.startTask({ taskArn: reload.taskArn, startType: 'reload-target', previousStartDate }));
 }

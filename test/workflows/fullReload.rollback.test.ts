@@ -70,8 +70,8 @@ test('verification fails, the finalize gate recommends a rollback, and rejecting
   );
   const gate = await waitForGate(handle, 'reload');
   expect(gate.pendingGate!.plan.calls.map((c) => [c.operation, c.params.StartReplicationTaskType])).toEqual([
-    ['QuarantineTableFiles', undefined],
     ['StopReplicationTask', undefined],
+    ['QuarantineTableFiles', undefined],
     ['StartReplicationTask', 'reload-target'],
     ['DeleteQuarantine', undefined],
   ]);
@@ -118,8 +118,8 @@ test('verification fails, the finalize gate recommends a rollback, and rejecting
   expect(result.message).toContain(`removed ${aside.length} reloaded files`);
   expect(result.message).toContain(`restored ${before.length} quarantined files`);
   expect(result.audit.calls.map((c) => `${c.operation}:${c.outcome}`)).toEqual([
-    'QuarantineTableFiles:done',
     'StopReplicationTask:done',
+    'QuarantineTableFiles:done',
     'StartReplicationTask:done',
     'MoveReloadedFilesAside:done',
     'RestoreQuarantinedFiles:done',
