@@ -158,10 +158,8 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         const located = locateTables(requested, groups);
         if (!located.ok) throw refuse(located.reasons.join('; '));
         const involved = [...new Map([...located.byTable.values()].map((g) => [g.group.taskIdentifier, g])).values()];
-        const reloadTables =
-          mode === 'task'
-            ? involved.flatMap((g) => g.tables)
-            : requested.filter((t, k, all) => all.findIndex((x) => formatTableName(x) === formatTableName(t)) === k);
+        // Task mode reloads every table of the task: each is quarantined and verified, not only those asked for.
+        const reloadTables = mode === 'task' ? involved.flatMap((g) => g.tables) : requested;
         if (!i.dryRun)
           await runbook.lock([
             ...reloadTables.map((t) => `table:${formatTableName(t)}`),
