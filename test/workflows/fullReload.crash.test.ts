@@ -89,7 +89,10 @@ test('SIGKILL during the quarantine: a new worker finishes the move, nothing los
     if (Date.now() > deadline) throw new Error('the quarantine manifest never appeared');
     await new Promise((r) => setTimeout(r, 20));
   }
+  const pid = worker.pid!;
   await killHard(worker);
+  // The worker itself is gone (not only a wrapper process): its activity can only resume on another worker.
+  expect(() => process.kill(pid, 0)).toThrow();
   const originalsAtKill = (await objectsUnder(prefix)).length;
   const copiesAtKill = (await objectsUnder(layout.quarantinePrefix)).length;
   // The kill landed in the middle of the move: every original still there, not every copy made.
