@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { dmsEndpointActivities } from './dmsEndpointActions';
 import { dmsFactActivities } from './dmsFacts';
 import { dmsInstanceActivities } from './dmsInstanceActions';
+import { dmsReloadWaitActivities } from './dmsReloadWaits';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
 import { lakeInventoryActivities } from './lakeInventory';
@@ -12,8 +13,11 @@ import { notifyActivities } from './notify';
 import { pipelineConfigActivities } from './pipelineConfig';
 import { rdsActivities } from './rds';
 import { sourceDateCountActivities } from './sourceDateCounts';
+import { runbookRunActivities } from './runbookRuns';
+import { schemaSnapshotActivities } from './schemaSnapshots';
 import { sourceMysqlActivities } from './sourceMysql';
 import { sourceTableActivities } from './sourceTables';
+import { tableChecksumActivities } from './tableChecksums';
 
 /** Every activity, built from injected clients; one module per outside system. */
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +37,10 @@ export function createActivities(deps: ActivityDeps) {
     ...cloudwatchActivities(deps),
     ...lockActivities(deps),
     ...notifyActivities(deps),
+    ...dmsReloadWaitActivities(deps),
+    ...tableChecksumActivities(deps),
+    ...schemaSnapshotActivities(deps),
+    ...runbookRunActivities(deps),
   };
 }
 

@@ -86,6 +86,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
       const target = destination(manifest, object.key);
       if ((await sizeOf(target)) === object.size) {
         skipped++;
+        heartbeat({ copied, skipped });
         return;
       }
       if ((await sizeOf(object.key)) === undefined) {
@@ -102,10 +103,15 @@ export function lakeMoveActivities(deps: ActivityDeps) {
         }),
       );
       copied++;
-      if ((copied + skipped) % 50 === 0) heartbeat({ copied, skipped });
+      // Every copy: a few large objects can take longer than the heartbeat timeout (the SDK throttles the calls).
+      heartbeat({ copied, skipped });
     });
     // 2. Verify every copy: count and sizes, before anything is deleted.
-    const sizes = await mapBounded(manifest.objects, COPY_CONCURRENCY, (object) => sizeOf(destination(manifest, object.key)));
+    const sizes = await mapBounded(manifest.objects, COPY_CONCURRENCY, async (object) => {
+      const size = await sizeOf(destination(manifest, object.key));
+      heartbeat({ verifying: object.key });
+      return size;
+    });
     const bad = manifest.objects.filter((object, i) => sizes[i] !== object.size);
     if (bad.length) {
       throw ApplicationFailure.create({

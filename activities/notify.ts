@@ -1,6 +1,15 @@
 import type { ActivityDeps } from './deps';
 
-export type NotificationEvent = 'gate-opened' | 'reminder' | 'approved' | 'rejected' | 'expired' | 'failed' | 'completed';
+export type NotificationEvent =
+  | 'gate-opened'
+  | 'reminder'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'failed'
+  | 'completed'
+  /** schemaDriftWatch found a change that needs a person's look (review or unsafe). */
+  | 'drift-detected';
 
 export interface Notification {
   event: NotificationEvent;

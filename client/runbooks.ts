@@ -3,8 +3,10 @@ import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
 import type { BackfillPartitionsInput } from '../domain/inputs/backfillPartitions';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
+import type { FullReloadInput } from '../domain/inputs/fullReload';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
 import type { ResizeInstanceInput } from '../domain/inputs/resizeInstance';
+import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -19,6 +21,8 @@ export interface RunbookInputs {
   onboardTable: OnboardTableInput;
   resizeInstance: ResizeInstanceInput;
   backfillPartitions: BackfillPartitionsInput;
+  fullReload: FullReloadInput;
+  schemaDriftWatch: SchemaDriftWatchInput;
 }
 
 export interface StartOptions {

@@ -26,7 +26,16 @@ export interface PendingGate {
   updateCommand: string;
 }
 
-export type RunbookPhase = 'running' | 'waiting-for-approval' | 'succeeded' | 'failed' | 'rejected' | 'expired' | 'dry-run';
+export type RunbookPhase =
+  | 'running'
+  | 'waiting-for-approval'
+  | 'succeeded'
+  | 'failed'
+  | 'rejected'
+  | 'expired'
+  | 'dry-run'
+  /** A change was made, then undone at a person's request (fullReload's finalize gate rejected). */
+  | 'rolled-back';
 
 export interface RunbookStatus {
   kind: string;

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning } from '@temporalio/client';
 import pino from 'pino';
 import { startRunbook } from '../client/runbooks';
+import { createSchemaDriftSchedule, SCHEMA_DRIFT_SCHEDULE_ID, schemaDriftScheduleCommand } from '../client/schedules';
 import { statusCommand } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   );
 
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
+  await scheduleDriftWatch(client);
   const readiness = await startRunbook(client, 'checkSourceReadiness', { source: 'shop' });
   const checked = await readiness.result();
   console.log(`\n[demo] 1. checkSourceReadiness: ${checked.message}  (${ui(readiness.workflowId)})`);
@@ -78,6 +80,19 @@ async function main(): Promise<void> {
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
   console.log('[demo] worker stopped');
+}
+
+/** The schemaDriftWatch schedule, as an operator creates it with the CLI (kept if it already exists). */
+async function scheduleDriftWatch(client: Client): Promise<void> {
+  try {
+    await createSchemaDriftSchedule(client, { every: '15m' });
+    console.log(`[demo] created the Temporal Schedule ${SCHEMA_DRIFT_SCHEDULE_ID}: schemaDriftWatch every 15 min; the same with the CLI:`);
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    console.log(`[demo] the Temporal Schedule ${SCHEMA_DRIFT_SCHEDULE_ID} already exists; it was created as:`);
+  }
+  console.log(`         ${schemaDriftScheduleCommand({ every: '15m' })}`);
+  console.log(`         run it now: temporal schedule trigger --schedule-id ${SCHEMA_DRIFT_SCHEDULE_ID}`);
 }
 
 main().catch((error: Error) => {

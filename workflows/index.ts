@@ -1,6 +1,8 @@
 /** Every workflow type the worker registers; their names are the operator-facing API. */
 export { checkSourceReadiness } from './checkSourceReadiness';
+export { fullReload } from './fullReload';
 export { onboardTable } from './onboardTable';
 export { resourceLock } from './resourceLock';
 export { resizeInstance } from './resizeInstance';
 export { backfillPartitions } from './backfillPartitions';
+export { schemaDriftWatch } from './schemaDriftWatch';

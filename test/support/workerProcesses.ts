@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { PipelineConfig } from '../../domain/config';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -10,9 +11,14 @@ const root = path.resolve(__dirname, '..', '..');
 export async function spawnWorker(config: PipelineConfig, taskQueue: string): Promise<ChildProcess> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-worker-')), 'config.json');
   fs.writeFileSync(file, JSON.stringify(config));
+  // tsx as a loader in this one process (not its CLI, which runs the script in a child): SIGKILL must reach the worker.
   const child = spawn(
     process.execPath,
-    [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'test', 'support', 'workerProcess.ts')],
+    [
+      '--import',
+      pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+      path.join(root, 'test', 'support', 'workerProcess.ts'),
+    ],
     {
       env: { ...process.env, TEST_WORKER_CONFIG: file, TEST_WORKER_QUEUE: taskQueue },
       stdio: ['ignore', 'pipe', 'pipe'],

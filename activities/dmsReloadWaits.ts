@@ -1,0 +1,26 @@
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import type { TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
+import { reloadVerdict, ReloadWatch } from '../domain/reloadProgress';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Waits for reloaded tables, polling through the retry policy like the other waits (activities/dmsWaits.ts): one
+ * check per attempt, a retryable "still waiting" otherwise. A table counts only once a load that started after the
+ * reload request has completed, so the `Table completed` of the previous load never ends the wait early.
+ */
+export function dmsReloadWaitActivities(deps: ActivityDeps) {
+  const pollMs = deps.config.waits.pollSeconds * 1000;
+  return {
+    async waitForReload(input: { taskArn: string; tables: ReloadWatch[] }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
+      const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
+      const task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
+      const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
+      const verdict = reloadVerdict(task, stats, input.tables);
+      if (verdict.kind === 'reached') return { task, stats };
+      if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, 'DmsTaskFailed');
+      heartbeat({ lastSeen: verdict.why });
+      throw ApplicationFailure.create({ type: 'StillWaiting', message: `still waiting: ${verdict.why}`, nextRetryDelay: pollMs });
+    },
+  };
+}

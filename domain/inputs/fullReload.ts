@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { schemaChangeSchema } from '../schemaDrift';
+import { tableNameSchema } from '../tableName';
+import { dryRunSchema, requestedBySchema } from './common';
+
+export const fullReloadInputSchema = z
+  .object({
+    tables: z
+      .array(tableNameSchema)
+      .min(1, 'name at least one table')
+      .max(100, 'at most 100 tables per run')
+      .refine((tables) => new Set(tables).size === tables.length, { message: 'lists a table twice' }),
+    reason: z.string().trim().min(3, 'say why the tables are reloaded (it is shown to the approver)').max(2000),
+    ticket: z.string().max(128).optional(),
+    /** `tables`: ReloadTables on the running task. `task`: stop the task and restart it with reload-target (every table). */
+    mode: z.enum(['tables', 'task']).default('tables'),
+    /** Compare the current files with the source before the gate (reads the key and ENUM/SET columns of every file). */
+    checkCurrentFiles: z.boolean().default(true),
+    /** Set by schemaDriftWatch: the schema changes that made this reload necessary, shown in the plan. */
+    schemaDrift: z
+      .object({
+        detectedBy: z.string().min(1).max(1000),
+        changes: z.array(schemaChangeSchema).max(500),
+      })
+      .strict()
+      .optional(),
+    dryRun: dryRunSchema,
+    requestedBy: requestedBySchema,
+  })
+  .strict();
+
+export type FullReloadInput = z.input<typeof fullReloadInputSchema>;
+export type FullReloadParsed = z.infer<typeof fullReloadInputSchema>;

@@ -1,0 +1,122 @@
+import type { TaskSnapshot } from '../../domain/dmsStates';
+import { FullReloadFacts, locateTables, planFullReload, ReloadTableFacts } from '../../domain/fullReload';
+import { quarantineLayout } from '../../domain/quarantineLayout';
+import { scratchGroup } from '../support/runbooks';
+
+const task = (status: string, extra: Partial<TaskSnapshot> = {}): TaskSnapshot => ({
+  arn: 'arn:aws:dms:us-east-1:123456789012:task:ABC',
+  identifier: 't-g',
+  status,
+  migrationType: 'full-load-and-cdc',
+  startDate: '2026-06-01T00:00:00.000Z',
+  recoveryCheckpoint: 'checkpoint:V1#1#mysql-bin.000001:100',
+  ...extra,
+});
+const names = Array.from({ length: 11 }, (_, i) => ({ schema: 'shop', table: `t${i + 1}` }));
+const tableFacts = (table: { schema: string; table: string }): ReloadTableFacts => ({
+  table,
+  taskIdentifier: 't-g',
+  stat: {
+    schema: table.schema,
+    table: table.table,
+    state: 'Table completed',
+    fullLoadRows: 10,
+    inserts: 0,
+    updates: 0,
+    deletes: 0,
+    ddls: 0,
+    fullLoadStartTime: '2026-06-01T00:01:00.000Z',
+  },
+  inventory: { objects: 2, bytes: 2048, partitions: 1 },
+  rowEstimate: 10,
+  primaryKey: ['id'],
+  filtered: false,
+});
+const facts = (overrides: Partial<FullReloadFacts> = {}): FullReloadFacts => ({
+  workflowId: 'fullReload-x',
+  bucket: 'shop-lake',
+  folder: 'dms',
+  mode: 'tables',
+  reason: 'ENUM reorder',
+  requested: names,
+  tasks: [{ task: task('running'), group: scratchGroup('g', []), instanceClass: 'dms.r5.large', tables: names }],
+  tables: names.map(tableFacts),
+  ...overrides,
+});
+
+describe('fullReload plan', () => {
+  test('more than 10 tables are reloaded in batches of at most 10, after the quarantine of each', () => {
+    const { plan, refusals, reloads } = planFullReload(facts());
+    expect(refusals).toEqual([]);
+    expect(reloads[0]!.batches.map((b) => b.length)).toEqual([10, 1]);
+    const ops = plan.calls.map((c) => c.operation);
+    expect(ops.filter((o) => o === 'QuarantineTableFiles')).toHaveLength(11);
+    expect(ops.filter((o) => o === 'ReloadTables')).toHaveLength(2);
+    expect(ops.at(-1)).toBe('DeleteQuarantine');
+    expect(plan.details).toMatchObject({ affectedBytes: 11 * 2048, affectedObjects: 22, reason: 'ENUM reorder' });
+    expect(plan.details.recoveryCheckpoints).toEqual({ 't-g': 'checkpoint:V1#1#mysql-bin.000001:100' });
+  });
+
+  test('ReloadTables on a stopped task is refused by the plan, naming the task and the way out', () => {
+    const { refusals } = planFullReload(
+      facts({
+        tasks: [
+          {
+            task: task('stopped', { stopReason: 'Stop Reason NORMAL' }),
+            group: scratchGroup('g', []),
+            instanceClass: 'dms.r5.large',
+            tables: names,
+          },
+        ],
+      }),
+    );
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toContain('ReloadTables needs a running task, and task t-g is stopped (NORMAL)');
+    expect(refusals[0]).toContain('"mode": "task"');
+  });
+
+  test('task mode stops a running task and restarts it with reload-target, warning that every table reloads', () => {
+    const { plan, refusals, reloads } = planFullReload(facts({ mode: 'task', requested: [names[0]!] }));
+    expect(refusals).toEqual([]);
+    expect(reloads[0]).toMatchObject({ stopFirst: true, batches: [] });
+    expect(plan.calls.filter((c) => c.service === 'dms').map((c) => [c.operation, c.params.StartReplicationTaskType])).toEqual([
+      ['StopReplicationTask', undefined],
+      ['StartReplicationTask', 'reload-target'],
+    ]);
+    expect(plan.warnings.join(' ')).toContain('reloads every table of task t-g');
+  });
+
+  test('a table already loading and a cdc-only task are refused', () => {
+    const loading = { ...tableFacts(names[0]!), stat: { ...tableFacts(names[0]!).stat!, state: 'Table is being reloaded' } };
+    expect(planFullReload(facts({ tables: [loading] })).refusals[0]).toContain('already loading');
+    const cdc = [
+      { task: task('running', { migrationType: 'cdc' }), group: scratchGroup('g', []), instanceClass: 'dms.r5.large', tables: names },
+    ];
+    expect(planFullReload(facts({ tasks: cdc })).refusals[0]).toContain('cdc-only task');
+  });
+
+  test('a table is located in exactly one task', () => {
+    const g1 = { group: scratchGroup('a', []), task: task('running'), tables: [names[0]!] };
+    const g2 = { group: scratchGroup('b', []), task: task('running'), tables: [names[0]!] };
+    expect(locateTables([names[1]!], [g1])).toEqual({
+      ok: false,
+      reasons: ['shop.t2 is not replicated by any task of the configured task groups; onboard it with onboardTable first'],
+    });
+    expect(locateTables([names[0]!], [g1, g2])).toMatchObject({ ok: false });
+    expect(locateTables([names[0]!], [g1])).toMatchObject({ ok: true });
+  });
+
+  test('the quarantine keeps the original key under the run, at the bucket root', () => {
+    expect(quarantineLayout('fullReload-shop.t-20260601', 'dms', { schema: 'shop', table: 't' })).toEqual({
+      table: { schema: 'shop', table: 't' },
+      tablePrefix: 'dms/shop/t/',
+      quarantinePrefix: '_quarantine/fullReload-shop.t-20260601/dms/shop/t/',
+      rolledBackPrefix: '_quarantine/fullReload-shop.t-20260601/_rolled-back/dms/shop/t/',
+      manifests: {
+        quarantine: '_quarantine/fullReload-shop.t-20260601/_manifests/shop.t.quarantine.json',
+        rollback: '_quarantine/fullReload-shop.t-20260601/_manifests/shop.t.rollback.json',
+        restore: '_quarantine/fullReload-shop.t-20260601/_manifests/shop.t.restore.json',
+      },
+    });
+  });
+});

@@ -1,0 +1,221 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { log, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import type { SnapshotComparison } from '../activities/schemaSnapshots';
+import { SchemaDriftWatchInput, schemaDriftWatchInputSchema } from '../domain/inputs/schemaDriftWatch';
+import { mappingOf } from '../domain/onboarding';
+import { keySegment } from '../domain/quarantineLayout';
+import { describeDrift, Severity, TableDrift } from '../domain/schemaDrift';
+import { selectedTables } from '../domain/tableMappings';
+import { formatTableName, TableName } from '../domain/tableName';
+import { actions, reads } from './engine/activityProxies';
+import { RunbookResult } from './engine/runbook';
+import { runRunbook } from './engine/runRunbook';
+import { fullReload } from './fullReload';
+
+export interface DriftReload {
+  /** The fullReload's workflow id (started, or the one already pending for these tables). */
+  workflowId: string;
+  task: string;
+  tables: string[];
+  status: 'started' | 'already-started' | 'already-pending' | 'not-started';
+  detail: string;
+}
+
+/**
+ * The result the doctor and operators read as "the last result of schemaDriftWatch": per table the changes and
+ * their classification, and the reloads started (each waiting at its `reload` gate).
+ */
+export interface SchemaDriftReport {
+  snapshot: {
+    location: string;
+    /** True on the first run (or a new snapshot prefix): nothing to compare with, the baseline is stored. */
+    baseline: boolean;
+    previous: { takenAt: string; takenBy: string } | null;
+    tables: number;
+    columns: number;
+    stored: boolean;
+  };
+  counts: Record<Severity, number>;
+  /** Tables with changes, unsafe first. */
+  changes: TableDrift[];
+  newTables: string[];
+  goneTables: string[];
+  reloads: DriftReload[];
+}
+
+const DEFAULT_PREFIX = (pipeline: string) => `_runbooks/schema-snapshots/${keySegment(pipeline)}`;
+
+/**
+ * Runs on a Temporal Schedule: snapshots the columns of every replicated table, compares with the previous snapshot
+ * (stored in the target bucket), classifies each change, notifies, and for an unsafe change starts a fullReload of
+ * the tables that waits for a person's approval. It never reloads anything by itself.
+ */
+export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promise<RunbookResult<SchemaDriftReport>> {
+  return runRunbook(
+    {
+      kind: 'schemaDriftWatch',
+      schema: schemaDriftWatchInputSchema,
+      target: () => 'replicated-tables',
+      steps: [
+        ['tables', "Find the replicated tables (every task group's mapping)"],
+        ['snapshot', 'Snapshot information_schema.COLUMNS and compare with the previous snapshot'],
+        ['notify', 'Notify the changes that need a look'],
+        ['reloads', 'Start a fullReload (waiting at its gate) for each unsafe change'],
+        ['commit', 'Store the snapshot for the next run'],
+      ],
+    },
+    input,
+    async (runbook, i) => {
+      const config = runbook.config;
+      const prefix = i.snapshotPrefix ?? DEFAULT_PREFIX(config.name);
+      const location = `s3://${config.target.bucket}/${prefix}/latest.json`;
+
+      const { bySource, taskOf } = await runbook.step('tables', async () => {
+        const found = await reads.findTasks({ identifiers: config.taskGroups.map((g) => g.taskIdentifier) });
+        const sourceNames = [...new Set(config.taskGroups.map((g) => g.source))];
+        const listed = await Promise.all(
+          sourceNames.map((name) =>
+            reads.listSourceTables({ source: name, schemas: config.sources.find((s) => s.name === name)?.schemas ?? [] }),
+          ),
+        );
+        const bySource = new Map<string, TableName[]>();
+        const taskOf = new Map<string, string>();
+        config.taskGroups.forEach((group) => {
+          const mapping = mappingOf(found[group.taskIdentifier] ?? null);
+          if (!mapping) return;
+          const tables = selectedTables(mapping, listed[sourceNames.indexOf(group.source)] ?? []);
+          const known = bySource.get(group.source) ?? [];
+          for (const table of tables) {
+            const name = formatTableName(table);
+            if (!taskOf.has(name)) known.push(table);
+            taskOf.set(name, group.taskIdentifier);
+          }
+          bySource.set(group.source, known);
+        });
+        runbook.note('tables', `${taskOf.size} replicated tables in ${Object.values(found).filter(Boolean).length} tasks`);
+        return { bySource, taskOf };
+      });
+
+      const comparison: SnapshotComparison = await runbook.step('snapshot', async () => {
+        const result = await reads.compareSchemaSnapshot({
+          prefix,
+          runId: runbook.workflowId,
+          sources: [...bySource].map(([source, tables]) => ({ source, tables })),
+          store: !i.dryRun,
+        });
+        runbook.note(
+          'snapshot',
+          result.previous
+            ? `${result.tables} tables compared with the snapshot of ${result.previous.takenAt}: ${result.diff.tables.length} changed`
+            : `${result.tables} tables: no previous snapshot at ${location}, this one is the baseline`,
+        );
+        return result;
+      });
+      const { diff } = comparison;
+      const counts: Record<Severity, number> = { safe: 0, review: 0, unsafe: 0 };
+      for (const t of diff.tables) counts[t.severity]++;
+      for (const t of diff.tables.filter((x) => x.severity === 'safe')) log.info('safe schema change', { change: describeDrift(t) });
+
+      const worth = diff.tables.filter((t) => t.severity !== 'safe');
+      if (worth.length === 0) runbook.skip('notify', diff.tables.length ? 'only safe changes (logged)' : 'no change');
+      else
+        await runbook.step('notify', () =>
+          runbook.notify(
+            'drift-detected',
+            `Schema changes in replicated tables (snapshot ${location}):\n${worth.map((t) => `- ${describeDrift(t)}`).join('\n')}${counts.unsafe ? '\nUnsafe changes: a fullReload waiting for approval is started for each task (see the result).' : ''}`,
+          ),
+        );
+
+      const unsafe = diff.tables.filter((t) => t.severity === 'unsafe');
+      const reloads: DriftReload[] = [];
+      if (unsafe.length === 0) runbook.skip('reloads', 'no unsafe change');
+      else
+        await runbook.step('reloads', async () => {
+          const pending = i.dryRun || i.startReloads === false ? [] : await reads.findRunningRunbooks({ kind: 'fullReload' });
+          const byTask = new Map<string, TableDrift[]>();
+          for (const t of unsafe) {
+            const task = taskOf.get(t.table) ?? 'unknown';
+            byTask.set(task, [...(byTask.get(task) ?? []), t]);
+          }
+          for (const [task, drifts] of byTask) {
+            const tables = drifts.map((d) => d.table);
+            const workflowId = `fullReload-drift-${task}-${runbook.workflowId}`;
+            if (i.dryRun || i.startReloads === false) {
+              reloads.push({
+                workflowId,
+                task,
+                tables,
+                status: 'not-started',
+                detail: i.dryRun ? 'dry run' : 'startReloads is false: start fullReload by hand',
+              });
+              continue;
+            }
+            const already = pending.find((p) => tables.every((t) => p.target.split(',').includes(t)));
+            if (already) {
+              reloads.push({
+                workflowId: already.workflowId,
+                task,
+                tables,
+                status: 'already-pending',
+                detail: `fullReload ${already.workflowId} already covers these tables (step ${already.step}); it reloads with the current schema`,
+              });
+              continue;
+            }
+            try {
+              await startChild(fullReload, {
+                workflowId,
+                taskQueue: workflowInfo().taskQueue,
+                // The reload outlives this run: it waits at its gate for a person, however long that takes.
+                parentClosePolicy: ParentClosePolicy.ABANDON,
+                staticSummary: `fullReload ${tables.join(', ')} (schema drift)`,
+                args: [
+                  {
+                    tables,
+                    reason: `schema drift (unsafe): ${drifts.map(describeDrift).join('; ')}`.slice(0, 2000),
+                    mode: 'tables',
+                    requestedBy: 'schemaDriftWatch',
+                    schemaDrift: { detectedBy: runbook.workflowId, changes: drifts.flatMap((d) => d.changes).slice(0, 500) },
+                  },
+                ],
+              });
+              reloads.push({ workflowId, task, tables, status: 'started', detail: 'waiting at its "reload" gate for approval' });
+            } catch (error) {
+              if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+              reloads.push({ workflowId, task, tables, status: 'already-started', detail: 'started by an earlier attempt of this run' });
+            }
+          }
+          runbook.note('reloads', reloads.map((r) => `${r.workflowId}: ${r.status}`).join('; '));
+        });
+
+      if (i.dryRun) runbook.skip('commit', 'dry run: the snapshot is not stored');
+      else
+        await runbook.step('commit', async () => {
+          runbook.record(await actions.commitSchemaSnapshot({ prefix, runId: runbook.workflowId }));
+        });
+
+      const report: SchemaDriftReport = {
+        snapshot: {
+          location,
+          baseline: comparison.previous === null,
+          previous: comparison.previous,
+          tables: comparison.tables,
+          columns: comparison.columns,
+          stored: !i.dryRun,
+        },
+        counts,
+        changes: diff.tables,
+        newTables: diff.newTables,
+        goneTables: diff.goneTables,
+        reloads,
+      };
+      const started = reloads.filter((r) => r.status === 'started');
+      const message =
+        comparison.previous === null
+          ? `baseline snapshot of ${comparison.tables} tables stored at ${location}`
+          : diff.tables.length === 0
+            ? `no schema change in ${comparison.tables} replicated tables`
+            : `${diff.tables.length} table(s) changed: ${counts.unsafe} unsafe, ${counts.review} to review, ${counts.safe} safe${started.length ? `; fullReload waiting for approval: ${started.map((r) => r.workflowId).join(', ')}` : ''}`;
+      return { message, report };
+    },
+  );
+}
