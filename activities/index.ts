@@ -1,5 +1,6 @@
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
+import { doctorActivities } from './doctor';
 import { dmsFactActivities } from './dmsFacts';
 import { dmsTaskActivities } from './dmsTaskActions';
 import { dmsWaitActivities } from './dmsWaits';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...cloudwatchActivities(deps),
     ...lockActivities(deps),
     ...notifyActivities(deps),
+    ...doctorActivities(deps),
   };
 }
 

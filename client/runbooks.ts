@@ -3,6 +3,7 @@ import type { DecideInput } from '../domain/approval';
 import type { RunbookKind } from '../domain/config';
 import type { CheckSourceReadinessInput } from '../domain/inputs/checkSourceReadiness';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
+import type { PipelineDoctorInput } from '../domain/inputs/pipelineDoctor';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -15,6 +16,7 @@ import type { RunbookResult } from '../workflows/engine/runbook';
 export interface RunbookInputs {
   checkSourceReadiness: CheckSourceReadinessInput;
   onboardTable: OnboardTableInput;
+  pipelineDoctor: PipelineDoctorInput;
 }
 
 export interface StartOptions {

@@ -21,3 +21,8 @@ export function startCommand(kind: string, workflowId: string, input: unknown): 
 export function statusCommand(workflowId: string): string {
   return `temporal workflow query --workflow-id ${workflowId} --name status`;
 }
+
+/** A Temporal Schedule that starts a runbook every `interval` (e.g. `1h`); the workflow id gets the start time appended. */
+export function scheduleCreateCommand(scheduleId: string, kind: string, interval: string, input: unknown): string {
+  return `temporal schedule create --schedule-id ${scheduleId} --interval ${interval} --type ${kind} --task-queue ${TASK_QUEUE} --input ${quoteJson(input)}`;
+}
