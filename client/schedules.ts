@@ -17,7 +17,7 @@ export interface RunbookScheduleOptions<K extends keyof RunbookInputs> {
 /**
  * Creates a Temporal Schedule that starts a runbook every `every`, or brings an existing one with that id to the
  * same spec, action and input (its paused state and history stay). A run still going when the next one is due is
- * not doubled (overlap SKIP). Workflow ids are `<scheduleId>-<kind>-<start time>`.
+ * not doubled (overlap SKIP). Each run's workflow id is the schedule id plus its start time.
  */
 export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
   client: Client,
@@ -28,7 +28,7 @@ export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
     type: 'startWorkflow' as const,
     workflowType: options.kind,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
-    workflowId: `${options.scheduleId}-${options.kind}`,
+    workflowId: options.scheduleId,
     args: [options.input],
     staticSummary: `${options.kind} (schedule ${options.scheduleId}, every ${String(options.every)})`,
   };

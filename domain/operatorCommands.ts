@@ -22,7 +22,7 @@ export function statusCommand(workflowId: string): string {
   return `temporal workflow query --workflow-id ${workflowId} --name status`;
 }
 
-/** A Temporal Schedule that starts a runbook every `interval` (e.g. `1h`); the workflow id gets the start time appended. */
+/** A Temporal Schedule that starts a runbook every `interval` (e.g. `1h`); each run's id is the schedule id plus its start time. */
 export function scheduleCreateCommand(scheduleId: string, kind: string, interval: string, input: unknown): string {
-  return `temporal schedule create --schedule-id ${scheduleId} --interval ${interval} --type ${kind} --task-queue ${TASK_QUEUE} --input ${quoteJson(input)}`;
+  return `temporal schedule create --schedule-id ${scheduleId} --interval ${interval} --type ${kind} --task-queue ${TASK_QUEUE} --workflow-id ${scheduleId} --input ${quoteJson(input)}`;
 }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { startRunbook } from '../client/runbooks';
 import { statusCommand } from '../domain/operatorCommands';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
+import { demoPipelineDoctor } from './demoDoctor';
 import { loadPipelineConfigFile } from '../worker/configFile';
 import { createRunbookWorker } from '../worker/createWorker';
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   for (const check of (result.report as { checks: Array<{ id: string; status: string; seen: string }> }).checks) {
     console.log(`         ${check.status.padEnd(4)} ${check.id.padEnd(26)} ${check.seen}`);
   }
+  await demoPipelineDoctor(client, process.env.TEMPORAL_UI_URL!);
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
   console.log('[demo] worker stopped');

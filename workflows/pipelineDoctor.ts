@@ -53,7 +53,7 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
         binlogMargin: () => checks.checkBinlogMargin(base),
         smallFiles: () => checks.checkSmallFiles({ ...base, writeRateWindowHours: i.writeRateWindowHours }),
         validation: () => checks.checkRowCounts({ ...base, footerConcurrency: i.footerConcurrency }),
-        schemaDrift: () => checks.checkSchemaDrift({ ...base, allGroups }),
+        schemaDrift: () => checks.checkSchemaDrift(base),
       };
       const wanted = new Set<DoctorCheck>(i.checks ?? DOCTOR_CHECKS);
 

@@ -1,4 +1,4 @@
-import { BinlogMarginFacts, BinlogTaskLag, evaluateBinlogMargin } from '../../domain/doctor/binlogMargin';
+import { BinlogMarginFacts, BinlogTaskLag, evaluateBinlogMargin, latestDmsTime, stoppedForSeconds } from '../../domain/doctor/binlogMargin';
 import type { CheckResult } from '../../domain/doctor/findings';
 import type { TableStatSnapshot, TaskSnapshot } from '../../domain/dmsStates';
 import { retentionHours } from '../../domain/sourceReadiness';
@@ -9,17 +9,6 @@ import { DoctorCheckInput, doctorFacts, periodFor, tableLabel } from './doctorFa
 const CDC_TYPES = new Set(['cdc', 'full-load-and-cdc']);
 /** CloudWatch keeps hourly datapoints for 455 days; 90 days of them is more than any sane retention. */
 const MAX_LOOKBACK_HOURS = 90 * 24;
-
-const time = (iso: string | undefined) => (iso ? Date.parse(iso) : Number.NaN);
-
-/** The latest DMS timestamp among tasks and table statistics: "now" on DMS's clock, never the worker's. */
-export function latestDmsTime(tasks: TaskSnapshot[], stats: TableStatSnapshot[]): number | undefined {
-  const times = [
-    ...tasks.flatMap((t) => [time(t.startDate), time(t.stopDate)]),
-    ...stats.flatMap((s) => [time(s.lastUpdateTime), time(s.fullLoadEndTime), time(s.fullLoadStartTime)]),
-  ].filter((t) => Number.isFinite(t));
-  return times.length ? Math.max(...times) : undefined;
-}
 
 /** Binlog retention of each source in scope vs the configured minimum and the longest CDC lag observed. */
 export function binlogMarginCheck(deps: ActivityDeps) {
@@ -58,9 +47,7 @@ export function binlogMarginCheck(deps: ActivityDeps) {
             },
             { metric: 'CDCLatencySource', dimensions, minutes: windowMinutes, statistic: 'Maximum' },
           ]);
-          const stopped = task.status === 'stopped' || task.status === 'failed';
-          const stoppedFor =
-            stopped && task.stopDate && dmsNow !== undefined ? Math.max(0, (dmsNow - time(task.stopDate)) / 1000) : undefined;
+          const stoppedFor = stoppedForSeconds(task, dmsNow);
           lags.push({
             identifier: task.identifier,
             status: task.status,

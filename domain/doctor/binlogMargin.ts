@@ -1,3 +1,4 @@
+import type { TableStatSnapshot, TaskSnapshot } from '../dmsStates';
 import { CheckResult, checkResult, Figure, Finding, Remedy, round } from './findings';
 import { fullReloadRemedy, readinessCommand } from './remedies';
 
@@ -32,6 +33,30 @@ export interface BinlogMarginFacts {
   /** How far back CloudWatch was read (the retention, capped). */
   lookbackHours: number;
   tasks: BinlogTaskLag[];
+}
+
+const time = (iso: string | undefined) => (iso ? Date.parse(iso) : Number.NaN);
+
+/** The latest DMS timestamp among tasks and table statistics: "now" on DMS's clock, never the worker's. */
+export function latestDmsTime(tasks: TaskSnapshot[], stats: TableStatSnapshot[]): number | undefined {
+  const times = [
+    ...tasks.flatMap((t) => [time(t.startDate), time(t.stopDate)]),
+    ...stats.flatMap((s) => [time(s.lastUpdateTime), time(s.fullLoadEndTime), time(s.fullLoadStartTime)]),
+  ].filter((t) => Number.isFinite(t));
+  return times.length ? Math.max(...times) : undefined;
+}
+
+/** How long a stopped or failed task has been stopped, at least: the latest DMS time seen minus its StopDate. */
+export function stoppedForSeconds(task: TaskSnapshot, dmsNow: number | undefined): number | undefined {
+  if ((task.status !== 'stopped' && task.status !== 'failed') || !task.stopDate || dmsNow === undefined) return undefined;
+  return Math.max(0, (dmsNow - time(task.stopDate)) / 1000);
+}
+
+/** `45 s`, `12 min`, `36.5 h`: lags span seconds to days. */
+export function formatLag(hoursValue: number): string {
+  if (hoursValue < 1 / 60) return `${Math.round(hoursValue * 3600)} s`;
+  if (hoursValue < 1) return `${Math.round(hoursValue * 60)} min`;
+  return `${round(hoursValue, 1)} h`;
 }
 
 const hours = (seconds: number | undefined) => (seconds ?? 0) / 3600;
@@ -150,7 +175,7 @@ export function evaluateBinlogMargin(facts: BinlogMarginFacts[], at: string): Ch
   const summary = facts
     .map((f) => {
       const m = binlogMargin(f);
-      return `source ${f.source}: retention ${m.retentionHours === undefined ? 'unlimited' : `${round(m.retentionHours, 1)} h`}, longest lag ${round(m.longestLagHours, 2)} h, current lag ${round(m.currentLagHours, 2)} h`;
+      return `source ${f.source}: retention ${m.retentionHours === undefined ? 'unlimited' : formatLag(m.retentionHours)}, longest CDC lag seen ${formatLag(m.longestLagHours)}, current ${formatLag(m.currentLagHours)}`;
     })
     .join('; ');
   return checkResult('binlogMargin', summary || 'no source in scope', findings, {

@@ -163,13 +163,13 @@ export function writeRate(audit: FileSizeAudit, windowHours: number): WriteRate 
     .map(Number)
     .sort((a, b) => a - b);
   if (hours.length === 0) return undefined;
-  const newestHour = hours.at(-1)!;
-  const inWindow = hours.filter((h) => h > newestHour - Math.max(1, Math.ceil(windowHours))).map((h) => audit.cdcHours[h]!);
+  const newestAt = Math.max(...hours.map((h) => audit.cdcHours[h]!.lastAt));
+  // Hour buckets with a file in the window; the oldest may reach up to an hour further back (its rate is the same).
+  const inWindow = hours.map((h) => audit.cdcHours[h]!).filter((h) => h.lastAt >= newestAt - windowHours * 3_600_000);
   const files = inWindow.reduce((n, h) => n + h.files, 0);
   const bytes = inWindow.reduce((n, h) => n + h.bytes, 0);
   const first = inWindow[0]!;
-  const lastAt = Math.max(...inWindow.map((h) => h.lastAt));
-  const spanSeconds = (lastAt - first.firstAt) / 1000;
+  const spanSeconds = (newestAt - first.firstAt) / 1000;
   if (files < 2 || spanSeconds <= 0) return undefined;
   return {
     bytesPerSecond: (bytes - first.firstSize) / spanSeconds,
@@ -177,7 +177,7 @@ export function writeRate(audit: FileSizeAudit, windowHours: number): WriteRate 
     bytes,
     spanSeconds,
     windowHours,
-    until: new Date(lastAt).toISOString(),
+    until: new Date(newestAt).toISOString(),
   };
 }
 

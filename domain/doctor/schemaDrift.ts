@@ -111,9 +111,10 @@ export function evaluateSchemaDrift(run: DriftRun | null, inScope: (table: strin
     },
   }));
   const safe = scoped.filter((c) => !c.unsafe).length;
+  const outside = changes.length - scoped.length;
   return checkResult(
     'schemaDrift',
-    `last schemaDriftWatch run ${run.workflowId}${run.closedAt ? ` closed ${run.closedAt}` : ''}: ${unsafeByTable.size} table(s) with unsafe changes, ${safe} safe change(s) in scope`,
+    `last schemaDriftWatch run ${run.workflowId}${run.closedAt ? ` closed ${run.closedAt}` : ''}: ${unsafeByTable.size} table(s) with unsafe changes, ${safe} safe change(s) in scope${outside ? `; ${outside} change(s) to tables outside it` : ''}`,
     findings,
     { run: evidenceBase, changes: scoped },
   );
