@@ -27,7 +27,9 @@ export function binlogMarginCheck(deps: ActivityDeps) {
 
       const out: BinlogMarginFacts[] = [];
       for (const sourceName of [...new Set(groups.map((g) => g.source))]) {
-        const sourceFacts = await source.readSourceFacts({ source: sourceName });
+        const sourceFacts = await facts.fromSource(sourceName, 'reading binlog retention', () =>
+          source.readSourceFacts({ source: sourceName }),
+        );
         const retention = retentionHours(sourceFacts);
         const lookbackHours = Math.max(1, Math.min(MAX_LOOKBACK_HOURS, retention.hours ?? minimumHours));
         const lags: BinlogTaskLag[] = [];

@@ -78,6 +78,20 @@ export function doctorFacts(deps: ActivityDeps) {
 
     endpoint: (identifier: string) => dms.findEndpoint({ identifier }),
 
+    /** A source read whose failure names the source, where it is, and what was being read. */
+    async fromSource<T>(source: string, what: string, read: () => Promise<T>): Promise<T> {
+      try {
+        return await read();
+      } catch (error) {
+        if (error instanceof ApplicationFailure) throw error;
+        const config = deps.config.sources.find((s) => s.name === source);
+        throw ApplicationFailure.create({
+          type: 'SourceUnavailable',
+          message: `${what} on source ${source} (${config ? `${config.host}:${config.port}` : 'not configured'}) failed: ${(error as Error).message}; check that the source is up and the worker can reach it`,
+        });
+      }
+    },
+
     /** Safe outside an activity (scripts, benchmarks call the same code). */
     beat(details: unknown): void {
       try {

@@ -29,7 +29,9 @@ export function validationCheck(deps: ActivityDeps) {
           }
           let sourceRows: number;
           try {
-            sourceRows = await sourceTables.countSourceRows({ source: group.source, table: { schema: stat.schema, table: stat.table } });
+            sourceRows = await facts.fromSource(group.source, `COUNT(*) of ${table}`, () =>
+              sourceTables.countSourceRows({ source: group.source, table: { schema: stat.schema, table: stat.table } }),
+            );
           } catch (error) {
             if ((error as ApplicationFailure).type !== 'UnknownTable') throw error;
             skipped.push({ table, why: `it no longer exists on source ${group.source} (task ${task.identifier} still lists it)` });

@@ -181,7 +181,8 @@ export function writeRate(audit: FileSizeAudit, windowHours: number): WriteRate 
   };
 }
 
-export function summarizeAudit(audit: FileSizeAudit, windowHours: number, maxPartitions = 10): FileSizeSummary {
+/** `maxPartitions` keeps a report of hundreds of tables well under Temporal's payload limits. */
+export function summarizeAudit(audit: FileSizeAudit, windowHours: number, maxPartitions = 5): FileSizeSummary {
   const partitions = Object.values(audit.partitions);
   return {
     prefix: audit.prefix,

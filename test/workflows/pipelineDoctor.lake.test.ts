@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startRunbook } from '../../client/runbooks';
+import { runbookStatus, startRunbook } from '../../client/runbooks';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import type { PipelineDoctorInput } from '../../domain/inputs/pipelineDoctor';
 import {
@@ -141,6 +141,43 @@ describe('pipelineDoctor on the lake', () => {
     expect(finding.remedy).toMatchObject({ runbook: 'fullReload' });
     // The good file's rows still count: no count mismatch on top of the unreadable files.
     expect(report.findings.filter((f) => f.check === 'validation' && f.title.includes('LOAD files hold'))).toEqual([]);
+  });
+
+  test('a check that cannot run (source unreachable) is a warning finding; the other checks still report', async () => {
+    const base = testConfig();
+    const unreachable = await startTestWorker(
+      testConfig({
+        sources: [{ ...base.sources[0]!, port: 1 }],
+        taskGroups: [...base.taskGroups, g.corrupt.group],
+        dms: { replicationInstances: tw.config.dms.replicationInstances },
+      }),
+    );
+    try {
+      const handle = await startRunbook(
+        unreachable.client,
+        'pipelineDoctor',
+        { taskGroups: [g.corrupt.group.name], checks: ['taskHealth', 'binlogMargin'] },
+        { taskQueue: unreachable.taskQueue },
+      );
+      const result = await handle.result();
+      const report = result.report as DoctorReport;
+      expect(result.outcome).toBe('succeeded');
+      expect(report.checks.map((c) => [c.check, c.status])).toEqual([
+        ['taskHealth', 'ok'],
+        ['binlogMargin', 'error'],
+      ]);
+      expect(report.findings).toHaveLength(1);
+      expect(report.findings[0]).toMatchObject({ check: 'binlogMargin', severity: 'warning' });
+      expect(report.findings[0]!.title).toContain(
+        'the doctor could not run the binlogMargin check: reading binlog retention on source shop (127.0.0.1:1) failed:',
+      );
+      expect(report.healthy).toBe(false);
+      const status = await runbookStatus(handle);
+      expect(status.steps.find((s) => s.id === 'binlogMargin')!.state).toBe('failed');
+      expect(status.steps.find((s) => s.id === 'report')!.state).toBe('done');
+    } finally {
+      await unreachable.stop();
+    }
   });
 
   test('the last schemaDriftWatch result: an unsafe change in scope is critical and points at fullReload; others are ignored', async () => {
