@@ -12,7 +12,7 @@ import { lastSchemaDriftRun } from './schemaDriftRuns';
 export function schemaDriftCheck(deps: ActivityDeps) {
   return {
     async checkSchemaDrift(input: DoctorCheckInput): Promise<CheckResult> {
-      const run = await lastSchemaDriftRun(deps.temporal);
+      const { last: run, running } = await lastSchemaDriftRun(deps.temporal);
       const facts = doctorFacts(deps);
       const groups = facts.groups(input.taskGroups);
       const replicated = new Set<string>();
@@ -24,7 +24,7 @@ export function schemaDriftCheck(deps: ActivityDeps) {
         const name = parseTableName(table);
         return replicated.has(table) || (name !== undefined && groups.some((g) => g.tables.some((pattern) => tableMatches(pattern, name))));
       };
-      return evaluateSchemaDrift(run, inScope, input.at);
+      return evaluateSchemaDrift(run, inScope, input.at, running);
     },
   };
 }

@@ -68,7 +68,18 @@ export function readDriftChanges(result: unknown): { changes: DriftChange[]; rec
   return { changes, recognised };
 }
 
-export function evaluateSchemaDrift(run: DriftRun | null, inScope: (table: string) => boolean, at: string): CheckResult {
+export function evaluateSchemaDrift(run: DriftRun | null, inScope: (table: string) => boolean, at: string, running?: string): CheckResult {
+  if (!run && running) {
+    return checkResult('schemaDrift', `schemaDriftWatch ${running} is running; no run has completed yet`, [
+      {
+        check: 'schemaDrift',
+        severity: 'info',
+        subject: 'schemaDriftWatch',
+        title: `schemaDriftWatch is running (${running}) but no run has completed yet: its findings appear here once one does`,
+        evidence: { workflowId: running },
+      },
+    ]);
+  }
   if (!run) {
     return checkResult('schemaDrift', 'schemaDriftWatch is not running: no completed run found', [
       {

@@ -247,6 +247,9 @@ describe('schema drift result (opaque JSON, best effort)', () => {
     expect(none.findings[0]!.remedy!.command).toBe(
       "temporal schedule create --schedule-id schema-drift-watch --interval 1h --type schemaDriftWatch --task-queue dms-runbooks --workflow-id schema-drift-watch --input '{}'",
     );
+    expect(evaluateSchemaDrift(null, () => true, at, 'schemaDriftWatch-hourly').findings[0]!.title).toContain(
+      'schemaDriftWatch is running (schemaDriftWatch-hourly) but no run has completed yet',
+    );
     const odd = evaluateSchemaDrift({ workflowId: 'w', runId: 'r', result: 'fine' }, () => true, at);
     expect(odd.findings[0]!.title).toContain('without a changes/unsafe list');
   });
