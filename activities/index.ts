@@ -1,6 +1,7 @@
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { dmsEndpointActivities } from './dmsEndpointActions';
+import { doctorActivities } from './doctor';
 import { dmsFactActivities } from './dmsFacts';
 import { dmsInstanceActivities } from './dmsInstanceActions';
 import { dmsReloadWaitActivities } from './dmsReloadWaits';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...tableChecksumActivities(deps),
     ...schemaSnapshotActivities(deps),
     ...runbookRunActivities(deps),
+    ...doctorActivities(deps),
   };
 }
 

@@ -23,11 +23,17 @@ async function rangedGet(s3: S3Client, bucket: string, key: string, start: numbe
  * the `PAR1` magic, so one or two ranged GETs of the tail suffice whatever the file size. A corrupt or truncated
  * file is reported with its key, never thrown.
  */
-export async function readParquetFooter(s3: S3Client, bucket: string, key: string, size: number): Promise<FooterResult> {
+export async function readParquetFooter(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  size: number,
+  tailGuess = TAIL_GUESS,
+): Promise<FooterResult> {
   if (size < 12) return { key, size, bytesRead: 0, error: `not a Parquet file: ${size} bytes is shorter than header and footer` };
   let bytesRead = 0;
   try {
-    const tailStart = Math.max(0, size - TAIL_GUESS);
+    const tailStart = Math.max(0, size - tailGuess);
     let tail = await rangedGet(s3, bucket, key, tailStart, size - 1);
     bytesRead += tail.length;
     const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);

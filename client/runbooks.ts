@@ -7,6 +7,7 @@ import type { FullReloadInput } from '../domain/inputs/fullReload';
 import type { OnboardTableInput } from '../domain/inputs/onboardTable';
 import type { ResizeInstanceInput } from '../domain/inputs/resizeInstance';
 import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
+import type { PipelineDoctorInput } from '../domain/inputs/pipelineDoctor';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
@@ -23,6 +24,7 @@ export interface RunbookInputs {
   backfillPartitions: BackfillPartitionsInput;
   fullReload: FullReloadInput;
   schemaDriftWatch: SchemaDriftWatchInput;
+  pipelineDoctor: PipelineDoctorInput;
 }
 
 export interface StartOptions {

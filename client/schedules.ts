@@ -1,59 +1,91 @@
-import { Client, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleHandle, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
-import { TASK_QUEUE } from '../domain/operatorCommands';
+import { scheduleCreateCommand, TASK_QUEUE } from '../domain/operatorCommands';
+import type { RunbookInputs } from './runbooks';
+
+export interface RunbookScheduleOptions<K extends keyof RunbookInputs> {
+  scheduleId: string;
+  kind: K;
+  input: RunbookInputs[K];
+  /** How often, as Temporal durations: `1h`, `15m`, `1d`. */
+  every: Duration;
+  taskQueue?: string;
+  /** Each run's workflow id is this plus its start time (default: the schedule id). */
+  workflowId?: string;
+  /** Shown with the schedule (`temporal schedule describe`, the Web UI). */
+  note?: string;
+}
 
 /**
- * The Temporal Schedule that runs schemaDriftWatch. Each run is its own workflow execution (workflow id
- * `<workflowId>-<scheduled time>`); runs never overlap, a run missed while the server was down is caught up once.
+ * Creates a Temporal Schedule that starts a runbook every `every`, or brings an existing one with that id to the
+ * same spec, action and input (its paused state and history stay). A run still going when the next one is due is
+ * not doubled (overlap SKIP); a run missed while the server was down is caught up within an hour.
  */
+export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
+  client: Client,
+  options: RunbookScheduleOptions<K>,
+): Promise<{ scheduleId: string; created: boolean; handle: ScheduleHandle }> {
+  const spec = { intervals: [{ every: options.every }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: options.kind,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowId: options.workflowId ?? options.scheduleId,
+    args: [options.input],
+    staticSummary: `${options.kind} (schedule ${options.scheduleId}, every ${String(options.every)})`,
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
+  try {
+    const handle = await client.schedule.create({ scheduleId: options.scheduleId, spec, action, policies, state: { note: options.note } });
+    return { scheduleId: options.scheduleId, created: true, handle };
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    const handle = client.schedule.getHandle(options.scheduleId);
+    await handle.update((previous) => ({
+      ...previous,
+      spec,
+      action,
+      policies: { ...previous.policies, ...policies },
+      state: { ...previous.state, note: options.note ?? previous.state.note },
+    }));
+    return { scheduleId: options.scheduleId, created: false, handle };
+  }
+}
+
+/** The same schedule with the Temporal CLI, as the README documents it. */
+export function runbookScheduleCommand<K extends keyof RunbookInputs>(options: RunbookScheduleOptions<K>): string {
+  return scheduleCreateCommand(options.scheduleId, options.kind, String(options.every), options.input, {
+    taskQueue: options.taskQueue,
+    workflowId: options.workflowId,
+  });
+}
+
+export const SCHEMA_DRIFT_SCHEDULE_ID = 'schema-drift-watch';
+
 export interface SchemaDriftScheduleOptions {
   scheduleId?: string;
-  /** Temporal duration: `15m`, `1h`. */
-  every?: Duration & string;
+  every?: Duration;
   taskQueue?: string;
   workflowId?: string;
   input?: SchemaDriftWatchInput;
 }
 
-export const SCHEMA_DRIFT_SCHEDULE_ID = 'schema-drift-watch';
-
-const defaults = (options: SchemaDriftScheduleOptions) => ({
-  scheduleId: options.scheduleId ?? SCHEMA_DRIFT_SCHEDULE_ID,
-  every: options.every ?? '15m',
-  taskQueue: options.taskQueue ?? TASK_QUEUE,
-  workflowId: options.workflowId ?? 'schemaDriftWatch',
-  input: options.input ?? { requestedBy: 'schedule' },
+const driftSchedule = (o: SchemaDriftScheduleOptions): RunbookScheduleOptions<'schemaDriftWatch'> => ({
+  scheduleId: o.scheduleId ?? SCHEMA_DRIFT_SCHEDULE_ID,
+  kind: 'schemaDriftWatch',
+  input: o.input ?? { requestedBy: 'schedule' },
+  every: o.every ?? '15m',
+  taskQueue: o.taskQueue,
+  workflowId: o.workflowId ?? 'schemaDriftWatch',
+  note: 'ENUM/SET and column changes of replicated tables',
 });
 
-export function createSchemaDriftSchedule(client: Client, options: SchemaDriftScheduleOptions = {}): Promise<ScheduleHandle> {
-  const o = defaults(options);
-  return client.schedule.create({
-    scheduleId: o.scheduleId,
-    spec: { intervals: [{ every: o.every }] },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'schemaDriftWatch',
-      workflowId: o.workflowId,
-      taskQueue: o.taskQueue,
-      args: [o.input],
-    },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-  });
+/** The schemaDriftWatch schedule (every 15 minutes by default). */
+export async function createSchemaDriftSchedule(client: Client, options: SchemaDriftScheduleOptions = {}): Promise<ScheduleHandle> {
+  return (await upsertRunbookSchedule(client, driftSchedule(options))).handle;
 }
 
-/** The same schedule with the Temporal CLI, as the README documents it. */
 export function schemaDriftScheduleCommand(options: SchemaDriftScheduleOptions = {}): string {
-  const o = defaults(options);
-  return [
-    'temporal schedule create',
-    `--schedule-id ${o.scheduleId}`,
-    `--interval ${o.every}`,
-    `--workflow-id ${o.workflowId}`,
-    '--type schemaDriftWatch',
-    `--task-queue ${o.taskQueue}`,
-    '--overlap-policy Skip',
-    '--catchup-window 1h',
-    `--input '${JSON.stringify(o.input).replace(/'/g, "'\\''")}'`,
-  ].join(' ');
+  return runbookScheduleCommand(driftSchedule(options));
 }

@@ -170,6 +170,12 @@ export const pipelineConfigSchema = z
         freeStoragePercentMin: z.number().min(0).max(100).default(15),
         cpuPercentMax: z.number().min(0).max(100).default(85),
         freeableMemoryMbMin: z.number().nonnegative().default(512),
+        /** pipelineDoctor: CPU (max over its window) under which an instance running only CDC is oversized. */
+        cdcCpuPercentLow: z.number().min(0).max(100).default(20),
+        /** pipelineDoctor: files beyond what a table's bytes need at the target size before small files are reported. */
+        smallFilesMinExcess: z.number().int().nonnegative().default(20),
+        /** pipelineDoctor: share of a table's bytes in files under the target size (percent) before it is reported. */
+        smallFileBytesPercentMax: z.number().min(0).max(100).default(50),
       })
       .strict()
       .default({
@@ -182,6 +188,9 @@ export const pipelineConfigSchema = z
         freeStoragePercentMin: 15,
         cpuPercentMax: 85,
         freeableMemoryMbMin: 512,
+        cdcCpuPercentLow: 20,
+        smallFilesMinExcess: 20,
+        smallFileBytesPercentMax: 50,
       }),
   })
   .strict()

@@ -21,3 +21,27 @@ export function startCommand(kind: string, workflowId: string, input: unknown): 
 export function statusCommand(workflowId: string): string {
   return `temporal workflow query --workflow-id ${workflowId} --name status`;
 }
+
+/**
+ * A Temporal Schedule that starts a runbook every `interval` (e.g. `1h`); runs never overlap, and one missed while
+ * the server was down is caught up within an hour. Each run's id is the workflow id plus its start time.
+ */
+export function scheduleCreateCommand(
+  scheduleId: string,
+  kind: string,
+  interval: string,
+  input: unknown,
+  options: { taskQueue?: string; workflowId?: string } = {},
+): string {
+  return [
+    'temporal schedule create',
+    `--schedule-id ${scheduleId}`,
+    `--interval ${interval}`,
+    `--type ${kind}`,
+    `--task-queue ${options.taskQueue ?? TASK_QUEUE}`,
+    `--workflow-id ${options.workflowId ?? scheduleId}`,
+    '--overlap-policy Skip',
+    '--catchup-window 1h',
+    `--input ${quoteJson(input)}`,
+  ].join(' ');
+}

@@ -49,4 +49,6 @@ export interface RunbookStatus {
   dms?: Record<string, unknown>;
   errors: string[];
   audit: AuditTrail;
+  /** A report in Markdown for people (the doctor's findings), shown after the steps. */
+  reportMarkdown?: string;
 }

@@ -38,5 +38,6 @@ export function statusToMarkdown(status: RunbookStatus): string {
   if (status.errors.length) {
     lines.push('', '### Errors', ...status.errors.map((e) => `- ${e}`));
   }
+  if (status.reportMarkdown) lines.push('', status.reportMarkdown);
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { statusCommand } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
 import { statusQuery } from '../workflows/definitions';
+import { demoPipelineDoctor } from './demoDoctor';
 import { loadPipelineConfigFile } from '../worker/configFile';
 import { createRunbookWorker } from '../worker/createWorker';
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
     (r) => console.log(`\n[demo] onboardTable finished: ${r.outcome} — ${r.message}`),
     (e: Error) => console.log(`\n[demo] onboardTable failed: ${(e.cause as Error | undefined)?.message ?? e.message}`),
   );
+  await demoPipelineDoctor(client, process.env.TEMPORAL_UI_URL!);
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
   console.log('[demo] worker stopped');

@@ -2,6 +2,7 @@
 export { checkSourceReadiness } from './checkSourceReadiness';
 export { fullReload } from './fullReload';
 export { onboardTable } from './onboardTable';
+export { pipelineDoctor } from './pipelineDoctor';
 export { resourceLock } from './resourceLock';
 export { resizeInstance } from './resizeInstance';
 export { backfillPartitions } from './backfillPartitions';

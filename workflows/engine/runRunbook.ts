@@ -16,6 +16,8 @@ export interface RunbookOutcome<R> {
   outcome?: RunbookPhase;
   message: string;
   report?: R;
+  /** Markdown for the `completed` notification instead of the one-line message (a report to attach). */
+  notification?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function runRunbook<I extends { requestedBy?: string }, R>(
     await runbook.loadConfig();
     const outcome = await body(runbook, input);
     const result = runbook.finish(outcome.outcome ?? 'succeeded', outcome.message, outcome.report);
-    await runbook.notify('completed', `${spec.kind} ${runbook.target}: ${outcome.message}`);
+    await runbook.notify('completed', outcome.notification ?? `${spec.kind} ${runbook.target}: ${outcome.message}`);
     return result;
   } catch (error) {
     if (error instanceof RunbookHalt) return runbook.finish(error.phase, error.message);

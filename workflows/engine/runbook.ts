@@ -172,6 +172,12 @@ export class Runbook {
     this.publish();
   }
 
+  /** Markdown shown under the steps in the status query and the Web UI (a report, not a plan). */
+  setReport(markdown: string): void {
+    this.status.reportMarkdown = markdown;
+    this.publish();
+  }
+
   setDms(state: Record<string, unknown>): void {
     this.status.dms = state;
     this.publish();

@@ -1,0 +1,67 @@
+import type { ApplicationFailure } from '@temporalio/activity';
+import { TABLE_DONE } from '../../domain/dmsStates';
+import type { CheckResult } from '../../domain/doctor/findings';
+import { evaluateRowCounts, RowCountFacts } from '../../domain/doctor/rowValidation';
+import type { ActivityDeps } from '../deps';
+import { countS3BytesRead } from '../metrics';
+import { sourceTableActivities } from '../sourceTables';
+import { DoctorCheckInput, doctorFacts, tableLabel } from './doctorFacts';
+import { parquetCensus } from './parquetCensus';
+
+/** Per replicated table: source COUNT(*), DMS statistics, and rows in S3 read from Parquet footers only. */
+export function validationCheck(deps: ActivityDeps) {
+  const sourceTables = sourceTableActivities(deps);
+  return {
+    async checkRowCounts(input: DoctorCheckInput & { footerConcurrency?: number }): Promise<CheckResult> {
+      const facts = doctorFacts(deps);
+      const config = deps.config;
+      const groups = facts.groups(input.taskGroups);
+      const tasks = await facts.tasks(groups);
+      const out: RowCountFacts[] = [];
+      const skipped: Array<{ table: string; why: string }> = [];
+      for (const group of groups) {
+        const task = tasks[group.taskIdentifier];
+        if (!task) continue;
+        for (const stat of await facts.stats(task)) {
+          const table = tableLabel(stat);
+          if (stat.state !== TABLE_DONE) {
+            skipped.push({ table, why: `"${stat.state}" in task ${task.identifier}` });
+            continue;
+          }
+          let sourceRows: number;
+          try {
+            sourceRows = await facts.fromSource(group.source, `COUNT(*) of ${table}`, () =>
+              sourceTables.countSourceRows({ source: group.source, table: { schema: stat.schema, table: stat.table } }),
+            );
+          } catch (error) {
+            if ((error as ApplicationFailure).type !== 'UnknownTable') throw error;
+            skipped.push({ table, why: `it no longer exists on source ${group.source} (task ${task.identifier} still lists it)` });
+            continue;
+          }
+          const census = await parquetCensus(deps.s3, config.target.bucket, `${config.target.folder}/${stat.schema}/${stat.table}/`, {
+            concurrency: input.footerConcurrency,
+            onPage: (progress) => facts.beat({ table, ...progress }),
+          });
+          countS3BytesRead('parquet-footer', census.bytesRead);
+          out.push({
+            table,
+            group: group.name,
+            task: task.identifier,
+            taskStatus: task.status,
+            sourceRows,
+            dms: {
+              fullLoadRows: stat.fullLoadRows,
+              inserts: stat.inserts,
+              updates: stat.updates,
+              deletes: stat.deletes,
+              state: stat.state,
+              fullLoadReloaded: stat.fullLoadReloaded ?? false,
+            },
+            parquet: census,
+          });
+        }
+      }
+      return evaluateRowCounts(out, skipped, input.at);
+    },
+  };
+}
