@@ -69,6 +69,16 @@ export function modifyEndpointCommand(endpointArn: string, settings: Record<stri
   return `aws dms modify-endpoint --endpoint-arn ${endpointArn} --s3-settings ${shellJson(settings)}`;
 }
 
-export function scheduleRemedy(scheduleId: string, kind: string, summary: string): Remedy {
-  return { summary, command: scheduleCreateCommand(scheduleId, kind, '1h', {}) };
+/** The schemaDriftWatch schedule as the README and the demo create it. */
+export function schemaDriftScheduleRemedy(): Remedy {
+  return {
+    summary: 'schedule schemaDriftWatch every 15 minutes',
+    command: scheduleCreateCommand(
+      'schema-drift-watch',
+      'schemaDriftWatch',
+      '15m',
+      { requestedBy: 'schedule' },
+      { workflowId: 'schemaDriftWatch' },
+    ),
+  };
 }

@@ -1,5 +1,5 @@
 import { CheckResult, checkResult, Finding } from './findings';
-import { fullReloadRemedy, scheduleRemedy } from './remedies';
+import { fullReloadRemedy, schemaDriftScheduleRemedy } from './remedies';
 
 /**
  * The doctor reports what the last `schemaDriftWatch` run found; it does not diff schemas itself. The watch's
@@ -88,7 +88,7 @@ export function evaluateSchemaDrift(run: DriftRun | null, inScope: (table: strin
         subject: 'schemaDriftWatch',
         title: 'schemaDriftWatch is not running: no completed run found, so ENUM/SET changes that corrupt CDC go unnoticed',
         evidence: {},
-        remedy: scheduleRemedy('schema-drift-watch', 'schemaDriftWatch', 'schedule schemaDriftWatch every hour'),
+        remedy: schemaDriftScheduleRemedy(),
       },
     ]);
   }

@@ -28,7 +28,7 @@ test('creates a schedule, updates it in place, and its triggered run is a pipeli
     taskQueue: tw.taskQueue,
     note: 'hourly health report',
   });
-  expect(first).toEqual({ scheduleId, created: true });
+  expect(first).toMatchObject({ scheduleId, created: true });
   const handle = tw.client.schedule.getHandle(scheduleId);
   let described = await handle.describe();
   expect(described.spec.intervals).toMatchObject([{ every: 3_600_000 }]);

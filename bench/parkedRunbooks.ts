@@ -1,0 +1,94 @@
+import { WorkflowHandle } from '@temporalio/client';
+import { approveSignal, statusQuery } from '../workflows/definitions';
+import { uniqueName } from '../test/support/scratchTables';
+import { testConfig } from '../test/support/testConfig';
+import { benchEnv, percentile, startBenchWorker, temporalClient, writeResult } from './benchSupport';
+
+/**
+ * One worker on this machine with 500 runbooks started and parked at a gate: its resident memory, and the time
+ * from an approval signal to the next activity starting (p50, p95), read from the server's own event times.
+ */
+const RUNBOOKS = Number(process.env.BENCH_PARKED ?? 500);
+
+export async function parkedRunbooks(): Promise<Record<string, unknown>> {
+  benchEnv();
+  const { client, close } = await temporalClient();
+  const worker = await startBenchWorker(testConfig(), `bench-parked-${uniqueName('q')}`);
+  const rssIdle = worker.rssMb();
+  const handles: WorkflowHandle[] = [];
+  const started = Date.now();
+  try {
+    for (let i = 0; i < RUNBOOKS; i += 25) {
+      handles.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(25, RUNBOOKS - i) }, (_, k) =>
+            client.workflow.start('parkedRunbook', {
+              taskQueue: worker.queue,
+              workflowId: uniqueName(`bench-parked-${i + k}-`),
+              args: [{ id: `r${i + k}` }],
+            }),
+          ),
+        )),
+      );
+    }
+    for (const handle of handles) {
+      while ((await handle.query(statusQuery).catch(() => undefined))?.pendingGate?.gate !== 'go')
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    const parkedSeconds = (Date.now() - started) / 1000;
+    const rssParked = worker.rssMb();
+    for (let i = 0; i < handles.length; i += 25) {
+      await Promise.all(
+        handles.slice(i, i + 25).map((h) => h.signal(approveSignal, { gate: 'go', approver: 'dba-oncall', reason: 'bench' })),
+      );
+    }
+    await Promise.all(handles.map((h) => h.result()));
+    const latencies: number[] = [];
+    for (const handle of handles) {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes);
+      const signalIndex = events.indexOf(signal!);
+      const next = events
+        .slice(signalIndex)
+        .find(
+          (e) =>
+            e.activityTaskStartedEventAttributes &&
+            events.find((s) => s.eventId?.toString() === e.activityTaskStartedEventAttributes!.scheduledEventId?.toString())
+              ?.activityTaskScheduledEventAttributes?.activityType?.name === 'loadPipelineConfig',
+        );
+      const ms = (t: typeof signal) => Number(t!.eventTime!.seconds) * 1000 + Math.floor((t!.eventTime!.nanos ?? 0) / 1e6);
+      if (signal && next) latencies.push(ms(next) - ms(signal));
+    }
+    const result = {
+      runbooks: RUNBOOKS,
+      secondsToParkAll: +parkedSeconds.toFixed(1),
+      workerRssMb: {
+        idle: Math.round(rssIdle),
+        withAllParked: Math.round(rssParked),
+        perRunbookKb: Math.round(((rssParked - rssIdle) * 1024) / RUNBOOKS),
+      },
+      approvalToNextActivityMs: {
+        samples: latencies.length,
+        p50: percentile(latencies, 50),
+        p95: percentile(latencies, 95),
+        max: Math.max(...latencies),
+      },
+      note: 'parkedRunbook is a runbook on the real engine (status, gate, audit, search attributes, notifications) whose gate opens at once; the next activity is the one right after approval',
+    };
+    writeResult('parked-runbooks', result);
+    return result;
+  } finally {
+    await worker.stop();
+    await close();
+  }
+}
+
+if (require.main === module) {
+  parkedRunbooks().then(
+    (r) => console.log(JSON.stringify(r, null, 2)),
+    (e: Error) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
