@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import { countDmsCall } from './metrics';
 import { RateLimiter } from './rateLimiter';
+import { SharedPoll } from './sharedPoll';
 
 /** Faults that a retry cannot fix: the runbook fails at once with DMS's message. */
 const PERMANENT = new Set([
@@ -106,12 +107,10 @@ interface Cached<T> {
  */
 export class DmsGateway {
   private readonly limiter: RateLimiter;
-  private readonly tasks = new Map<string, Cached<TaskSnapshot>>();
-  private readonly instances = new Map<string, Cached<InstanceSnapshot>>();
+  private readonly taskPoll = new SharedPoll<TaskSnapshot>((arns) => this.describeTasksByArn(arns));
+  private readonly instancePoll = new SharedPoll<InstanceSnapshot>((arns) => this.describeInstancesByArn(arns));
   private readonly tableStats = new Map<string, Cached<TableStatSnapshot[]>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private taskBatch?: { arns: Set<string>; promise: Promise<void> };
-  private instanceBatch?: { arns: Set<string>; promise: Promise<void> };
 
   constructor(
     readonly client: DatabaseMigrationServiceClient,
@@ -136,45 +135,11 @@ export class DmsGateway {
 
   /** A task's state no older than maxAgeMs; concurrent callers share one batched Describe. */
   async task(arn: string, maxAgeMs: number): Promise<TaskSnapshot | undefined> {
-    const cached = this.tasks.get(arn);
-    if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value;
-    if (!this.taskBatch) {
-      const arns = new Set<string>();
-      const promise = new Promise<void>((resolve) => setTimeout(resolve, 25)).then(async () => {
-        this.taskBatch = undefined;
-        const found = await this.describeTasksByArn([...arns]);
-        const now = Date.now();
-        for (const a of arns) this.tasks.set(a, { at: now, value: found.get(a) });
-      });
-      this.taskBatch = { arns, promise };
-    }
-    this.taskBatch.arns.add(arn);
-    await this.taskBatch.promise;
-    return this.tasks.get(arn)?.value;
+    return this.taskPoll.get(arn, maxAgeMs);
   }
 
   async instance(arn: string, maxAgeMs: number): Promise<InstanceSnapshot | undefined> {
-    const cached = this.instances.get(arn);
-    if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value;
-    if (!this.instanceBatch) {
-      const arns = new Set<string>();
-      const promise = new Promise<void>((resolve) => setTimeout(resolve, 25)).then(async () => {
-        this.instanceBatch = undefined;
-        const list = [...arns];
-        const result = await this.call('DescribeReplicationInstances', list.join(', '), (c) =>
-          c.send(
-            new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: list }], MaxRecords: 100 }),
-          ),
-        );
-        const now = Date.now();
-        const found = new Map((result.ReplicationInstances ?? []).map((i) => [i.ReplicationInstanceArn ?? '', toInstanceSnapshot(i)]));
-        for (const a of arns) this.instances.set(a, { at: now, value: found.get(a) });
-      });
-      this.instanceBatch = { arns, promise };
-    }
-    this.instanceBatch.arns.add(arn);
-    await this.instanceBatch.promise;
-    return this.instances.get(arn)?.value;
+    return this.instancePoll.get(arn, maxAgeMs);
   }
 
   /** Table statistics of one task, shared the same way (one call per task per interval). */
@@ -194,8 +159,8 @@ export class DmsGateway {
 
   /** Forget cached state after a mutating call, so the next read sees its effect. */
   invalidate(arn: string): void {
-    this.tasks.delete(arn);
-    this.instances.delete(arn);
+    this.taskPoll.invalidate(arn);
+    this.instancePoll.invalidate(arn);
     this.tableStats.delete(arn);
   }
 
@@ -216,6 +181,25 @@ export class DmsGateway {
         for (const task of result.ReplicationTasks ?? []) found.set(task.ReplicationTaskArn ?? '', toTaskSnapshot(task));
       } catch (error) {
         // DMS answers ResourceNotFoundFault when no task matches: that means "gone", not an error.
+        if ((error as ApplicationFailure).type !== 'ResourceNotFoundFault') throw error;
+      }
+    }
+    return found;
+  }
+
+  private async describeInstancesByArn(arns: string[]): Promise<Map<string, InstanceSnapshot>> {
+    const found = new Map<string, InstanceSnapshot>();
+    for (let i = 0; i < arns.length; i += 100) {
+      const chunk = arns.slice(i, i + 100);
+      try {
+        const result = await this.call('DescribeReplicationInstances', chunk.join(', '), (c) =>
+          c.send(
+            new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: chunk }], MaxRecords: 100 }),
+          ),
+        );
+        for (const instance of result.ReplicationInstances ?? [])
+          found.set(instance.ReplicationInstanceArn ?? '', toInstanceSnapshot(instance));
+      } catch (error) {
         if ((error as ApplicationFailure).type !== 'ResourceNotFoundFault') throw error;
       }
     }

@@ -118,7 +118,7 @@ export async function historyGrowth(): Promise<Record<string, unknown>> {
       extrapolatedWaitEventsAt24h: loopWaitAt24,
     },
     at24h: { runbook: at24.events, sameRunbookWithSleepLoop: loopRunbookAt24, ratio: +(loopRunbookAt24 / at24.events).toFixed(1) },
-    note: 'runbook counts measured at 1, 6 and 24 emulated hours; the loop measured over 1 emulated hour (120 polls) and extrapolated linearly (each poll adds the same events)',
+    note: `runbook counts measured at 1, 6 and 24 emulated hours; the loop measured over ${LOOP_HOURS} emulated hour (${loop.iterations} polls: each took its 30 emulated s of sleep plus the Describe) and extrapolated linearly to one poll every 30 s for 24 h (each poll adds the same events)`,
   };
   writeResult('history-growth', result);
   return result;
