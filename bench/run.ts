@@ -61,7 +61,7 @@ if (parked) {
 const footers = read(cases.footers!.result);
 if (footers) {
   rows.push([
-    `footer validation of ${footers.footerValidation?.files ?? '?'} files`,
+    `footer validation of ${footers.table?.files ?? '?'} Parquet files`,
     `${footers.comparison?.bytesReadRatio}x fewer bytes, ${footers.comparison?.speedup}x faster than downloading`,
   ]);
 }
