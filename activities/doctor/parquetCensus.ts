@@ -1,22 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isLoadFile } from '../../domain/doctor/fileSizeAudit';
+import type { ParquetCensus } from '../../domain/doctor/rowValidation';
 import { readParquetFooter } from '../parquetFooters';
 import { listObjectPages, mapBounded } from '../s3Objects';
 
 /** Bytes fetched from each file's tail first: a DMS footer is a few KB; a bigger one costs one more ranged GET. */
 export const FOOTER_TAIL_BYTES = 16 * 1024;
-
-export interface ParquetCensus {
-  prefix: string;
-  files: number;
-  loadFiles: number;
-  loadRows: number;
-  changeFiles: number;
-  changeRows: number;
-  bytesStored: number;
-  bytesRead: number;
-  problems: Array<{ key: string; error: string }>;
-}
 
 /**
  * Row counts under a table prefix from Parquet footers only (ranged GETs of each file's tail, `concurrency` at

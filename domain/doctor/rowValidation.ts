@@ -10,6 +10,19 @@ import { fullReloadRemedy } from './remedies';
  * - S3 change rows (CDC files, one row per change) vs `Inserts + Updates + Deletes`: changes not yet written
  *   (batched up to CdcMaxBatchInterval while the task runs) or lost.
  */
+/** What the Parquet footers under a table prefix say: full-load and change files and rows, unreadable files. */
+export interface ParquetCensus {
+  prefix: string;
+  files: number;
+  loadFiles: number;
+  loadRows: number;
+  changeFiles: number;
+  changeRows: number;
+  bytesStored: number;
+  bytesRead: number;
+  problems: Array<{ key: string; error: string }>;
+}
+
 export interface RowCountFacts {
   table: string;
   group: string;
@@ -17,17 +30,7 @@ export interface RowCountFacts {
   taskStatus: string;
   sourceRows: number;
   dms: { fullLoadRows: number; inserts: number; updates: number; deletes: number; state: string; fullLoadReloaded: boolean };
-  parquet: {
-    prefix: string;
-    files: number;
-    loadFiles: number;
-    loadRows: number;
-    changeFiles: number;
-    changeRows: number;
-    bytesStored: number;
-    bytesRead: number;
-    problems: Array<{ key: string; error: string }>;
-  };
+  parquet: ParquetCensus;
 }
 
 function evidenceOf(f: RowCountFacts): Record<string, Figure> {
