@@ -14,13 +14,21 @@ export interface MainWorker {
 }
 
 /** Runs the real entry point, `worker/main.ts`, as operators do, with the given config and environment. */
-export async function startMainWorker(config: PipelineConfig, env: NodeJS.ProcessEnv): Promise<MainWorker> {
+/** `built`: run `dist/worker/main.js` (after `npm run build`) with plain node, as a production start does. */
+export async function startMainWorker(
+  config: PipelineConfig,
+  env: NodeJS.ProcessEnv,
+  options: { built?: boolean } = {},
+): Promise<MainWorker> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-main-')), 'pipeline.json');
   fs.writeFileSync(file, JSON.stringify(config));
   // An undefined value removes the variable (e.g. TEMPORAL_ADDRESS, to let a profile decide).
   const merged: NodeJS.ProcessEnv = { ...process.env, DMS_RUNBOOKS_CONFIG: file, ...env };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'worker', 'main.ts')], {
+  const args = options.built
+    ? [path.join(root, 'dist', 'worker', 'main.js')]
+    : [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'worker', 'main.ts')];
+  const child = spawn(process.execPath, args, {
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
