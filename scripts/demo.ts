@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Client, Connection, ScheduleAlreadyRunning } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { startRunbook } from '../client/runbooks';
-import { createSchemaDriftSchedule, SCHEMA_DRIFT_SCHEDULE_ID, schemaDriftScheduleCommand } from '../client/schedules';
+import { SCHEMA_DRIFT_SCHEDULE_ID, schemaDriftScheduleCommand, upsertRunbookSchedule } from '../client/schedules';
 import { statusCommand } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
@@ -50,13 +50,29 @@ async function main(): Promise<void> {
   );
 
   const client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
-  await scheduleDriftWatch(client);
   const readiness = await startRunbook(client, 'checkSourceReadiness', { source: 'shop' });
   const checked = await readiness.result();
   console.log(`\n[demo] 1. checkSourceReadiness: ${checked.message}  (${ui(readiness.workflowId)})`);
 
+  console.log('\n[demo] 2. schedules');
+  const drift = await upsertRunbookSchedule(client, {
+    scheduleId: SCHEMA_DRIFT_SCHEDULE_ID,
+    kind: 'schemaDriftWatch',
+    input: { requestedBy: 'schedule' },
+    every: '15m',
+    workflowId: 'schemaDriftWatch',
+  });
+  console.log(
+    `         ${SCHEMA_DRIFT_SCHEDULE_ID} ${drift.created ? 'created' : 'updated'}: schemaDriftWatch every 15 min; the same with the CLI:`,
+  );
+  console.log(`         ${schemaDriftScheduleCommand({ every: '15m' })}`);
+  console.log(`         run it now: temporal schedule trigger --schedule-id ${SCHEMA_DRIFT_SCHEDULE_ID}`);
+
+  console.log('\n[demo] 3. pipelineDoctor');
+  await demoPipelineDoctor(client, process.env.TEMPORAL_UI_URL!);
+
   const onboarding = await startRunbook(client, 'onboardTable', { table: DEMO_TABLE, requestedBy: 'demo' });
-  console.log(`[demo] 2. onboardTable ${DEMO_TABLE}: workflow id ${onboarding.workflowId}`);
+  console.log(`\n[demo] 4. onboardTable ${DEMO_TABLE}: workflow id ${onboarding.workflowId}`);
   console.log(`         Web UI: ${ui(onboarding.workflowId)}`);
   let status: RunbookStatus | undefined;
   for (let i = 0; i < 240 && !status?.pendingGate && !['succeeded', 'failed', 'rejected', 'expired'].includes(status?.phase ?? ''); i++) {
@@ -78,23 +94,9 @@ async function main(): Promise<void> {
     (r) => console.log(`\n[demo] onboardTable finished: ${r.outcome} — ${r.message}`),
     (e: Error) => console.log(`\n[demo] onboardTable failed: ${(e.cause as Error | undefined)?.message ?? e.message}`),
   );
-  await demoPipelineDoctor(client, process.env.TEMPORAL_UI_URL!);
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
   console.log('[demo] worker stopped');
-}
-
-/** The schemaDriftWatch schedule, as an operator creates it with the CLI (kept if it already exists). */
-async function scheduleDriftWatch(client: Client): Promise<void> {
-  try {
-    await createSchemaDriftSchedule(client, { every: '15m' });
-    console.log(`[demo] created the Temporal Schedule ${SCHEMA_DRIFT_SCHEDULE_ID}: schemaDriftWatch every 15 min; the same with the CLI:`);
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    console.log(`[demo] the Temporal Schedule ${SCHEMA_DRIFT_SCHEDULE_ID} already exists; it was created as:`);
-  }
-  console.log(`         ${schemaDriftScheduleCommand({ every: '15m' })}`);
-  console.log(`         run it now: temporal schedule trigger --schedule-id ${SCHEMA_DRIFT_SCHEDULE_ID}`);
 }
 
 main().catch((error: Error) => {

@@ -13,13 +13,13 @@ export async function demoPipelineDoctor(client: Client, ui: string): Promise<vo
     note: 'hourly pipeline health report (npm run demo)',
   });
   console.log(
-    `[demo] schedule pipeline-doctor ${schedule.created ? 'created' : 'updated'}: pipelineDoctor every hour\n         temporal schedule describe --schedule-id pipeline-doctor`,
+    `         schedule pipeline-doctor ${schedule.created ? 'created' : 'updated'}: pipelineDoctor every hour\n         temporal schedule describe --schedule-id pipeline-doctor`,
   );
   const handle = await startRunbook(client, 'pipelineDoctor', {}, { workflowId: `pipelineDoctor-demo-${Date.now()}` });
-  console.log(`[demo] started pipelineDoctor now: ${ui}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`);
+  console.log(`         started pipelineDoctor now: ${ui}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`);
   const result = await handle.result();
   const report = result.report as DoctorReport;
-  console.log(`[demo] pipelineDoctor: ${result.message}`);
+  console.log(`         ${result.message}`);
   for (const check of report.checks) console.log(`         ${check.status.padEnd(8)} ${check.check.padEnd(15)} ${check.summary}`);
   for (const finding of report.findings)
     console.log(`         ${finding.severity.padEnd(8)} ${finding.title}\n                  fix: ${finding.remedy?.command ?? '—'}`);
