@@ -95,6 +95,9 @@ export function toTableStat(stat: TableStatistics): TableStatSnapshot {
   };
 }
 
+/** How long a task asked about keeps riding along in the shared Describe (longer than any poll interval). */
+const WATCH_MS = 5 * 60_000;
+
 interface Cached<T> {
   at: number;
   value: T | undefined;
@@ -110,6 +113,8 @@ export class DmsGateway {
   private readonly instances = new Map<string, Cached<InstanceSnapshot>>();
   private readonly tableStats = new Map<string, Cached<TableStatSnapshot[]>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Task ARN → when it was last asked about. */
+  private readonly watchedTasks = new Map<string, number>();
   private taskBatch?: { arns: Set<string>; promise: Promise<void> };
   private instanceBatch?: { arns: Set<string>; promise: Promise<void> };
 
@@ -123,6 +128,15 @@ export class DmsGateway {
   /** One rate-limited, counted DMS call; SDK errors become failures that name the operation and target. */
   async call<T>(operation: string, target: string, send: (client: DatabaseMigrationServiceClient) => Promise<T>): Promise<T> {
     await this.limiter.take();
+    return this.sendCounted(operation, target, send);
+  }
+
+  /** A call whose rate-limit token is already taken. */
+  private async sendCounted<T>(
+    operation: string,
+    target: string,
+    send: (client: DatabaseMigrationServiceClient) => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await send(this.client);
       countDmsCall(operation, 'ok');
@@ -134,15 +148,42 @@ export class DmsGateway {
     }
   }
 
-  /** A task's state no older than maxAgeMs; concurrent callers share one batched Describe. */
+  /**
+   * A read-only call that identical concurrent callers share: while one is queued or in flight, a caller with the same
+   * `key` (operation and parameters) gets its answer instead of spending a request (runbooks started together ask the
+   * same endpoints, instance and task groups).
+   */
+  read<T>(operation: string, target: string, key: string, send: (client: DatabaseMigrationServiceClient) => Promise<T>): Promise<T> {
+    const id = `read:${operation}:${key}`;
+    let pending = this.inflight.get(id) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.call(operation, target, send).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * A task's state no older than maxAgeMs; concurrent callers share one batched Describe. Every task asked about in
+   * the last few minutes rides along in each Describe, so waits that poll at different moments still share: the
+   * next one finds its task fresh in the cache.
+   */
   async task(arn: string, maxAgeMs: number): Promise<TaskSnapshot | undefined> {
+    this.watchedTasks.set(arn, Date.now());
     const cached = this.tasks.get(arn);
     if (cached && Date.now() - cached.at <= maxAgeMs) return cached.value;
     if (!this.taskBatch) {
       const arns = new Set<string>();
       const promise = new Promise<void>((resolve) => setTimeout(resolve, 25)).then(async () => {
+        // Callers keep joining until the request is sent: under a busy rate limit, waiting runbooks share it.
+        await this.limiter.take();
         this.taskBatch = undefined;
-        const found = await this.describeTasksByArn([...arns]);
+        const asked = Date.now();
+        for (const [watched, at] of this.watchedTasks) {
+          if (asked - at > WATCH_MS) this.watchedTasks.delete(watched);
+          else arns.add(watched);
+        }
+        const found = await this.describeTasksByArn([...arns], true);
         const now = Date.now();
         for (const a of arns) this.tasks.set(a, { at: now, value: found.get(a) });
       });
@@ -199,12 +240,14 @@ export class DmsGateway {
     this.tableStats.delete(arn);
   }
 
-  private async describeTasksByArn(arns: string[]): Promise<Map<string, TaskSnapshot>> {
+  /** `firstPaid`: the caller already took the rate-limit token of the first request. */
+  private async describeTasksByArn(arns: string[], firstPaid: boolean): Promise<Map<string, TaskSnapshot>> {
     const found = new Map<string, TaskSnapshot>();
     for (let i = 0; i < arns.length; i += 100) {
       const chunk = arns.slice(i, i + 100);
+      const request = i === 0 && firstPaid ? this.sendCounted.bind(this) : this.call.bind(this);
       try {
-        const result = await this.call('DescribeReplicationTasks', chunk.join(', '), (c) =>
+        const result = await request('DescribeReplicationTasks', chunk.join(', '), (c) =>
           c.send(
             new DescribeReplicationTasksCommand({
               Filters: [{ Name: 'replication-task-arn', Values: chunk }],
