@@ -43,7 +43,7 @@ export function dmsFactActivities(deps: ActivityDeps) {
         let marker: string | undefined;
         try {
           do {
-            const page = await gateway.call('DescribeReplicationTasks', chunk.join(', '), (c) =>
+            const page = await gateway.read('DescribeReplicationTasks', chunk.join(', '), `${chunk.join(',')}|${marker ?? ''}`, (c) =>
               c.send(
                 new DescribeReplicationTasksCommand({
                   Filters: [{ Name: 'replication-task-id', Values: chunk }],
@@ -93,7 +93,7 @@ export function dmsFactActivities(deps: ActivityDeps) {
 
     async findEndpoint(input: { identifier: string }): Promise<EndpointFacts | null> {
       try {
-        const result = await gateway.call('DescribeEndpoints', input.identifier, (c) =>
+        const result = await gateway.read('DescribeEndpoints', input.identifier, input.identifier, (c) =>
           c.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [input.identifier] }] })),
         );
         const endpoint = result.Endpoints?.[0];
@@ -106,7 +106,7 @@ export function dmsFactActivities(deps: ActivityDeps) {
 
     async findInstance(input: { identifier: string }): Promise<InstanceSnapshot | null> {
       try {
-        const result = await gateway.call('DescribeReplicationInstances', input.identifier, (c) =>
+        const result = await gateway.read('DescribeReplicationInstances', input.identifier, input.identifier, (c) =>
           c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-id', Values: [input.identifier] }] })),
         );
         const instance = result.ReplicationInstances?.[0];

@@ -133,6 +133,21 @@ export class DmsGateway {
     }
   }
 
+  /**
+   * A read-only call that identical concurrent callers share: while one is queued or in flight, a caller with the same
+   * `key` (operation and parameters) gets its answer instead of spending a request (runbooks started together ask the
+   * same endpoints, instance and task groups).
+   */
+  read<T>(operation: string, target: string, key: string, send: (client: DatabaseMigrationServiceClient) => Promise<T>): Promise<T> {
+    const id = `read:${operation}:${key}`;
+    let pending = this.inflight.get(id) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.call(operation, target, send).finally(() => this.inflight.delete(id));
+      this.inflight.set(id, pending);
+    }
+    return pending;
+  }
+
   /** A task's state no older than maxAgeMs; concurrent callers share one batched Describe. */
   async task(arn: string, maxAgeMs: number): Promise<TaskSnapshot | undefined> {
     return this.taskPoll.get(arn, maxAgeMs);

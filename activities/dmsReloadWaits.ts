@@ -16,7 +16,12 @@ export function dmsReloadWaitActivities(deps: ActivityDeps) {
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
       if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
       const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
-      const verdict = reloadVerdict(task, stats, input.tables);
+      let verdict = reloadVerdict(task, stats, input.tables);
+      if (verdict.kind === 'failed') {
+        // The shared task state may be older than the statistics: read it again for DMS's LastFailureMessage.
+        const fresh = await deps.dmsGateway.task(input.taskArn, 0);
+        if (fresh) verdict = reloadVerdict(fresh, stats, input.tables);
+      }
       if (verdict.kind === 'reached') return { task, stats };
       if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, 'DmsTaskFailed');
       heartbeat({ lastSeen: verdict.why });

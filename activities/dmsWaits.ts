@@ -52,7 +52,10 @@ export function dmsWaitActivities(deps: ActivityDeps) {
           { task, stats: [] },
         );
       const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
-      return settle(tablesVerdict(task, stats, input.tables), { task, stats });
+      const verdict = tablesVerdict(task, stats, input.tables);
+      // The shared task state may be older than the statistics: read it again for DMS's LastFailureMessage.
+      const fresh = verdict.kind === 'failed' ? await deps.dmsGateway.task(input.taskArn, 0) : undefined;
+      return settle(fresh ? tablesVerdict(fresh, stats, input.tables) : verdict, { task, stats });
     },
 
     async waitForInstance(input: { instanceArn: string }): Promise<InstanceSnapshot> {

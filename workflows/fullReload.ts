@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { LakeChecksums } from '../activities/tableChecksums';
 import type { TableFacts } from '../activities/sourceTables';
 import type { CallRecord } from '../domain/audit';
@@ -22,7 +22,7 @@ import { selectedTables } from '../domain/tableMappings';
 import { formatTableName, TableName, toTableName } from '../domain/tableName';
 import { checksumSpec, ChecksumComparison, compareChecksums, describeComparison, TableChecksums } from '../domain/verification';
 import { actions, bulk, reads } from './engine/activityProxies';
-import { Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
+import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
 
@@ -320,74 +320,86 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         return moved;
       });
       report.quarantine = { root: `s3://${config.target.bucket}/${quarantineRoot(runbook.workflowId)}`, tables: quarantined };
+      // From here on the old files wait in the quarantine: a failure must say where, and how to put them back.
+      const quarantineKept = keptInQuarantine(
+        config.target.bucket,
+        quarantineRoot(runbook.workflowId),
+        tables.map((t) => t.context.layout!),
+      );
 
-      await runbook.step('reload', async () => {
-        for (const reload of planned.reloads) await startReload(runbook, reload, planned, mode, startDates.get(reload.taskArn) ?? null);
-      });
+      await runbook
+        .step('reload', async () => {
+          for (const reload of planned.reloads) await startReload(runbook, reload, planned, mode, startDates.get(reload.taskArn) ?? null);
+        })
+        .catch(quarantineKept);
 
-      const stats = await runbook.step('wait', async () => {
-        const all: TableStatSnapshot[] = [];
-        const wait = waiting(config, config.waits.fullLoadHours * 60);
-        for (const reload of planned.reloads) {
-          const result = await waitUntil(
-            `${reload.tables.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier}`,
-            config.waits.fullLoadHours * 60,
-            () =>
-              wait.waitForReload({
-                taskArn: reload.taskArn,
-                tables: reload.tables.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
-              }),
-          );
-          runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
-          all.push(...result.stats);
-        }
-        return all;
-      });
+      const stats = await runbook
+        .step('wait', async () => {
+          const all: TableStatSnapshot[] = [];
+          const wait = waiting(config, config.waits.fullLoadHours * 60);
+          for (const reload of planned.reloads) {
+            const result = await waitUntil(
+              `${reload.tables.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier}`,
+              config.waits.fullLoadHours * 60,
+              () =>
+                wait.waitForReload({
+                  taskArn: reload.taskArn,
+                  tables: reload.tables.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
+                }),
+            );
+            runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
+            all.push(...result.stats);
+          }
+          return all;
+        })
+        .catch(quarantineKept);
 
       // 5. Verify.
-      const verification = await runbook.step('verify', async () => {
-        const out: TableVerification[] = [];
-        for (const { context } of tables) {
-          const { table } = context;
-          const [files, parquet] = await Promise.all([
-            verifyFiles(context),
-            reads.countParquetRows({ prefix: context.layout!.tablePrefix, loadFilesOnly: true }),
-          ]);
-          const dmsRows = stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
-          const countsMatch = dmsRows === parquet.rows && parquet.problems.length === 0;
-          const comparison: ChecksumComparison = countsMatch
-            ? files.comparison
-            : {
-                ...files.comparison,
-                matches: false,
-                findings: [
-                  ...files.comparison.findings,
-                  {
-                    check: 'rows',
-                    detail: `DMS FullLoadRows ${dmsRows}, LOAD file footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => p.key).join(', ')}` : ''}`,
-                  },
-                ],
-              };
-          out.push({
-            table: formatTableName(table),
-            sourceRows: files.source.rows,
-            dmsFullLoadRows: dmsRows,
-            parquetLoadRows: parquet.rows,
-            parquetLoadFiles: parquet.files,
-            fileRows: files.lake.rows,
-            comparison,
-            matches: comparison.matches,
-          });
-        }
-        const failed = out.filter((v) => !v.matches);
-        runbook.note(
-          'verify',
-          failed.length
-            ? `FAILED for ${failed.length} of ${out.length}: ${failed.map((v) => describeComparison(v.comparison)).join(' || ')}`
-            : `${out.length} table(s): ${out.map((v) => `${v.table} ${v.sourceRows} rows`).join(', ')}; counts, key checksums and distributions match`,
-        );
-        return out;
-      });
+      const verification = await runbook
+        .step('verify', async () => {
+          const out: TableVerification[] = [];
+          for (const { context } of tables) {
+            const { table } = context;
+            const [files, parquet] = await Promise.all([
+              verifyFiles(context),
+              reads.countParquetRows({ prefix: context.layout!.tablePrefix, loadFilesOnly: true }),
+            ]);
+            const dmsRows = stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
+            const countsMatch = dmsRows === parquet.rows && parquet.problems.length === 0;
+            const comparison: ChecksumComparison = countsMatch
+              ? files.comparison
+              : {
+                  ...files.comparison,
+                  matches: false,
+                  findings: [
+                    ...files.comparison.findings,
+                    {
+                      check: 'rows',
+                      detail: `DMS FullLoadRows ${dmsRows}, LOAD file footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => p.key).join(', ')}` : ''}`,
+                    },
+                  ],
+                };
+            out.push({
+              table: formatTableName(table),
+              sourceRows: files.source.rows,
+              dmsFullLoadRows: dmsRows,
+              parquetLoadRows: parquet.rows,
+              parquetLoadFiles: parquet.files,
+              fileRows: files.lake.rows,
+              comparison,
+              matches: comparison.matches,
+            });
+          }
+          const failed = out.filter((v) => !v.matches);
+          runbook.note(
+            'verify',
+            failed.length
+              ? `FAILED for ${failed.length} of ${out.length}: ${failed.map((v) => describeComparison(v.comparison)).join(' || ')}`
+              : `${out.length} table(s): ${out.map((v) => `${v.table} ${v.sourceRows} rows`).join(', ')}; counts, key checksums and distributions match`,
+          );
+          return out;
+        })
+        .catch(quarantineKept);
       report.verification = verification;
       report.verified = verification.every((v) => v.matches);
 
@@ -484,6 +496,27 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       };
     },
   );
+}
+
+/**
+ * A failure after the quarantine (reload refused, a table in error, a verification that cannot run) leaves the old
+ * files in the quarantine and the table's prefix with what the reload wrote so far: the message says so, with the
+ * commands that put the old files back.
+ */
+function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayout[]): (error: unknown) => never {
+  return (error: unknown) => {
+    if (isCancellation(error)) throw error;
+    const commands = layouts.map(
+      (l) =>
+        `aws s3 mv --recursive s3://${bucket}/${l.tablePrefix} s3://${bucket}/${l.rolledBackPrefix} && aws s3 mv --recursive s3://${bucket}/${l.quarantinePrefix} s3://${bucket}/${l.tablePrefix}`,
+    );
+    throw ApplicationFailure.nonRetryable(
+      `${errorMessage(error)}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
+        `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
+        `run fullReload again, or put the old files back by hand (README, "fullReload: rolling back by hand"):\n${commands.join('\n')}`,
+      error instanceof ApplicationFailure ? error.type : 'ReloadFailed',
+    );
+  };
 }
 
 /** Stops a running task before its files are moved (task mode); returns its start date, to recognise a retried start. */

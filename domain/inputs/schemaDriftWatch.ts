@@ -9,6 +9,8 @@ export const schemaDriftWatchInputSchema = z
      */
     snapshotPrefix: z
       .string()
+      // S3 keys stop at 1024 bytes, and `/history/<taken at>.json` follows the prefix.
+      .max(900)
       .regex(/^[A-Za-z0-9_.=-]+(\/[A-Za-z0-9_.=-]+)*$/, 'must be an S3 key prefix without leading or trailing slash')
       .optional(),
     /** Start a fullReload (waiting at its gate) for each unsafe change. Off: report and notify only. */

@@ -81,6 +81,7 @@ export class AdminApi {
         all: all.reduce((n, c) => n + c.count, 0),
         mutating: all.filter((c) => c.mutating).reduce((n, c) => n + c.count, 0),
         readOnly: all.filter((c) => !c.mutating).reduce((n, c) => n + c.count, 0),
+        throttled: all.reduce((n, c) => n + (c.throttled ?? 0), 0),
       },
     };
   }

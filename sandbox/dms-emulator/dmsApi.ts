@@ -35,7 +35,10 @@ export class DmsApi {
       const faults = ctx.state.faults;
       if (faults.throttling.enabled) {
         this.bucket.configure(faults.throttling.capacity, faults.throttling.refillPerSecond);
-        if (!this.bucket.take()) throw new DmsFault('ThrottlingException', 'Rate exceeded');
+        if (!this.bucket.take()) {
+          counter.throttled = (counter.throttled ?? 0) + 1;
+          throw new DmsFault('ThrottlingException', 'Rate exceeded');
+        }
       }
       if (faults.accessDenied.includes(operationName)) {
         throw new DmsFault(

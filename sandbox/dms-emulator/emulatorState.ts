@@ -195,6 +195,8 @@ export interface TaskRecord {
 export interface CallCounter {
   count: number;
   mutating: boolean;
+  /** Calls of `count` answered ThrottlingException. */
+  throttled?: number;
 }
 
 export interface EmulatorState {

@@ -84,13 +84,14 @@ it('counts calls per operation, mutating apart from read-only, and resets the co
     DescribeReplicationInstances: { count: 3, mutating: false },
     ModifyReplicationInstance: { count: 1, mutating: true },
   });
-  expect(calls.totals).toEqual({ all: 4, mutating: 1, readOnly: 3 });
+  expect(calls.totals).toEqual({ all: 4, mutating: 1, readOnly: 3, throttled: 0 });
   await call('/calls/reset', 'POST');
   expect((await call<{ totals: { all: number } }>('/calls')).totals.all).toBe(0);
 });
 
 it('throttles like AWS: a bucket of 100 calls refilled at 4 per second, then ThrottlingException "Rate exceeded"', async () => {
   await call('/faults', 'POST', { throttling: { enabled: true } });
+  await call('/calls/reset', 'POST');
   const results = await Promise.all(
     Array.from({ length: 130 }, () => outcome(client.send(new DescribeOrderableReplicationInstancesCommand({})))),
   );
@@ -99,6 +100,8 @@ it('throttles like AWS: a bucket of 100 calls refilled at 4 per second, then Thr
   // 100 tokens, plus the few refilled while the burst is in flight on a busy machine.
   expect(ok).toBeLessThanOrEqual(110);
   expect(results.filter((r) => r !== 'ok')).toContain('ThrottlingException:400:Rate exceeded');
+  // Every throttled answer is counted as such (the client is built with maxAttempts 1: one call per send).
+  expect((await call<{ totals: { all: number; throttled: number } }>('/calls')).totals).toMatchObject({ all: 130, throttled: 130 - ok });
   await new Promise((r) => setTimeout(r, 1000));
   expect(await outcome(client.send(new DescribeOrderableReplicationInstancesCommand({})))).toBe('ok');
   await call('/faults', 'POST', { throttling: { enabled: false } });

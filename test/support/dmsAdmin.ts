@@ -12,8 +12,9 @@ async function admin<T>(method: string, path: string, body?: unknown): Promise<T
 }
 
 export interface CallCounts {
-  operations: Record<string, { count: number; mutating: boolean }>;
-  totals: { all: number; mutating: number; readOnly: number };
+  operations: Record<string, { count: number; mutating: boolean; throttled?: number }>;
+  /** `throttled`: calls answered ThrottlingException (counted in `all` too). */
+  totals: { all: number; mutating: number; readOnly: number; throttled: number };
 }
 
 export const dmsCalls = () => admin<CallCounts>('GET', '/calls');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
 import type { PipelineConfig } from '../../domain/config';
 import { createRunbookWorker, RunbookWorker } from '../../worker/createWorker';
 import { testConfig } from './testConfig';
@@ -15,10 +15,14 @@ export interface TestWorker {
 
 let counter = 0;
 
-/** A real worker on a task queue of its own, against the stack's Temporal dev server, with the prebuilt bundle. */
+/**
+ * A real worker on a task queue of its own, against the stack's Temporal dev server, with the prebuilt bundle.
+ * `logger` receives the worker's log lines (workflow `log` calls included) when it is the file's first worker.
+ */
 export async function startTestWorker(
   config: PipelineConfig = testConfig(),
   taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`,
+  logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
 ): Promise<TestWorker> {
   const address = process.env.TEMPORAL_ADDRESS!;
   const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
@@ -27,7 +31,7 @@ export async function startTestWorker(
     address,
     namespace: 'default',
     taskQueue,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     workflows: { bundlePath: path.join(stackDir, 'test', 'workflow-bundle.js') },
   });
   const running = worker.run();

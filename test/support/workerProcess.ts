@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     taskQueue: process.env.TEST_WORKER_QUEUE!,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
     workflows: { bundlePath: path.join(stackDir, 'test', 'workflow-bundle.js') },
+    // A killed worker's sticky queue holds the runbook's next workflow task until this timeout: keep crash tests short.
+    overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
   });
   console.log('worker-ready');
   await worker.run();

@@ -1,4 +1,3 @@
-import { WorkflowFailedError } from '@temporalio/client';
 import type { Connection } from 'mysql2/promise';
 import { startRunbook } from '../../client/runbooks';
 import type { ReadinessReport } from '../../domain/sourceReadiness';
@@ -63,27 +62,5 @@ describe('checkSourceReadiness against MariaDB and moto RDS', () => {
     const check = (result.report as ReadinessReport).checks.find((c) => c.id === 'rds_api')!;
     expect(check.status).toBe('fail');
     expect(check.seen).toContain('no-such-db');
-  });
-
-  test('a bad input fails at once, naming the field, before any activity', async () => {
-    const handle = await startRunbook(
-      tw.client,
-      'checkSourceReadiness',
-      { source: 'Shop; DROP TABLE x' },
-      {
-        taskQueue: tw.taskQueue,
-      },
-    );
-    const error = await handle.result().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(String((error as WorkflowFailedError).cause?.message)).toContain('invalid checkSourceReadiness input: source:');
-    const history = await handle.fetchHistory();
-    expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
-  });
-
-  test('an unknown source is refused with the configured ones', async () => {
-    const handle = await startRunbook(tw.client, 'checkSourceReadiness', { source: 'billing' }, { taskQueue: tw.taskQueue });
-    const error = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect(error.cause?.message).toContain('"billing" is not in the pipeline configuration (known: shop)');
   });
 });

@@ -6,6 +6,7 @@ import type { MoveManifest } from '../../activities/lakeMoves';
 import { quarantineLayout, quarantineRoot } from '../../domain/quarantineLayout';
 import { toTableName } from '../../domain/tableName';
 import type { FullReloadReport } from '../../workflows/fullReload';
+import { captureHistory } from '../support/histories';
 import { s3 } from '../support/s3Parquet';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
@@ -122,4 +123,5 @@ test('SIGKILL during the quarantine: a new worker finishes the move, nothing los
   expect(Number(copiedNow) + Number(alreadyCopied)).toBe(before.length);
   expect((result.report as FullReloadReport).verification![0]).toMatchObject({ sourceRows: 200, matches: true });
   expect(await objectsUnder(root)).toEqual([]);
+  await captureHistory(handle, 'fullReload', 'worker-killed-during-quarantine');
 });

@@ -6,6 +6,7 @@ import { approveSignal, rejectSignal } from '../../workflows/definitions';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
+import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup, tableStatistics } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -125,4 +126,5 @@ test('verification fails, the finalize gate recommends a rollback, and rejecting
     'RestoreQuarantinedFiles:done',
   ]);
   expect(await mutatingCalls()).toEqual({ StopReplicationTask: 1, StartReplicationTask: 1 });
+  await captureHistory(handle, 'fullReload', 'verification-failed-rolled-back');
 });

@@ -4,7 +4,8 @@ import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineRoot } from '../../domain/quarantineLayout';
 import { approveSignal } from '../../workflows/definitions';
 import type { FullReloadReport } from '../../workflows/fullReload';
-import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
+import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
+import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup, stopTask, tableStatistics } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -19,6 +20,7 @@ const tasks: Record<string, string> = {};
 const tables: string[] = [];
 let main: string;
 let stoppedTable: string;
+let failing: string;
 const batch: string[] = [];
 
 const prefixOf = (table: string) => `dms/${table.replace('.', '/')}/`;
@@ -30,10 +32,13 @@ beforeAll(async () => {
   const stoppedName = uniqueName('frstop');
   stoppedTable = await createScratchTable(stoppedName, { rows: 100 });
   groups.stopped = scratchGroup(`g-${stoppedName}`, [stoppedTable]);
+  const failingName = uniqueName('frfail');
+  failing = await createScratchTable(failingName, { rows: 100 });
+  groups.failing = scratchGroup(`g-${failingName}`, [failing]);
   const batchName = uniqueName('frb');
   for (let k = 0; k < 11; k++) batch.push(await createScratchTable(`${batchName}x${k}`, { rows: 40 + k }));
   groups.batch = scratchGroup(`g-${batchName}`, batch);
-  tables.push(main, stoppedTable, ...batch);
+  tables.push(main, stoppedTable, failing, ...batch);
   for (const [key, group] of Object.entries(groups)) tasks[key] = await replicateGroup(group);
   await stopTask(tasks.stopped!);
   const base = testConfig();
@@ -41,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await clearDmsFaults();
   await tw?.stop();
   for (const arn of Object.values(tasks)) await removeTask(arn);
   for (const table of tables) await dropScratchTable(table);
@@ -62,6 +68,7 @@ describe('fullReload', () => {
     expect(await mutatingCalls()).toEqual({});
     expect(await objectsUnder(prefixOf(main))).toEqual(before);
     expect(await objectsUnder(quarantineRoot(handle.workflowId))).toEqual([]);
+    await captureHistory(handle, 'fullReload', 'dry-run');
   });
 
   test('approved: quarantines the files, reloads with ReloadTables, verifies, and deletes the quarantine when finalized', async () => {
@@ -113,6 +120,7 @@ describe('fullReload', () => {
     const stat = (await tableStatistics(tasks.main!))[0]!;
     expect(stat).toMatchObject({ TableState: 'Table completed', FullLoadReloaded: true, FullLoadRows: 600 });
     expect(stat.FullLoadStartTime!.getTime()).toBeGreaterThan(loadBefore!.getTime());
+    await captureHistory(handle, 'fullReload', 'approved-and-finalized');
   });
 
   test('ReloadTables on a stopped task is refused by the plan, before any change, with the way out', async () => {
@@ -127,6 +135,32 @@ describe('fullReload', () => {
     expect(await mutatingCalls()).toEqual({});
     expect(await objectsUnder(prefixOf(stoppedTable))).toEqual(before);
     expect(await objectsUnder(quarantineRoot(handle.workflowId))).toEqual([]);
+    await captureHistory(handle, 'fullReload', 'refused-stopped-task');
+  });
+
+  test('a table ending its reload in "Table error" fails the runbook with DMS\'s message and where its old files wait', async () => {
+    const before = await objectsUnder(prefixOf(failing));
+    const [schema, table] = failing.split('.');
+    await setDmsFaults({
+      tableErrors: { [groups.failing!.taskIdentifier]: { schema, table, message: 'Table error: lost connection during reload' } },
+    });
+    const handle = await start({ tables: [failing], reason: 'reload that fails', checkCurrentFiles: false });
+    await waitForGate(handle, 'reload');
+    await decide(handle, { gate: 'reload', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+    const error = await handle.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    const message = String((error as WorkflowFailedError).cause?.message);
+    expect(message).toContain(`${failing} is in "Table error"`);
+    expect(message).toContain('lost connection during reload');
+    // The files from before the reload are kept in the quarantine, and the message says where.
+    const root = quarantineRoot(handle.workflowId);
+    expect(message).toContain(`kept in the quarantine at s3://${tw.config.target.bucket}/${root}`);
+    expect(message).toContain(
+      `aws s3 mv --recursive s3://${tw.config.target.bucket}/${root}${prefixOf(failing)} s3://${tw.config.target.bucket}/${prefixOf(failing)}`,
+    );
+    const quarantined = (await objectsUnder(`${root}dms/`)).map((o) => ({ key: o.key.slice(root.length), size: o.size }));
+    expect(quarantined).toEqual(before);
+    await captureHistory(handle, 'fullReload', 'dms-table-error-during-reload');
   });
 
   test('11 tables: ReloadTables in two calls of 10 and 1, every table verified', async () => {

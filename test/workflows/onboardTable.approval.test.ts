@@ -5,13 +5,16 @@ import type { OnboardTableReport } from '../../workflows/onboardTable';
 import { approveSignal, rejectSignal } from '../../workflows/definitions';
 import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
-import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
+import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 import { startWebhookReceiver } from '../support/webhookReceiver';
 
-/** onboardTable against the real Temporal dev server, MariaDB, moto and the DMS emulator: approvals and gates. */
+/**
+ * onboardTable against the real Temporal dev server, MariaDB, moto and the DMS emulator: approvals and gates.
+ * Refused decisions (allowlist, gate not open, duplicate, closed gate): test/reliability/approvalAbuse.test.ts.
+ */
 
 let tw: TestWorker;
 let shortGates: TestWorker;
@@ -28,7 +31,7 @@ async function scratch(key: string, rows = 1500): Promise<string> {
 
 beforeAll(async () => {
   webhook = await startWebhookReceiver();
-  for (const key of ['signal', 'first', 'second', 'reject', 'timeout', 'allow', 'foureyes', 'dry']) await scratch(key);
+  for (const key of ['signal', 'first', 'second', 'reject', 'timeout', 'foureyes', 'dry']) await scratch(key);
   // `first` and `second` share one group: the second onboarding modifies a running task.
   const shared = groups.find((g) => g.tables[0] === tables.first)!;
   shared.tables.push(tables.second!);
@@ -154,29 +157,6 @@ describe('onboardTable approvals', () => {
     expect(events).toContain('reminder');
     expect(events[events.length - 1]).toBe('expired');
     await captureHistory(handle, 'onboardTable', 'gate-timeout');
-  });
-
-  test('an approver outside the allowlist is refused: the update answers why, the signal is recorded', async () => {
-    const handle = await start(tw, { table: tables.allow });
-    await waitForGate(handle, 'apply-mapping');
-    const refused = await decide(handle, { gate: 'apply-mapping', approver: 'mallory', reason: 'trust me', decision: 'approve' }).catch(
-      (e: unknown) => e,
-    );
-    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toContain(
-      'approver "mallory" may not approve onboardTable runbooks (allowed: dba-oncall, data-platform-lead)',
-    );
-    await handle.signal(approveSignal, { gate: 'apply-mapping', approver: 'mallory', reason: 'trust me' });
-    const status = await waitForStatus(handle, (s) => s.audit.refusedDecisions.length > 0);
-    expect(status.audit.refusedDecisions[0]).toMatchObject({ approver: 'mallory', via: 'signal', gate: 'apply-mapping' });
-    expect(status.pendingGate?.gate).toBe('apply-mapping');
-    const premature = await decide(handle, { gate: 'finalize', approver: 'dba-oncall', reason: '', decision: 'approve' }).catch(
-      (e: unknown) => e,
-    );
-    expect(String((premature as WorkflowUpdateFailedError).cause?.message)).toContain('the pending gate is "apply-mapping"');
-    await handle.signal(rejectSignal, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'clean up' });
-    expect((await handle.result()).outcome).toBe('rejected');
-    await captureHistory(handle, 'onboardTable', 'refused-decisions-then-rejected');
   });
 
   test('four-eyes: the person who started the runbook cannot approve it; another approver can', async () => {

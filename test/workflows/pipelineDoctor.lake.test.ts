@@ -10,6 +10,7 @@ import {
   ReplicatedGroup,
   replicatedGroup,
 } from '../support/replicatedGroups';
+import { captureHistory } from '../support/histories';
 import { scratchGroup } from '../support/runbooks';
 import { fetchParquet, listObjects, s3 } from '../support/s3Parquet';
 import { uniqueName } from '../support/scratchTables';
@@ -175,6 +176,7 @@ describe('pipelineDoctor on the lake', () => {
       const status = await runbookStatus(handle);
       expect(status.steps.find((s) => s.id === 'binlogMargin')!.state).toBe('failed');
       expect(status.steps.find((s) => s.id === 'report')!.state).toBe('done');
+      await captureHistory(handle, 'pipelineDoctor', 'check-cannot-run');
     } finally {
       await unreachable.stop();
     }

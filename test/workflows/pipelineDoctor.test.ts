@@ -1,10 +1,10 @@
-import { WorkflowFailedError } from '@temporalio/client';
 import type { Connection } from 'mysql2/promise';
 import { runbookStatus, startRunbook } from '../../client/runbooks';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import type { PipelineDoctorInput } from '../../domain/inputs/pipelineDoctor';
 import { putDmsMetric, taskDimensions, waitForDatapoint } from '../support/cloudwatchMetrics';
 import { setDmsFaults } from '../support/dmsAdmin';
+import { captureHistory } from '../support/histories';
 import { createTestInstance, deleteReplicatedGroups, ReplicatedGroup, replicatedGroup } from '../support/replicatedGroups';
 import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
@@ -67,9 +67,10 @@ afterAll(async () => {
   await deleteReplicatedGroups();
 });
 
-async function doctor(input: PipelineDoctorInput) {
+async function doctor(input: PipelineDoctorInput, capture?: string) {
   const handle = await startRunbook(tw.client, 'pipelineDoctor', input, { taskQueue: tw.taskQueue });
   const result = await handle.result();
+  if (capture) await captureHistory(handle, 'pipelineDoctor', capture);
   return { handle, result, report: result.report as DoctorReport };
 }
 
@@ -77,7 +78,7 @@ describe('pipelineDoctor', () => {
   test('a healthy pipeline gives a clean report: Markdown in the status and the notification, JSON in the result', async () => {
     await waitForDatapoint('CPUUtilization', { ReplicationInstanceIdentifier: healthyInstance });
     await waitForDatapoint('CDCLatencySource', taskDimensions(healthyInstance, g.healthy.taskResourceId));
-    const { handle, result, report } = await doctor({ taskGroups: [g.healthy.group.name] });
+    const { handle, result, report } = await doctor({ taskGroups: [g.healthy.group.name] }, 'healthy');
 
     expect(result.outcome).toBe('succeeded');
     expect(report.healthy).toBe(true);
@@ -114,7 +115,7 @@ describe('pipelineDoctor', () => {
   });
 
   test('a failed task: critical, with LastFailureMessage and a fullReload of the whole task', async () => {
-    const { report } = await doctor({ taskGroups: [g.failed.group.name], checks: ['taskHealth'] });
+    const { report } = await doctor({ taskGroups: [g.failed.group.name], checks: ['taskHealth'] }, 'failed-task-finding');
     expect(report.healthy).toBe(false);
     expect(report.checks.map((c) => c.check)).toEqual(['taskHealth']);
     const [finding] = report.findings;
@@ -198,17 +199,5 @@ describe('pipelineDoctor', () => {
     });
     expect(finding!.title).toContain('one more outage as long as the longest seen (192 h');
     expect(finding!.remedy!.command).toContain(`SET GLOBAL binlog_expire_logs_seconds = ${384 * 3600};`);
-  });
-
-  test('bad input fails at once naming the field; an unknown task group names the known ones', async () => {
-    const bad = await startRunbook(tw.client, 'pipelineDoctor', { checks: ['nope'] } as never, { taskQueue: tw.taskQueue });
-    const error = await bad.result().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(String((error as WorkflowFailedError).cause?.message)).toContain('invalid pipelineDoctor input: checks.0');
-    const unknown = await startRunbook(tw.client, 'pipelineDoctor', { taskGroups: ['no-such-group'] }, { taskQueue: tw.taskQueue });
-    const failure = await unknown.result().catch((e: unknown) => e);
-    expect(String((failure as WorkflowFailedError).cause?.message)).toContain(
-      'taskGroups: unknown group(s) no-such-group (known: core, events',
-    );
   });
 });

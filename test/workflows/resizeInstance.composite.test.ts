@@ -5,6 +5,7 @@ import type { OnboardTableReport } from '../../workflows/onboardTable';
 import type { ResizeReport } from '../../workflows/resizeInstance';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { describeTask } from '../support/dmsEmulatorClient';
+import { captureHistory } from '../support/histories';
 import { createResizeFixture, deleteResizeFixture, describeInstance, ResizeFixture, taskStatus } from '../support/resizeFixtures';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -60,7 +61,8 @@ const start = (input: Record<string, unknown>) => startRunbook(tw.client, 'resiz
 describe('resizeInstance, composite form', () => {
   test('dry run: the child plans itself, the cost table compares the classes, and nothing changes', async () => {
     await resetDmsCalls();
-    const result = await (await start(composite({ dryRun: true }))).result();
+    const handle = await start(composite({ dryRun: true }));
+    const result = await handle.result();
     expect(result.outcome).toBe('dry-run');
     const plan = result.plan!;
     expect(plan.calls.map((c) => c.operation)).toEqual([
@@ -81,19 +83,18 @@ describe('resizeInstance, composite form', () => {
     expect(plan.cost!.lines![4]!.total).toBe(1073.1);
     expect(plan.cost!.note).toContain('scaling back down saves 1073.10 USD per month over keeping dms.r5.4xlarge');
     expect(await mutatingCalls()).toEqual({});
+    await captureHistory(handle, 'resizeInstance', 'composite-dry-run');
   });
 
   test('a child input its runbook refuses is refused before any change', async () => {
     await resetDmsCalls();
-    const error = await (
-      await start(composite({ during: { kind: 'onboardTable', input: { table: 'shop.no_such_table_here' } } }))
-    )
-      .result()
-      .catch((e: unknown) => e);
+    const handle = await start(composite({ during: { kind: 'onboardTable', input: { table: 'shop.no_such_table_here' } } }));
+    const error = await handle.result().catch((e: unknown) => e);
     const message = String((error as WorkflowFailedError).cause?.message);
     expect(message).toContain('the onboardTable runbook to run during the resize refuses its input');
     expect(message).toContain('table shop.no_such_table_here does not exist');
     expect(await mutatingCalls()).toEqual({});
+    await captureHistory(handle, 'resizeInstance', 'composite-child-refused');
   });
 
   test('scale up, onboard as a child (its own gate), scale down: the class changes and changes back, the stopped task stays stopped', async () => {
@@ -145,5 +146,6 @@ describe('resizeInstance, composite form', () => {
     const childTask = await describeTask(fx.dms, childResult.report.taskArn);
     expect(childTask.Status).toBe('running');
     expect(childTask.ReplicationInstanceArn).toBe(fx.pipeline.instanceArn);
+    await captureHistory(parent, 'resizeInstance', 'composite-scaled-up-child-scaled-down');
   });
 });

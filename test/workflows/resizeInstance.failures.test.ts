@@ -3,6 +3,7 @@ import { decide, startRunbook } from '../../client/runbooks';
 import type { PipelineConfig } from '../../domain/config';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
+import { captureHistory } from '../support/histories';
 import {
   createResizeFixture,
   deleteResizeFixture,
@@ -52,12 +53,13 @@ afterAll(async () => {
   await deleteResizeFixture(fx);
 });
 
-async function approveAndFail(targetClass: string): Promise<{ workflowId: string; message: string }> {
+async function approveAndFail(targetClass: string, capture?: string): Promise<{ workflowId: string; message: string }> {
   const handle = await startRunbook(tw.client, 'resizeInstance', { instance: fx.instance, targetClass }, { taskQueue: tw.taskQueue });
   await waitForGate(handle, 'resize');
   await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'go', decision: 'approve' });
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
+  if (capture) await captureHistory(handle, 'resizeInstance', capture);
   return { workflowId: handle.workflowId, message: String((error as WorkflowFailedError).cause?.message) };
 }
 
@@ -69,7 +71,7 @@ describe('resizeInstance failures mid-modify', () => {
     await setDmsFaults({ instanceModify: { [fx.instance]: 'refuse' } });
     await resetDmsCalls();
     try {
-      const { workflowId, message } = await approveAndFail('dms.r5.xlarge');
+      const { workflowId, message } = await approveAndFail('dms.r5.xlarge', 'dms-modify-refused');
       expect(message).toContain(`resizing replication instance ${fx.instance} from dms.r5.large to dms.r5.xlarge did not finish`);
       expect(message).toContain('InsufficientResourceCapacityFault');
       expect(message).toContain('never resume them onto a half-changed instance');

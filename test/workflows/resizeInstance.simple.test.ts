@@ -4,6 +4,7 @@ import type { PipelineConfig } from '../../domain/config';
 import type { ResizeReport } from '../../workflows/resizeInstance';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
+import { captureHistory } from '../support/histories';
 import {
   createResizeFixture,
   deleteResizeFixture,
@@ -13,12 +14,16 @@ import {
   resumeTask,
   taskStatus,
 } from '../support/resizeFixtures';
+import { rejectSignal } from '../../workflows/definitions';
 import { waitForGate, waitForStatus } from '../support/runbooks';
 import { uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
-/** resizeInstance, simple form, on an instance of the test's own: the change, its refusals, its dry run, latency. */
+/**
+ * resizeInstance, simple form, on an instance of the test's own: the change, its refusals, its dry run, latency.
+ * Malformed inputs: test/reliability/badInputs.test.ts.
+ */
 
 let fx: ResizeFixture;
 let tw: TestWorker;
@@ -54,9 +59,11 @@ afterAll(async () => {
 const start = (worker: TestWorker, input: Record<string, unknown>) =>
   startRunbook(worker.client, 'resizeInstance', input as never, { taskQueue: worker.taskQueue });
 
-async function failure(worker: TestWorker, input: Record<string, unknown>): Promise<{ type?: string; message: string }> {
-  const error = await (await start(worker, input)).result().catch((e: unknown) => e);
+async function failure(worker: TestWorker, input: Record<string, unknown>, capture?: string): Promise<{ type?: string; message: string }> {
+  const handle = await start(worker, input);
+  const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
+  if (capture) await captureHistory(handle, 'resizeInstance', capture);
   const cause = (error as WorkflowFailedError).cause as { type?: string; message: string; cause?: { type?: string; message: string } };
   return { type: cause.type, message: cause.message };
 }
@@ -65,34 +72,12 @@ describe('resizeInstance refusals: nothing is changed', () => {
   beforeEach(() => resetDmsCalls());
   afterEach(async () => expect(await mutatingCalls()).toEqual({}));
 
-  test('malformed inputs fail at once, naming the field', async () => {
-    expect((await failure(tw, { instance: fx.instance, targetClass: 'r5.large' })).message).toContain(
-      'invalid resizeInstance input: targetClass: must be a DMS instance class',
-    );
-    expect((await failure(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: 2 })).message).toContain(
-      'allocatedStorageGb',
-    );
-    const same = await failure(tw, {
-      instance: fx.instance,
-      fullLoadClass: 'dms.r5.large',
-      cdcClass: 'dms.r5.large',
-      during: { kind: 'onboardTable', input: { table: 'shop.x' } },
-    });
-    expect(same.message).toContain('cdcClass: must differ from fullLoadClass');
-    const kind = await failure(tw, {
-      instance: fx.instance,
-      fullLoadClass: 'dms.r5.4xlarge',
-      cdcClass: 'dms.r5.large',
-      during: { kind: 'dropTable', input: {} },
-    });
-    expect(kind.message).toContain('during.kind');
-    expect((await failure(tw, { instance: 'shop-repl-9', targetClass: 'dms.r5.xlarge' })).message).toContain(
-      'instance: shop-repl-9 is not in dms.replicationInstances',
-    );
-  });
-
   test('shrinking storage', async () => {
-    const { type, message } = await failure(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: 40 });
+    const { type, message } = await failure(
+      tw,
+      { instance: fx.instance, targetClass: 'dms.r5.xlarge', allocatedStorageGb: 40 },
+      'refused-shrinking-storage',
+    );
     expect(type).toBe('RunbookFailed');
     expect(message).toContain(`cannot shrink the storage of replication instance ${fx.instance} from 50 GB to 40 GB`);
   });
@@ -141,7 +126,8 @@ describe('resizeInstance refusals: nothing is changed', () => {
   });
 
   test('dry run: the plan, the downtime and the cost table, and nothing changed', async () => {
-    const result = await (await start(tw, { instance: fx.instance, targetClass: 'dms.r5.4xlarge', dryRun: true })).result();
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.4xlarge', dryRun: true });
+    const result = await handle.result();
     expect(result.outcome).toBe('dry-run');
     const plan = result.plan!;
     expect(plan.calls.map((c) => `${c.operation}:${String(c.params.ReplicationTaskArn ?? c.params.ReplicationInstanceClass)}`)).toEqual([
@@ -162,6 +148,19 @@ describe('resizeInstance refusals: nothing is changed', () => {
       'resume',
       'verify',
     ]);
+    await captureHistory(handle, 'resizeInstance', 'dry-run');
+  });
+
+  test('rejected at the gate: nothing changed, and the rejection is audited', async () => {
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+    await waitForGate(handle, 'resize');
+    await handle.signal(rejectSignal, { gate: 'resize', approver: 'data-platform-lead', reason: 'not during the sale' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('rejected');
+    expect(result.message).toContain('rejected by data-platform-lead: not during the sale');
+    expect(result.audit.calls).toEqual([]);
+    expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.large');
+    await captureHistory(handle, 'resizeInstance', 'rejected');
   });
 });
 
@@ -191,14 +190,17 @@ describe('resizeInstance changes', () => {
     expect(report.after.instanceClass).toBe('dms.r5.xlarge');
     expect(report.phases[0]!.latency.breaches).toEqual([]);
     expect(result.steps.find((s) => s.id === 'verify')!.detail).toContain('CDC latency over 0.1 min');
+    await captureHistory(handle, 'resizeInstance', 'approved-resized');
   });
 
   test('the same resize again changes nothing', async () => {
     await resetDmsCalls();
-    const result = await (await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' })).result();
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+    const result = await handle.result();
     expect(result.outcome).toBe('succeeded');
     expect(result.message).toContain('nothing was changed');
     expect(await mutatingCalls()).toEqual({});
+    await captureHistory(handle, 'resizeInstance', 'nothing-to-change');
   });
 
   test('CDC latency over the threshold during the settling period fails the verification', async () => {
@@ -213,5 +215,6 @@ describe('resizeInstance changes', () => {
     expect(message).toContain('CDCLatencyTarget max 4000 s');
     expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.large');
     expect(await taskStatus(fx.dms, fx.runningArn)).toBe('running');
+    await captureHistory(handle, 'resizeInstance', 'verification-failed-latency');
   });
 });

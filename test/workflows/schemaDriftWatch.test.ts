@@ -13,6 +13,7 @@ import type { SchemaDriftReport } from '../../workflows/schemaDriftWatch';
 import { activityHarness } from '../support/activityHarness';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
+import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -62,7 +63,7 @@ async function compareCurrentFiles() {
 }
 
 /** Runs the schedule's action now and returns that run's result. */
-async function triggerWatch(): Promise<RunbookResult<SchemaDriftReport>> {
+async function triggerWatch(capture?: string): Promise<RunbookResult<SchemaDriftReport>> {
   const taken = (await schedule!.describe()).info.recentActions.length;
   await schedule!.trigger();
   const described = await eventually(
@@ -72,7 +73,10 @@ async function triggerWatch(): Promise<RunbookResult<SchemaDriftReport>> {
     'the schedule to start a run',
   );
   const run = described.info.recentActions.at(-1)!.action.workflow.workflowId;
-  return tw.client.workflow.getHandle(run).result() as Promise<RunbookResult<SchemaDriftReport>>;
+  const handle = tw.client.workflow.getHandle(run);
+  const result = (await handle.result()) as RunbookResult<SchemaDriftReport>;
+  if (capture) await captureHistory(handle, 'schemaDriftWatch', capture);
+  return result;
 }
 
 beforeAll(async () => {
@@ -128,7 +132,7 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
   await eventually(compareCurrentFiles, (c) => c.matches, 60000, 'CDC of the first changes');
 
   // 2. The first scheduled run stores the baseline snapshot.
-  const baseline = await triggerWatch();
+  const baseline = await triggerWatch('baseline-stored');
   expect(baseline.outcome).toBe('succeeded');
   expect(baseline.report!.snapshot).toMatchObject({ baseline: true, stored: true, tables: 2 });
   expect((await objectsUnder(`${snapshotPrefix}/`)).map((o) => o.key.slice(snapshotPrefix.length + 1).replace(/\d.*$/, ''))).toEqual([
@@ -156,7 +160,7 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
 
   // 5. The second scheduled run detects the unsafe change and starts a fullReload that waits at its gate.
   await resetDmsCalls();
-  const detected = await triggerWatch();
+  const detected = await triggerWatch('unsafe-change-reload-started');
   expect(detected.outcome).toBe('succeeded');
   const report = detected.report!;
   expect(report.counts).toEqual({ unsafe: 1, review: 0, safe: 1 });
@@ -202,7 +206,7 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
   expect(await mutatingCalls()).toEqual({ ReloadTables: 1 });
 
   // 7. The snapshot was committed: the next run sees no change.
-  const quiet = await triggerWatch();
+  const quiet = await triggerWatch('no-change');
   expect(quiet.message).toBe('no schema change in 2 replicated tables');
   expect(quiet.report!.reloads).toEqual([]);
 });
@@ -218,18 +222,20 @@ test('a second unsafe change while a reload waits: no duplicate reload; a dry ru
 
   await sql(`ALTER TABLE ${appended} MODIFY state ENUM('new','active','closed','archived') NOT NULL`);
   // A dry run reports the change but neither stores the snapshot nor starts a reload.
-  const dry = await tw.client.workflow.execute('schemaDriftWatch', {
+  const dryHandle = await tw.client.workflow.start('schemaDriftWatch', {
     taskQueue: tw.taskQueue,
     workflowId: uniqueName('drift-dry-'),
     args: [{ snapshotPrefix, dryRun: true }],
   });
+  const dry = await dryHandle.result();
+  await captureHistory(dryHandle, 'schemaDriftWatch', 'dry-run');
   const dryReport = (dry as RunbookResult<SchemaDriftReport>).report!;
   expect(dryReport.snapshot.stored).toBe(false);
   expect(dryReport.reloads).toMatchObject([{ tables: [appended], status: 'not-started', detail: 'dry run' }]);
   expect((await objectsUnder(`${snapshotPrefix}/pending/`)).length).toBe(0);
 
   await resetDmsCalls();
-  const second = await triggerWatch();
+  const second = await triggerWatch('reload-already-pending');
   expect(second.report!.reloads).toEqual([
     {
       workflowId: started!.workflowId,
@@ -242,4 +248,5 @@ test('a second unsafe change while a reload waits: no duplicate reload; a dry ru
   await decide(pending, { gate: 'reload', approver: 'dba-oncall', reason: 'will do it tonight', decision: 'reject' });
   expect((await pending.result()).outcome).toBe('rejected');
   expect(await mutatingCalls()).toEqual({});
+  await captureHistory(pending, 'fullReload', 'rejected-at-reload-gate');
 });

@@ -52,8 +52,10 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
       const live = stale();
       if (!live) return;
       const instance = ctx.instance(live.task.instanceArn);
+      const faults = ctx.state.faults.extraFullLoadSeconds;
+      const extra = seconds(faults[live.task.identifier] ?? faults[live.task.arn] ?? 0);
       live.table.plannedRows = counted;
-      live.table.plannedEnd = (live.table.plannedStart ?? ctx.now()) + tableLoadMs(counted, instance.instanceClass);
+      live.table.plannedEnd = (live.table.plannedStart ?? ctx.now()) + tableLoadMs(counted, instance.instanceClass) + extra;
       ctx.changed();
     }
     rows = await readRows(connection, table.schema, table.table, columns, where);
