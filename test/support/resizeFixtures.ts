@@ -17,6 +17,8 @@ import {
   selectionMapping,
   TestPipeline,
 } from './dmsEmulatorClient';
+import type { RunbookResult } from '../../workflows/engine/runbook';
+import { mutatingCalls } from './dmsAdmin';
 import { createScratchTable, dropScratchTable } from './scratchTables';
 import { requireEnv } from './stackEnv';
 
@@ -112,6 +114,23 @@ export async function describeInstance(dms: DatabaseMigrationServiceClient, iden
 
 export async function taskStatus(dms: DatabaseMigrationServiceClient, arn: string): Promise<string> {
   return (await describeTask(dms, arn)).Status ?? 'unknown';
+}
+
+/**
+ * A resize that succeeded as the runbook promises: the instance on the new class, exactly the task that was running
+ * resumed (the stopped one left stopped), and each mutating call made once.
+ */
+export async function expectResizedAndResumed(fixture: ResizeFixture, result: RunbookResult<unknown>, toClass: string): Promise<void> {
+  expect(result.outcome).toBe('succeeded');
+  expect((await describeInstance(fixture.dms, fixture.instance)).ReplicationInstanceClass).toBe(toClass);
+  expect(await taskStatus(fixture.dms, fixture.runningArn)).toBe('running');
+  expect(await taskStatus(fixture.dms, fixture.idleArn)).toBe('stopped');
+  expect(result.audit.calls.map((c) => `${c.operation}:${c.outcome}`)).toEqual([
+    'StopReplicationTask:done',
+    'ModifyReplicationInstance:done',
+    'StartReplicationTask:done',
+  ]);
+  expect(await mutatingCalls()).toEqual({ StopReplicationTask: 1, ModifyReplicationInstance: 1, StartReplicationTask: 1 });
 }
 
 /** The emulator publishes every few seconds; a resize refuses to run without a FreeStorageSpace datapoint. */
