@@ -90,12 +90,16 @@ async function main(): Promise<void> {
       `         ${status?.phase ?? 'no status'}: ${status?.errors.join('; ') ?? ''} (a table onboarded by an earlier demo is refused; npm run stack:down && rm -rf .stack resets the sandbox)`,
     );
   }
+  let stopping = false;
   onboarding.result().then(
     (r) => console.log(`\n[demo] onboardTable finished: ${r.outcome} — ${r.message}`),
-    (e: Error) => console.log(`\n[demo] onboardTable failed: ${(e.cause as Error | undefined)?.message ?? e.message}`),
+    (e: Error) => stopping || console.log(`\n[demo] onboardTable failed: ${(e.cause as Error | undefined)?.message ?? e.message}`),
   );
   console.log('\n[demo] running until Ctrl-C (the stack stays up until: npm run stack:down)');
   await running;
+  stopping = true;
+  // The pending result() above holds the connection open: close it so Ctrl-C ends the demo.
+  await client.connection.close();
   console.log('[demo] worker stopped');
 }
 

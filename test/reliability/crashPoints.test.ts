@@ -90,6 +90,7 @@ afterAll(async () => {
 });
 
 async function restartWorker(): Promise<void> {
+  if (worker) await stopGracefully(worker);
   worker = await spawnWorker(config, queue);
 }
 

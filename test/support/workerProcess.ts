@@ -9,6 +9,9 @@ import { createRunbookWorker } from '../../worker/createWorker';
  * Env: TEST_WORKER_CONFIG (JSON file of a pipeline config), TEST_WORKER_QUEUE, STACK_DIR, TEMPORAL_ADDRESS.
  */
 async function main(): Promise<void> {
+  // The test that spawned this worker is gone (finished, failed or force-exited): never outlive it.
+  process.on('disconnect', () => process.exit(0));
+  process.channel?.unref(); // …but the channel alone must not keep a stopped worker's process alive
   const config = pipelineConfigSchema.parse(JSON.parse(fs.readFileSync(process.env.TEST_WORKER_CONFIG!, 'utf8')));
   const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
   const worker = await createRunbookWorker({

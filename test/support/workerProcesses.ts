@@ -21,9 +21,11 @@ export async function spawnWorker(config: PipelineConfig, taskQueue: string): Pr
     ],
     {
       env: { ...process.env, TEST_WORKER_CONFIG: file, TEST_WORKER_QUEUE: taskQueue },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel only tells the worker when this process ends, so a leaked worker never keeps polling.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
+  child.channel?.unref();
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker process did not start: ${output}`)), 60000);
@@ -34,8 +36,8 @@ export async function spawnWorker(config: PipelineConfig, taskQueue: string): Pr
         resolve();
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`worker process exited (${code}): ${output}`)));
   });
   child.removeAllListeners('exit');

@@ -14,6 +14,27 @@ import { DESCRIBE_LIMITS, paginate } from '../pagination';
 import { filtersInput, parseInput, tagsInput, timestampInput } from '../requestValidation';
 import { emptyStats } from '../taskStatistics';
 
+/** Puts a task in a transitional state that ends after `durationSeconds` of emulated time; answers its new shape. */
+function enterTransition(ctx: EmulatorContext, task: TaskRecord, status: string, durationSeconds: number) {
+  task.status = status;
+  task.transitionAt = ctx.now() + seconds(durationSeconds);
+  ctx.changed();
+  return { ReplicationTask: taskShape(task, false) };
+}
+
+/** A start position given by time or by position replaces the other kind; a stop position is kept apart. */
+function setCdcPositions(task: TaskRecord, input: { CdcStartPosition?: string; CdcStartTime?: number; CdcStopPosition?: string }): void {
+  if (input.CdcStartPosition !== undefined) {
+    task.cdcStartPosition = input.CdcStartPosition;
+    task.cdcStartTime = undefined;
+  }
+  if (input.CdcStartTime !== undefined) {
+    task.cdcStartTime = input.CdcStartTime;
+    task.cdcStartPosition = undefined;
+  }
+  if (input.CdcStopPosition !== undefined) task.cdcStopPosition = input.CdcStopPosition;
+}
+
 const migrationType = z.enum(['full-load', 'cdc', 'full-load-and-cdc']);
 
 const createInput = z.object({
@@ -206,20 +227,9 @@ export const replicationTaskOperations: OperationTable = {
       if (input.TableMappings !== undefined) task.tableMappings = input.TableMappings;
       if (input.ReplicationTaskSettings !== undefined) task.settings = input.ReplicationTaskSettings;
       if (input.TaskData !== undefined) task.taskData = input.TaskData;
-      if (input.CdcStartPosition !== undefined) {
-        task.cdcStartPosition = input.CdcStartPosition;
-        task.cdcStartTime = undefined;
-      }
-      if (input.CdcStartTime !== undefined) {
-        task.cdcStartTime = input.CdcStartTime;
-        task.cdcStartPosition = undefined;
-      }
-      if (input.CdcStopPosition !== undefined) task.cdcStopPosition = input.CdcStopPosition;
+      setCdcPositions(task, input);
       task.priorStatus = task.status;
-      task.status = 'modifying';
-      task.transitionAt = ctx.now() + seconds(DURATIONS.taskModify);
-      ctx.changed();
-      return { ReplicationTask: taskShape(task, false) };
+      return enterTransition(ctx, task, 'modifying', DURATIONS.taskModify);
     },
   },
 
@@ -231,10 +241,7 @@ export const replicationTaskOperations: OperationTable = {
       if (!['ready', 'stopped', 'failed'].includes(task.status)) {
         throw invalidState(`Replication task ${task.identifier} is ${task.status}; stop it (and wait for stopped) before deleting it`);
       }
-      task.status = 'deleting';
-      task.transitionAt = ctx.now() + seconds(DURATIONS.taskDelete);
-      ctx.changed();
-      return { ReplicationTask: taskShape(task, false) };
+      return enterTransition(ctx, task, 'deleting', DURATIONS.taskDelete);
     },
   },
 
@@ -264,15 +271,7 @@ export const replicationTaskOperations: OperationTable = {
         throw invalidState(`Replication instance ${instance.identifier} is ${instance.status}; tasks start only on an available instance`);
       }
       const now = ctx.now();
-      if (input.CdcStartPosition !== undefined) {
-        task.cdcStartPosition = input.CdcStartPosition;
-        task.cdcStartTime = undefined;
-      }
-      if (input.CdcStartTime !== undefined) {
-        task.cdcStartTime = input.CdcStartTime;
-        task.cdcStartPosition = undefined;
-      }
-      if (input.CdcStopPosition !== undefined) task.cdcStopPosition = input.CdcStopPosition;
+      setCdcPositions(task, input);
       ctx.state.generation += 1;
       const fresh = type !== 'resume-processing';
       if (type === 'start-replication') {
@@ -314,10 +313,7 @@ export const replicationTaskOperations: OperationTable = {
       if (task.status !== 'running' && task.status !== 'starting') {
         throw invalidState(`Replication task ${task.identifier} is ${task.status}; only a running task can be stopped`);
       }
-      task.status = 'stopping';
-      task.transitionAt = ctx.now() + seconds(DURATIONS.taskStop);
-      ctx.changed();
-      return { ReplicationTask: taskShape(task, false) };
+      return enterTransition(ctx, task, 'stopping', DURATIONS.taskStop);
     },
   },
 
