@@ -513,7 +513,7 @@ function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayou
     throw ApplicationFailure.nonRetryable(
       `${errorMessage(error)}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
         `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
-        `run fullReload again, or put the old files back by hand (README, "fullReload: rolling back by hand"):\n${commands.join('\n')}`,
+        `run fullReload again, or put the old files back by hand (README: fullReload, "Rolling back", by hand):\n${commands.join('\n')}`,
       error instanceof ApplicationFailure ? error.type : 'ReloadFailed',
     );
   };
