@@ -20,6 +20,7 @@ import {
   describeInstance,
   expectResizedAndResumed,
   ResizeFixture,
+  resizeTestConfig,
   taskStatus,
 } from '../support/resizeFixtures';
 import { scratchGroup, waitForGate } from '../support/runbooks';
@@ -60,17 +61,9 @@ beforeAll(async () => {
     reloads[mode] = { table, group, taskArn: await replicateGroup(group) };
   }
   fx = await createResizeFixture(uniqueName('cprs'));
-  const base = testConfig();
-  config = testConfig({
-    taskGroups: [...base.taskGroups, reloads.tables.group, reloads.task.group],
-    dms: {
-      ...base.dms,
-      replicationInstances: [
-        ...base.dms.replicationInstances,
-        { identifier: fx.instance, allowedClasses: ['dms.r5.large', 'dms.r5.xlarge'], minFreeStorageGb: 20 },
-      ],
-    },
-    waits: { settleMinutes: 0.1, instanceModifyMinutes: 2 },
+  config = resizeTestConfig(fx.instance, ['dms.r5.large', 'dms.r5.xlarge'], {
+    taskGroups: [...testConfig().taskGroups, reloads.tables.group, reloads.task.group],
+    waits: { instanceModifyMinutes: 2 },
   });
   h = await activityHarness(config);
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });

@@ -14,6 +14,7 @@ import {
   waitUntilReplicationTaskDeleted,
   waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
+import { sandboxS3Settings } from '../../sandbox/stack/dmsEmulator';
 import { requireEnv } from './stackEnv';
 
 /** Helpers for tests that drive the DMS emulator: SDK client, admin calls, unique names, a ready-made pipeline. */
@@ -91,15 +92,7 @@ export async function createPipeline(
       EndpointType: 'target',
       EngineName: 's3',
       S3Settings: {
-        BucketName: requireEnv('STACK_BUCKET'),
-        BucketFolder: folder,
-        DataFormat: 'parquet',
-        ParquetVersion: 'parquet-2-0',
-        DatePartitionEnabled: true,
-        DatePartitionSequence: 'YYYYMMDD',
-        DatePartitionDelimiter: 'NONE',
-        TimestampColumnName: 'dms_commit_ts',
-        IncludeOpForFullLoad: true,
+        ...sandboxS3Settings(requireEnv('STACK_BUCKET'), folder),
         ...s3Settings,
       },
     }),

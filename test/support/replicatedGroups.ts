@@ -17,6 +17,7 @@ import {
 import type { TaskGroupConfig } from '../../domain/config';
 import { newTaskMapping } from '../../domain/tableMappings';
 import { toTableName } from '../../domain/tableName';
+import { sandboxS3Settings } from '../../sandbox/stack/dmsEmulator';
 import { describeTask, dmsClient, eventually, fastWaiter } from './dmsEmulatorClient';
 import { scratchGroup } from './runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from './scratchTables';
@@ -68,16 +69,7 @@ export async function createTestS3Endpoint(prefix: string, settings: Record<stri
       EndpointType: 'target',
       EngineName: 's3',
       S3Settings: {
-        BucketName: requireEnv('STACK_BUCKET'),
-        BucketFolder: 'dms',
-        ServiceAccessRoleArn: 'arn:aws:iam::123456789012:role/dms-s3-sandbox',
-        DataFormat: 'parquet',
-        ParquetVersion: 'parquet-2-0',
-        DatePartitionEnabled: true,
-        DatePartitionSequence: 'YYYYMMDD',
-        DatePartitionDelimiter: 'NONE',
-        TimestampColumnName: 'dms_commit_ts',
-        IncludeOpForFullLoad: true,
+        ...sandboxS3Settings(requireEnv('STACK_BUCKET'), 'dms'),
         ...settings,
       },
     }),

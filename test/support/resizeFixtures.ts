@@ -17,10 +17,12 @@ import {
   selectionMapping,
   TestPipeline,
 } from './dmsEmulatorClient';
+import type { PipelineConfig } from '../../domain/config';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import { mutatingCalls } from './dmsAdmin';
 import { createScratchTable, dropScratchTable } from './scratchTables';
 import { requireEnv } from './stackEnv';
+import { DeepPartial, testConfig } from './testConfig';
 
 /**
  * A replication instance of a test's own (so resizing it never disturbs shop-repl-1), with one running and one
@@ -103,6 +105,24 @@ export async function deleteResizeFixture(fixture: ResizeFixture | undefined): P
   ).catch(() => undefined);
   await deletePipeline(fixture.dms, fixture.pipeline);
   for (const table of fixture.tables) await dropScratchTable(table);
+}
+
+/**
+ * The test configuration with the fixture's instance added (resizable to `allowedClasses`, a 20-GB free-storage floor
+ * unless given) and a short settling period; `patch` for the rest (waits, task groups, notifications).
+ */
+export function resizeTestConfig(
+  instance: string,
+  allowedClasses: string[],
+  patch: DeepPartial<PipelineConfig> = {},
+  minFreeStorageGb = 20,
+): PipelineConfig {
+  const base = testConfig();
+  return testConfig({
+    ...patch,
+    dms: { replicationInstances: [...base.dms.replicationInstances, { identifier: instance, allowedClasses, minFreeStorageGb }] },
+    waits: { settleMinutes: 0.1, ...patch.waits },
+  });
 }
 
 export async function describeInstance(dms: DatabaseMigrationServiceClient, identifier: string): Promise<ReplicationInstance> {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { PipelineConfig, pipelineConfigSchema } from '../../domain/config';
 import { loadPipelineConfigFile } from '../../worker/configFile';
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
   if (!patch) return base;

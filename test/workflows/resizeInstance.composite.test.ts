@@ -6,7 +6,14 @@ import type { ResizeReport } from '../../workflows/resizeInstance';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { describeTask } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
-import { createResizeFixture, deleteResizeFixture, describeInstance, ResizeFixture, taskStatus } from '../support/resizeFixtures';
+import {
+  createResizeFixture,
+  deleteResizeFixture,
+  describeInstance,
+  ResizeFixture,
+  resizeTestConfig,
+  taskStatus,
+} from '../support/resizeFixtures';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
@@ -20,17 +27,9 @@ let group: TaskGroupConfig;
 let table: string;
 
 function configFor(instance: string): PipelineConfig {
-  const base = testConfig();
-  return testConfig({
-    dms: {
-      ...base.dms,
-      replicationInstances: [
-        ...base.dms.replicationInstances,
-        { identifier: instance, allowedClasses: ['dms.r5.large', 'dms.r5.4xlarge'], minFreeStorageGb: 20 },
-      ],
-    },
-    taskGroups: [...base.taskGroups, group],
-    waits: { settleMinutes: 0.1, instanceModifyMinutes: 1 },
+  return resizeTestConfig(instance, ['dms.r5.large', 'dms.r5.4xlarge'], {
+    taskGroups: [...testConfig().taskGroups, group],
+    waits: { instanceModifyMinutes: 1 },
   });
 }
 

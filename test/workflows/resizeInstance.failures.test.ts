@@ -9,12 +9,12 @@ import {
   deleteResizeFixture,
   describeInstance,
   ResizeFixture,
+  resizeTestConfig,
   resumeTask,
   taskStatus,
 } from '../support/resizeFixtures';
 import { waitForGate } from '../support/runbooks';
 import { uniqueName } from '../support/scratchTables';
-import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 import { startWebhookReceiver } from '../support/webhookReceiver';
 
@@ -25,17 +25,9 @@ let tw: TestWorker;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 function configFor(instance: string, webhookUrl: string): PipelineConfig {
-  const base = testConfig();
-  return testConfig({
-    dms: {
-      ...base.dms,
-      replicationInstances: [
-        ...base.dms.replicationInstances,
-        { identifier: instance, allowedClasses: ['dms.r5.large', 'dms.r5.xlarge'], minFreeStorageGb: 20 },
-      ],
-    },
+  return resizeTestConfig(instance, ['dms.r5.large', 'dms.r5.xlarge'], {
     // A class change takes 10 emulated minutes (10 s at the sandbox's speed): 15 s is past its deadline when stuck.
-    waits: { settleMinutes: 0.1, instanceModifyMinutes: 0.25 },
+    waits: { instanceModifyMinutes: 0.25 },
     notifications: { webhookUrl },
   });
 }

@@ -12,13 +12,13 @@ import {
   expectResizedAndResumed,
   putLatencyOutlier,
   ResizeFixture,
+  resizeTestConfig,
   resumeTask,
   taskStatus,
 } from '../support/resizeFixtures';
 import { rejectSignal } from '../../workflows/definitions';
 import { waitForGate, waitForStatus } from '../support/runbooks';
 import { uniqueName } from '../support/scratchTables';
-import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
 /**
@@ -31,17 +31,12 @@ let tw: TestWorker;
 let highFloor: TestWorker;
 
 function configFor(instance: string, minFreeStorageGb: number): PipelineConfig {
-  const base = testConfig();
-  return testConfig({
-    dms: {
-      ...base.dms,
-      replicationInstances: [
-        ...base.dms.replicationInstances,
-        { identifier: instance, allowedClasses: ['dms.r5.large', 'dms.r5.xlarge', 'dms.r5.4xlarge'], minFreeStorageGb },
-      ],
-    },
-    waits: { settleMinutes: 0.1, instanceModifyMinutes: 1 },
-  });
+  return resizeTestConfig(
+    instance,
+    ['dms.r5.large', 'dms.r5.xlarge', 'dms.r5.4xlarge'],
+    { waits: { instanceModifyMinutes: 1 } },
+    minFreeStorageGb,
+  );
 }
 
 beforeAll(async () => {
