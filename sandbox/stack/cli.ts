@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chromiumVersion } from './chromium';
 import { Component, ComponentError } from './component';
 import { dmsEmulatorComponent } from './dmsEmulator';
 import { mariadbComponent } from './mariadb';
@@ -92,7 +93,10 @@ async function status(s: StackSettings): Promise<number> {
     const upNow = await part.isUp();
     allUp &&= upNow;
     console.log(`${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}`);
+    console.log(`${''.padEnd(16)}${part.version() ?? 'not installed yet'}`);
   }
+  // Not a server of the stack, but a part the test suites run (the Web UI suite).
+  console.log(`${'chromium'.padEnd(10)} ${'-'.padEnd(4)}  ${chromiumVersion() ?? 'not installed (npm test installs it)'}`);
   return allUp ? 0 : 1;
 }
 

@@ -12,6 +12,8 @@ export interface Component {
   stop(): Promise<boolean>;
   /** KEY=VALUE lines this component contributes to .stack/env. */
   env(): Record<string, string>;
+  /** The version of what this part runs, for `stack:status`; undefined when it is not installed yet. */
+  version(): string | undefined;
 }
 
 export class ComponentError extends Error {

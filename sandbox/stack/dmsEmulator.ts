@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   CreateEndpointCommand,
@@ -75,6 +76,10 @@ export function sandboxTableMappings(group: TaskGroupConfig): string {
     'data-type': dataType,
   }));
   return JSON.stringify({ rules: [...selection, ...transformations] });
+}
+
+function projectVersion(root: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function loadConfig(s: StackSettings): PipelineConfig {
@@ -243,6 +248,8 @@ export function dmsEmulatorComponent(s: StackSettings, log: (line: string) => vo
     },
     seed,
     stop: () => stopProcess(s.stackDir, 'dms'),
+    // The emulator is this repository's own code: its version is the project's, run by this Node.
+    version: () => `dms-runbooks emulator ${projectVersion(s.root)} (API 2016-01-01), Node ${process.versions.node}`,
     env: () => ({
       AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE: endpoint,
       DMS_EMULATOR_ADMIN_URL: `${endpoint}/_admin`,

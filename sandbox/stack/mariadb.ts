@@ -158,6 +158,10 @@ export function mariadbComponent(s: StackSettings, log: (line: string) => void):
       }
     },
     stop: () => stopProcess(s.stackDir, 'mariadb', 60000),
+    version: () => {
+      const server = findExecutable(['mariadbd', 'mysqld']);
+      return server ? execFileSync(server, ['--version'], { stdio: 'pipe', timeout: 30000 }).toString().trim() : undefined;
+    },
     env: () => ({
       SOURCE_DB_HOST: s.host,
       SOURCE_DB_PORT: String(s.mysqlPort),

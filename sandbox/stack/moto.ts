@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateDBInstanceCommand,
@@ -7,17 +8,31 @@ import {
   ModifyDBParameterGroupCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { Component, ComponentError } from './component';
+import { Component } from './component';
 import { isAlive, portOpen, readPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
+import { ensurePythonEnv, pinnedVersion, pythonEnvDir, pythonModuleVersion } from './pythonEnv';
 import { StackSettings } from './settings';
 
 export const SANDBOX_DB_INSTANCE = 'shop-source';
 export const SANDBOX_PARAMETER_GROUP = 'shop-source-mysql80';
 const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
-/** moto's server standing in for S3, RDS and CloudWatch; seeded with the pipeline's bucket and the source's RDS view. */
+/** Whether a process was started by this interpreter (its first argument), read from /proc on Linux. */
+export function runsFrom(pid: number, interpreter: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === interpreter;
+  } catch {
+    return true; // no /proc here: trust the pid file
+  }
+}
+
+/**
+ * moto's server standing in for S3, RDS and CloudWatch; seeded with the pipeline's bucket and the source's RDS view.
+ * It runs from the project's own Python environment (pinned in sandbox/python/requirements.txt), never the machine's.
+ */
 export function motoComponent(s: StackSettings, log: (line: string) => void): Component {
   const endpoint = `http://${s.host}:${s.motoPort}`;
+  const projectPython = () => path.join(pythonEnvDir(s.toolsDir), 'bin', 'python');
   const seed = async () => {
     const s3 = new S3Client({ endpoint, region: s.region, forcePathStyle: true, credentials });
     try {
@@ -65,16 +80,20 @@ export function motoComponent(s: StackSettings, log: (line: string) => void): Co
   return {
     name: 'moto',
     address: `${endpoint} (S3, RDS, CloudWatch)`,
-    isUp: async () => isAlive(readPid(s.stackDir, 'moto')) && (await portOpen(s.host, s.motoPort)),
+    // A moto started by an older checkout from another Python is not ours: it is replaced (its S3 objects go with it).
+    isUp: async () => {
+      const pid = readPid(s.stackDir, 'moto');
+      return isAlive(pid) && runsFrom(pid!, projectPython()) && (await portOpen(s.host, s.motoPort));
+    },
     async start() {
-      try {
-        execFileSync('python3', ['-c', 'import moto.server'], { stdio: 'pipe' });
-      } catch {
-        throw new ComponentError('moto', 'python3 cannot import moto.server', "python3 -m pip install 'moto[server]'");
+      const python = ensurePythonEnv(s.toolsDir, log);
+      if (isAlive(readPid(s.stackDir, 'moto'))) {
+        log('replacing a moto that does not run from the project Python environment');
+        await stopProcess(s.stackDir, 'moto');
       }
       startDetached({
         name: 'moto',
-        command: 'python3',
+        command: python,
         args: ['-m', 'moto.server', '-H', s.host, '-p', String(s.motoPort)],
         stackDir: s.stackDir,
         logsDir: s.logsDir,
@@ -88,7 +107,12 @@ export function motoComponent(s: StackSettings, log: (line: string) => void): Co
     },
     seed,
     stop: () => stopProcess(s.stackDir, 'moto'),
+    version: () => {
+      const running = pythonModuleVersion(s.toolsDir, 'moto');
+      return running ? `moto ${running}` : `moto ${pinnedVersion('moto')} (pinned, not installed yet)`;
+    },
     env: () => ({
+      SANDBOX_PYTHON: projectPython(),
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_ENDPOINT_URL_RDS: endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,

