@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   AddTagsToResourceCommand,
   CreateEndpointCommand,
@@ -43,6 +47,7 @@ import {
   type TestPipeline,
   uniqueId,
 } from '../support/dmsEmulatorClient';
+import { type RecordedExchange, RecordingProxy } from '../support/recordingProxy';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(120000);
@@ -83,10 +88,14 @@ async function createTask(
   return created.ReplicationTask!.ReplicationTaskArn!;
 }
 
+let proxy: RecordingProxy;
+
 beforeAll(async () => {
   loadStackEnv();
   await admin('/clock', 'POST', { speed: 600 });
-  client = dmsClient();
+  // Every response of this suite goes through a recorder, to be checked against botocore's model at the end.
+  proxy = await RecordingProxy.start(requireEnv('AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE'));
+  client = dmsClient(proxy.endpoint);
   pipeline = await createPipeline(client, name);
 });
 
@@ -94,6 +103,7 @@ afterAll(async () => {
   await deletePipeline(client, pipeline);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   client.destroy();
+  await proxy.close();
 });
 
 describe('protocol', () => {
@@ -476,5 +486,41 @@ describe('tags and unknown resources', () => {
       client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: missing, StartReplicationTaskType: 'start-replication' })),
       'ResourceNotFoundFault',
     );
+  });
+});
+
+function checkAgainstBotocore(exchanges: RecordedExchange[]): { checked: number; problems: string[] } {
+  const file = path.join(os.tmpdir(), `${uniqueId('exchanges')}.json`);
+  fs.writeFileSync(file, JSON.stringify(exchanges));
+  try {
+    const out = execFileSync(requireEnv('SANDBOX_PYTHON'), [path.join(__dirname, 'botocoreShapes.py'), file]);
+    return JSON.parse(out.toString()) as { checked: number; problems: string[] };
+  } finally {
+    fs.rmSync(file);
+  }
+}
+
+describe("botocore's DMS model", () => {
+  it('flags what DMS would not answer: unknown members, wrong types, bad enums, undeclared errors', () => {
+    const report = checkAgainstBotocore([
+      { operation: 'DescribeReplicationTasks', status: 200, body: JSON.stringify({ ReplicationTasks: [{ Status: 5, Bogus: 1 }] }) },
+      { operation: 'CreateReplicationTask', status: 200, body: JSON.stringify({ ReplicationTask: { MigrationType: 'cdc-only' } }) },
+      { operation: 'ReloadTables', status: 400, body: JSON.stringify({ __type: 'ReplicationTaskNotFound', message: 'x' }) },
+    ]);
+    expect(report.problems).toEqual([
+      expect.stringContaining("CreateReplicationTask.ReplicationTask.MigrationType: 'cdc-only' is not one of"),
+      'DescribeReplicationTasks.ReplicationTasks[0].Bogus: not a member of ReplicationTask (an SDK drops it)',
+      'DescribeReplicationTasks.ReplicationTasks[0].Status: 5 is not a string',
+      expect.stringContaining("ReloadTables: error 'ReplicationTaskNotFound' (HTTP 400) is not declared for it"),
+    ]);
+  });
+
+  // Runs last: it checks every response the suite above received, success and error alike, byte for byte.
+  it('accepts every response of this suite: members, required fields, types, enums and declared errors', () => {
+    const report = checkAgainstBotocore(proxy.exchanges);
+    const operations = new Set(proxy.exchanges.map((e) => e.operation));
+    expect(operations.size).toBeGreaterThanOrEqual(15);
+    expect(report.checked).toBe(proxy.exchanges.length);
+    expect(report.problems).toEqual([]);
   });
 });
