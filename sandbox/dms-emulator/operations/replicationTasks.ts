@@ -356,6 +356,8 @@ export const replicationTaskOperations: OperationTable = {
           fullLoadEndTime: undefined,
           fullLoadReloaded: true,
           lastUpdateTime: now,
+          // "Reloading tables during a task": DMS retains the previously read table definition during the reload.
+          keepDefinition: true,
         });
         if (!run.loading.includes(key)) run.loading.push(key);
       }
