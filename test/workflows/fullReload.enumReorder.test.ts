@@ -4,7 +4,7 @@ import { approveSignal, rejectSignal } from '../../workflows/definitions';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
-import { eventually } from '../support/dmsEmulatorClient';
+import { admin, eventually } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -18,7 +18,8 @@ jest.setTimeout(180000);
  * Why a fullReload after an ENUM reorder must not use ReloadTables ("Reloading tables during a task": DMS retains
  * the previously read table definition): asked for with the drift, "mode": "tables" is refused before any change;
  * asked for without it (an operator who does not know), ReloadTables rights the LOAD files — their verification
- * passes — but the CDC written after it still carries wrong labels, which the finalize gate's CDC check catches.
+ * passes — but the CDC written after it still carries wrong labels, which the finalize gate's CDC check catches; and
+ * under the emulator setting where reload-target keeps the definition too, the same check catches that.
  */
 
 let tw: TestWorker;
@@ -133,4 +134,31 @@ test('a plain ReloadTables after the reorder: the LOAD files verify, the CDC wri
   expect(report.cdcAfterReload![0]).toMatchObject({ verdict: 'mismatch' });
   expect(report.cdcAfterReload![0]!.mismatches).toBeGreaterThanOrEqual(10);
   expect(report.verified).toBe(false);
+});
+
+test('under definitions.reloadTarget "keep" (unverified DMS behaviour) reload-target cannot repair CDC either, and the finalize gate says so', async () => {
+  await admin('/behaviour', 'POST', { definitions: { reloadTarget: 'keep' } });
+  try {
+    const handle = await startRunbook(
+      tw.client,
+      'fullReload',
+      { tables: [table], reason: 'ENUM reorder', schemaDrift: drift(), checkCurrentFiles: false },
+      { taskQueue: tw.taskQueue },
+    );
+    await waitForGate(handle, 'reload', 60000);
+    await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'reload' });
+    await waitForStatus(handle, (s) => s.steps.some((x) => x.id === 'check-cdc' && x.state === 'current'), 90000);
+    await sql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 41 AND 70`);
+    const gate = await waitForGate(handle, 'finalize', 90000);
+    expect(gate.pendingGate!.note).toContain('Verification FAILED');
+    expect(gate.pendingGate!.note).toContain('CDC written after the reload disagrees with the source');
+    await handle.signal(rejectSignal, { gate: 'finalize', approver: 'dba-oncall', reason: 'CDC still wrong' });
+    const result = (await handle.result()) as RunbookResult<FullReloadReport>;
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.report!.mode).toBe('task');
+    expect(result.report!.verification![0]!.matches).toBe(true);
+    expect(result.report!.cdcAfterReload![0]!.verdict).toBe('mismatch');
+  } finally {
+    await admin('/behaviour', 'DELETE');
+  }
 });
