@@ -452,7 +452,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       const cdcWrong = cdcChecks.filter((c) => c.verdict === 'mismatch');
       const cdcUnjudged = cdcChecks.filter((c) => c.verdict === 'not-enough-cdc' || c.verdict === 'cannot-check');
       const cdcNote = cdcUnjudged.length
-        ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${cdcUnjudged.map((c) => `${c.table} (${c.detail})`).join('; ')}. Do not finalize on the LOAD files alone: let changes arrive and compare again (README: fullReload, "Verification"), or reject.`
+        ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${cdcUnjudged.map((c) => `${c.table} (${c.detail})`).join('; ')}. Do not finalize on the LOAD files alone: let changes arrive, then compare the files (CDC included) with the source by a dry run of fullReload for these tables (its check-current step; a dry run takes no lock), or reject.`
         : cdcChecks.length
           ? ` CDC written after the reload agrees with the source: ${cdcChecks.map((c) => `${c.table} ${c.compared} changed rows`).join(', ')}.`
           : '';
