@@ -2,6 +2,7 @@ import {
   CreateReplicationTaskCommand,
   DatabaseMigrationServiceClient,
   DescribeTableStatisticsCommand,
+  ModifyReplicationTaskCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
@@ -47,6 +48,8 @@ let taskArn: string;
 let nextId = 100;
 const name = uniqueId('defs');
 const table = `defs_${name.replace(/-/g, '_')}`;
+/** A second table, so the task keeps a table in scope while the first is out of its mapping. */
+const other = `${table}_other`;
 const LOAD = /\/LOAD[0-9A-Fa-f]{8}\.parquet$/;
 
 const byArn = () => ({ Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }] });
@@ -129,6 +132,8 @@ beforeAll(async () => {
   await db.query(`CREATE DATABASE IF NOT EXISTS ${SCHEMA}`);
   await db.query(`CREATE TABLE ${SCHEMA}.${table} (id INT PRIMARY KEY, status ENUM('new','paid','shipped') NOT NULL)`);
   await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (1, 'new'), (2, 'paid'), (3, 'shipped')`);
+  await db.query(`CREATE TABLE ${SCHEMA}.${other} (id INT PRIMARY KEY)`);
+  await db.query(`INSERT INTO ${SCHEMA}.${other} VALUES (1)`);
   pipeline = await createPipeline(client, name, { CdcMaxBatchInterval: 30 });
   const created = await client.send(
     new CreateReplicationTaskCommand({
@@ -137,7 +142,13 @@ beforeAll(async () => {
       TargetEndpointArn: pipeline.targetArn,
       ReplicationInstanceArn: pipeline.instanceArn,
       MigrationType: 'full-load-and-cdc',
-      TableMappings: selectionMapping([[SCHEMA, table]], headerRules),
+      TableMappings: selectionMapping(
+        [
+          [SCHEMA, table],
+          [SCHEMA, other],
+        ],
+        headerRules,
+      ),
     }),
   );
   taskArn = created.ReplicationTask!.ReplicationTaskArn!;
@@ -154,6 +165,7 @@ afterAll(async () => {
   await admin('/behaviour', 'DELETE').catch(() => undefined);
   await deletePipeline(client, pipeline);
   await db.query(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+  await db.query(`DROP TABLE IF EXISTS ${SCHEMA}.${other}`);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   await db.end();
   client.destroy();
@@ -225,4 +237,39 @@ it('definitions.reloadTablesAfterColumnDdl "reload-with-old-definition": the rel
   expect(load.length).toBe(reloaded.FullLoadRows);
   expect(Object.keys(load[0]!)).not.toContain('extra');
   expect(Object.keys(load[0]!)).toContain('note');
+});
+
+it('a table removed from the mapping and added back is new to the task: its definition is read again (unverified, no setting)', async () => {
+  await db.query(`ALTER TABLE ${SCHEMA}.${table} MODIFY status ENUM('new','paid','shipped') NOT NULL`);
+  // 'new' is index 1 now; the definition held is ('shipped','paid','new'): index 1 reads 'shipped'.
+  expect(await cdcLabelOfNewRow()).toBe('shipped');
+  const remap = async (tables: string[]) => {
+    await stopTask();
+    await client.send(
+      new ModifyReplicationTaskCommand({
+        ReplicationTaskArn: taskArn,
+        TableMappings: selectionMapping(
+          tables.map((t) => [SCHEMA, t]),
+          headerRules,
+        ),
+      }),
+    );
+    await eventually(
+      () => describeTask(client, taskArn),
+      (t) => t.Status === 'stopped',
+      60000,
+      'the modify to end',
+    );
+    await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'resume-processing' }));
+    await eventually(
+      () => describeTask(client, taskArn),
+      (t) => t.Status === 'running',
+      60000,
+      'running after the resume',
+    );
+  };
+  await remap([other]);
+  await remap([table, other]);
+  await eventually(tableStats, (t) => t?.TableState === 'Table completed', 60000, 'the table loaded again');
+  expect(await cdcLabelOfNewRow()).toBe('new');
 });
