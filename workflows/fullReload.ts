@@ -418,7 +418,9 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       const cdcChecks = await runbook
         .step('check-cdc', async () => {
           const out: CdcAfterReloadCheck[] = [];
-          const deadline = Date.now() + config.waits.cdcCheckMinutes * 60_000;
+          // A failed LOAD verification already recommends rejecting: no point waiting for changes to judge CDC too.
+          const waitMinutes = verification.every((v) => v.matches) ? config.waits.cdcCheckMinutes : 0;
+          const deadline = Date.now() + waitMinutes * 60_000;
           for (const { context } of tables) {
             const check = {
               source: context.source.name,
