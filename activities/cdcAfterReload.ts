@@ -113,13 +113,18 @@ export function cdcAfterReloadActivities(deps: ActivityDeps) {
           source.set(String(row.k), Object.fromEntries(spec.categorical.map((c, j) => [c.name, String(row[`c${j}`])])));
       }
 
-      const result = compareChangedRows(spec.table, keys, source, { ...options, cdcFiles: after.length, problems });
-      if (input.wait && result.verdict === 'not-enough-cdc') {
-        heartbeat({ lastSeen: result.detail });
-        const attempt = Context.current().info.attempt;
+      const { mismatchedKeys, ...result } = compareChangedRows(spec.table, keys, source, { ...options, cdcFiles: after.length, problems });
+      const info = Context.current().info;
+      // A row changed again since its CDC file was written disagrees for a moment (latency): a mismatch counts when
+      // the same key still disagrees one poll later (the suspects travel in the heartbeat details between attempts).
+      const suspects = (info.heartbeatDetails as { suspects?: string[] } | undefined)?.suspects ?? [];
+      const confirmed = (mismatchedKeys ?? []).filter((k) => suspects.includes(k));
+      const unconfirmed = result.verdict === 'mismatch' && confirmed.length === 0;
+      if (input.wait && (result.verdict === 'not-enough-cdc' || unconfirmed)) {
+        heartbeat({ lastSeen: result.detail, suspects: (mismatchedKeys ?? []).slice(0, 1000) });
         throw ApplicationFailure.create({
           type: 'StillWaiting',
-          message: `still waiting: ${result.detail} (check ${attempt})`,
+          message: `still waiting: ${unconfirmed ? `to confirm: ${result.detail}` : result.detail} (check ${info.attempt})`,
           nextRetryDelay: pollMs,
         });
       }

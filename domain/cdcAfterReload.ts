@@ -32,6 +32,8 @@ export interface CdcAfterReloadCheck {
   /** A few mismatches, key and columns (labels only: no other data value). */
   samples: string[];
   detail: string;
+  /** The keys that disagree (for confirming them on a later check; not kept in results). */
+  mismatchedKeys?: string[];
 }
 
 export function compareChangedRows(
@@ -52,6 +54,7 @@ export function compareChangedRows(
     };
   }
   const samples: string[] = [];
+  const mismatchedKeys: string[] = [];
   let mismatches = 0;
   for (const row of changed) {
     const now = source.get(row.key);
@@ -66,6 +69,7 @@ export function compareChangedRows(
     }
     if (problem) {
       mismatches++;
+      mismatchedKeys.push(row.key);
       if (samples.length < 5) samples.push(`key ${row.key.split('\u001f').join(',')}: ${problem}`);
     }
   }
@@ -77,6 +81,7 @@ export function compareChangedRows(
       compared,
       mismatches,
       samples,
+      mismatchedKeys,
       detail: `CDC written after the reload disagrees with the source for ${mismatches} of ${compared} changed rows (${samples.join('; ')}): DMS is still decoding changes with the old table definition, or rows changed again since (compare again to rule out latency)`,
     };
   }
