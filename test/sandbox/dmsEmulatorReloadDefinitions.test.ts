@@ -273,3 +273,15 @@ it('a table removed from the mapping and added back is new to the task: its defi
   await eventually(tableStats, (t) => t?.TableState === 'Table completed', 60000, 'the table loaded again');
   expect(await cdcLabelOfNewRow()).toBe('new');
 });
+
+it('ReloadTables refuses a table named twice ("Duplicate tables aren\'t allowed"), before reloading anything', async () => {
+  const before = await tableStats();
+  const twice = { SchemaName: SCHEMA, TableName: table };
+  await expect(client.send(new ReloadTablesCommand({ ReplicationTaskArn: taskArn, TablesToReload: [twice, twice] }))).rejects.toMatchObject(
+    {
+      name: 'InvalidParameterValueException',
+      message: expect.stringContaining(`names a table more than once: ${SCHEMA}.${table}`) as unknown,
+    },
+  );
+  expect((await tableStats()).FullLoadStartTime).toEqual(before.FullLoadStartTime);
+});
