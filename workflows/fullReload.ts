@@ -421,7 +421,10 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
           // A failed LOAD verification already recommends rejecting: no point waiting for changes to judge CDC too.
           const waitMinutes = verification.every((v) => v.matches) ? config.waits.cdcCheckMinutes : 0;
           const deadline = Date.now() + waitMinutes * 60_000;
-          for (const { context } of tables) {
+          // The tables asked for: in task mode the task's other tables are reloaded too, but nothing says their CDC was
+          // wrong, and a quiet one would only ever be "not enough to judge".
+          const asked = tables.filter((t) => requested.some((r) => formatTableName(r) === formatTableName(t.context.table)));
+          for (const { context } of asked) {
             const check = {
               source: context.source.name,
               table: context.table,
