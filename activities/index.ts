@@ -1,3 +1,4 @@
+import { cdcAfterReloadActivities } from './cdcAfterReload';
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { dmsEndpointActivities } from './dmsEndpointActions';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifyActivities(deps),
     ...dmsReloadWaitActivities(deps),
     ...tableChecksumActivities(deps),
+    ...cdcAfterReloadActivities(deps),
     ...schemaSnapshotActivities(deps),
     ...runbookRunActivities(deps),
     ...doctorActivities(deps),

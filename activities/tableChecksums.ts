@@ -31,12 +31,12 @@ export interface LakeChecksums extends TableChecksums {
   bytesRead: number;
 }
 
-const LOAD_FILE = /\/LOAD[^/]*\.parquet$/;
-const identifier = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+export const LOAD_FILE = /\/LOAD[^/]*\.parquet$/;
+export const identifier = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 // ---- the source side: canonical text in SQL -------------------------------------------------------------------
 
-function canonicalSql(column: ChecksumColumn): string {
+export function canonicalSql(column: ChecksumColumn): string {
   const c = identifier(column.name);
   const text = {
     integer: `CAST(${c} AS CHAR)`,
@@ -48,7 +48,7 @@ function canonicalSql(column: ChecksumColumn): string {
   return `CONVERT(IFNULL(${text}, '${NULL_TEXT.replace(/\\/g, '\\\\')}') USING utf8mb4)`;
 }
 
-function categoricalSql(name: string): string {
+export function categoricalSql(name: string): string {
   return `CONVERT(IFNULL(CAST(${identifier(name)} AS CHAR), '${NULL_TEXT.replace(/\\/g, '\\\\')}') USING utf8mb4)`;
 }
 
@@ -63,7 +63,7 @@ const aggregate = (count: unknown, sum: unknown, xor: unknown): HashAggregate =>
 });
 
 /** A scalar as text; values from mysql2 and hyparquet are strings, numbers, bigints, booleans, dates or bytes. */
-function scalarText(value: unknown): string {
+export function scalarText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString();
@@ -73,7 +73,7 @@ function scalarText(value: unknown): string {
 
 // ---- the files' side: the same canonical text from Parquet values ----------------------------------------------
 
-function canonicalValue(column: ChecksumColumn, value: unknown): string {
+export function canonicalValue(column: ChecksumColumn, value: unknown): string {
   if (value === null || value === undefined) return NULL_TEXT;
   switch (column.kind) {
     case 'decimal':
@@ -91,7 +91,7 @@ function canonicalValue(column: ChecksumColumn, value: unknown): string {
   }
 }
 
-const categoricalValue = (value: unknown) => (value === null || value === undefined ? NULL_TEXT : scalarText(value));
+export const categoricalValue = (value: unknown) => (value === null || value === undefined ? NULL_TEXT : scalarText(value));
 
 class HashAccumulator {
   count = 0;
@@ -109,12 +109,12 @@ class HashAccumulator {
 }
 
 /** Change sequences are fixed-width digit strings in DMS; compare as numbers whatever their width. */
-function compareSeq(a: string, b: string): number {
+export function compareSeq(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function s3AsyncBuffer(s3: S3Client, bucket: string, key: string, size: number, counter: { bytes: number }): AsyncBuffer {
+export function s3AsyncBuffer(s3: S3Client, bucket: string, key: string, size: number, counter: { bytes: number }): AsyncBuffer {
   return {
     byteLength: size,
     async slice(start: number, end = size): Promise<ArrayBuffer> {

@@ -146,6 +146,8 @@ export const pipelineConfigSchema = z
         instanceModifyMinutes: z.number().positive().default(60),
         /** After a resize, how long CDC latency is watched before the resumed tasks count as healthy. */
         settleMinutes: z.number().positive().default(10),
+        /** fullReload: how long the finalize gate waits for CDC written after the reload before it shows its check. */
+        cdcCheckMinutes: z.number().nonnegative().default(15),
       })
       .strict()
       .default({
@@ -155,6 +157,7 @@ export const pipelineConfigSchema = z
         stateChangeMinutes: 30,
         instanceModifyMinutes: 60,
         settleMinutes: 10,
+        cdcCheckMinutes: 15,
       }),
     thresholds: z
       .object({

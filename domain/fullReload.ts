@@ -3,6 +3,7 @@ import { describeTask, TableStatSnapshot, TaskSnapshot } from './dmsStates';
 import { fullLoadMinutes } from './instanceClasses';
 import { formatBytes, Plan, PlannedCall, PlannedPrefix } from './plan';
 import { QuarantineLayout, quarantineLayout, quarantineRoot } from './quarantineLayout';
+import type { ReloadMethod } from './reloadMethod';
 import type { SchemaChange } from './schemaDrift';
 import { selectionRules, TableMapping } from './tableMappingSchema';
 import { formatTableName, TableName, tableMatches } from './tableName';
@@ -82,6 +83,8 @@ export interface FullReloadFacts {
   bucket: string;
   folder: string;
   mode: 'tables' | 'task';
+  /** How the mode was chosen (domain/reloadMethod.ts); a refusal there refuses the plan. */
+  method?: ReloadMethod;
   reason: string;
   ticket?: string;
   schemaDrift?: { detectedBy: string; changes: SchemaChange[] };
@@ -117,6 +120,10 @@ const RELOADING = new Set(['Before load', 'Full load', 'Table is being reloaded'
 
 function refusalsFor(facts: FullReloadFacts): string[] {
   const refusals: string[] = [];
+  if (facts.method?.refusal) {
+    const blast = facts.tasks.map((t) => `task ${t.task.identifier}: ${t.tables.map(formatTableName).join(', ')}`).join('; ');
+    refusals.push(`${facts.method.refusal} (${blast})`);
+  }
   for (const { task, tables } of facts.tasks) {
     if (task.migrationType === 'cdc') {
       refusals.push(
@@ -231,7 +238,7 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
         why: `full-load every table of task ${reload.taskIdentifier} again, then CDC from the restart`,
       });
       warnings.push(
-        `mode "task" reloads every table of task ${reload.taskIdentifier}: ${reload.tables.map(formatTableName).join(', ')} (all quarantined first)`,
+        `mode "task" reloads every table of task ${reload.taskIdentifier}: ${reload.tables.map(formatTableName).join(', ')} (all quarantined first; CDC of all of them pauses from the stop until the restart)`,
       );
     }
   }
@@ -277,6 +284,17 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
       reason: facts.reason,
       ticket: facts.ticket,
       mode: facts.mode,
+      method: {
+        mode: facts.mode,
+        why: facts.method?.why ?? `"mode": "${facts.mode}" was asked`,
+        blastRadius:
+          facts.mode === 'task'
+            ? facts.tasks.map((t) => ({ task: t.task.identifier, tables: t.tables.map(formatTableName) }))
+            : facts.tasks.map((t) => ({
+                task: t.task.identifier,
+                tables: facts.tables.filter((x) => x.taskIdentifier === t.task.identifier).map((x) => formatTableName(x.table)),
+              })),
+      },
       affectedBytes: totalBytes,
       affectedObjects: totalObjects,
       quarantineRoot: `s3://${facts.bucket}/${root}`,

@@ -1,5 +1,6 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { LakeChecksums } from '../activities/tableChecksums';
+import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { TableFacts } from '../activities/sourceTables';
 import type { CallRecord } from '../domain/audit';
 import type { SourceConfig } from '../domain/config';
@@ -16,6 +17,7 @@ import {
 } from '../domain/fullReload';
 import { FullReloadInput, fullReloadInputSchema } from '../domain/inputs/fullReload';
 import { mappingOf } from '../domain/onboarding';
+import { chooseReloadMethod } from '../domain/reloadMethod';
 import { formatBytes, Plan } from '../domain/plan';
 import { QuarantineLayout, quarantineRoot, tablePrefix } from '../domain/quarantineLayout';
 import { selectedTables } from '../domain/tableMappings';
@@ -49,6 +51,8 @@ export interface MovedFiles {
 
 export interface FullReloadReport {
   mode: 'tables' | 'task';
+  /** Why this mode: chosen from the schema changes behind the reload when not asked for (domain/reloadMethod.ts). */
+  method?: { why: string; definitionChanges: number };
   reason: string;
   ticket?: string;
   requested: string[];
@@ -60,6 +64,9 @@ export interface FullReloadReport {
   refusals?: string[];
   quarantine?: { root: string; tables: MovedFiles[] };
   verification?: TableVerification[];
+  /** The CDC written after the reload against the source (what a LOAD-only verification cannot see). */
+  cdcAfterReload?: CdcAfterReloadCheck[];
+  /** LOAD verification passed and the CDC written after the reload was judged and agrees. */
   verified?: boolean;
   finalize?: {
     decision: 'approved' | 'rejected';
@@ -99,6 +106,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['reload', 'Reload (ReloadTables, or reload-target for the task)'],
         ['wait', 'Wait for every table to be reloaded'],
         ['verify', 'Verify counts and checksums against the source'],
+        ['check-cdc', 'Check the CDC written after the reload: rows changed since, by primary key, against the source'],
         ['gate:finalize', 'Approval: keep the reload, or roll back'],
         ['finalize', 'Delete the quarantine, or roll back'],
       ],
@@ -117,8 +125,11 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         return source;
       };
       requested.forEach(sourceOf);
+      // ReloadTables keeps the definition DMS read before: a change to it needs reload-target (domain/reloadMethod.ts).
+      const method = chooseReloadMethod(i.mode, requested, i.schemaDrift?.changes);
       const report: FullReloadReport = {
-        mode: i.mode ?? 'tables',
+        mode: method.mode,
+        method: { why: method.why, definitionChanges: method.definitionChanges.length },
         reason: i.reason,
         ticket: i.ticket,
         requested: requested.map(formatTableName),
@@ -245,6 +256,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
           bucket: config.target.bucket,
           folder: config.target.folder,
           mode,
+          method,
           reason: i.reason,
           ticket: i.ticket,
           schemaDrift: i.schemaDrift,
@@ -261,7 +273,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
 
       if (planned.refusals.length) {
         if (i.dryRun) {
-          for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'gate:finalize', 'finalize'])
+          for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'check-cdc', 'gate:finalize', 'finalize'])
             runbook.skip(id, 'dry run');
           report.refusals = planned.refusals;
           return {
@@ -273,7 +285,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         throw refuse(planned.refusals.join('; '));
       }
       if (i.dryRun) {
-        for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'gate:finalize', 'finalize'])
+        for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'check-cdc', 'gate:finalize', 'finalize'])
           runbook.skip(id, 'dry run');
         return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed`, report };
       }
@@ -401,14 +413,58 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         })
         .catch(quarantineKept);
       report.verification = verification;
-      report.verified = verification.every((v) => v.matches);
 
-      // 6. Finalize: keep (delete the quarantine) or roll back.
-      const finalizePlan = planFinalize(runbook, config.target.bucket, quarantined, verification, tables);
+      // 6. The LOAD files cannot show whether DMS decodes changes with the right definition: check the CDC after them.
+      const cdcChecks = await runbook
+        .step('check-cdc', async () => {
+          const out: CdcAfterReloadCheck[] = [];
+          // A failed LOAD verification already recommends rejecting: no point waiting for changes to judge CDC too.
+          const waitMinutes = verification.every((v) => v.matches) ? config.waits.cdcCheckMinutes : 0;
+          const deadline = Date.now() + waitMinutes * 60_000;
+          // The tables asked for: in task mode the task's other tables are reloaded too, but nothing says their CDC was
+          // wrong, and a quiet one would only ever be "not enough to judge".
+          const asked = tables.filter((t) => requested.some((r) => formatTableName(r) === formatTableName(t.context.table)));
+          for (const { context } of asked) {
+            const check = {
+              source: context.source.name,
+              table: context.table,
+              prefix: context.layout!.tablePrefix,
+              spec: checksumSpec(formatTableName(context.table), context.facts.primaryKey, context.facts.columns),
+              minRows: i.cdcCheckMinRows ?? 10,
+            };
+            const left = (deadline - Date.now()) / 60_000;
+            let result: CdcAfterReloadCheck | undefined;
+            if (left * 60 > config.waits.pollSeconds) {
+              result = await waitUntil(`CDC written after the reload of ${check.spec.table}`, left, () =>
+                waiting(config, left).checkCdcAfterReload({ ...check, wait: true }),
+              ).catch((error: unknown) => {
+                if (error instanceof ApplicationFailure && error.type === 'WaitDeadline') return undefined;
+                throw error;
+              });
+            }
+            out.push(result ?? (await reads.checkCdcAfterReload({ ...check, wait: false })));
+          }
+          runbook.note('check-cdc', out.map((c) => `${c.table}: ${c.verdict} — ${c.detail}`).join(' || '));
+          return out;
+        })
+        .catch(quarantineKept);
+      report.cdcAfterReload = cdcChecks;
+      report.verified = verification.every((v) => v.matches) && cdcChecks.every((c) => c.verdict === 'matches');
+
+      // 7. Finalize: keep (delete the quarantine) or roll back.
+      const finalizePlan = planFinalize(runbook, config.target.bucket, quarantined, verification, tables, cdcChecks);
       const failures = verification.filter((v) => !v.matches);
-      const note = failures.length
-        ? `Verification FAILED: ${failures.map((v) => describeComparison(v.comparison)).join(' || ')}. Recommended: reject to roll back (the reload's files move aside, the quarantined files return).`
-        : `Verification passed for ${verification.length} table(s). Approve to delete the quarantine; reject to roll back.`;
+      const cdcWrong = cdcChecks.filter((c) => c.verdict === 'mismatch');
+      const cdcUnjudged = cdcChecks.filter((c) => c.verdict === 'not-enough-cdc' || c.verdict === 'cannot-check');
+      const cdcNote = cdcUnjudged.length
+        ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${cdcUnjudged.map((c) => `${c.table} (${c.detail})`).join('; ')}. Do not finalize on the LOAD files alone: let changes arrive, then compare the files (CDC included) with the source by a dry run of fullReload for these tables (its check-current step; a dry run takes no lock), or reject.`
+        : cdcChecks.length
+          ? ` CDC written after the reload agrees with the source: ${cdcChecks.map((c) => `${c.table} ${c.compared} changed rows`).join(', ')}.`
+          : '';
+      const note =
+        failures.length || cdcWrong.length
+          ? `Verification FAILED: ${[...failures.map((v) => describeComparison(v.comparison)), ...cdcWrong.map((c) => `${c.table}: ${c.detail}`)].join(' || ')}. Recommended: reject to roll back (the reload's files move aside, the quarantined files return).${cdcNote}`
+          : `Verification passed for ${verification.length} table(s).${cdcNote} Approve to delete the quarantine; reject to roll back.`;
       let decision: 'approved' | 'rejected';
       try {
         decision = await runbook.step('gate:finalize', () => runbook.decide('finalize', finalizePlan, note));
@@ -431,7 +487,13 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         });
         report.finalize = { decision, deleted };
         return {
-          message: `${report.reloaded.join(', ')} reloaded${report.verified ? ' and verified' : ' (verification FAILED, kept by the approver)'}; quarantine deleted (${deleted.detail})`,
+          message: `${report.reloaded.join(', ')} reloaded${
+            report.verified
+              ? ' and verified'
+              : failures.length || cdcWrong.length
+                ? ' (verification FAILED, kept by the approver)'
+                : ' (LOAD files verified; the CDC written after the reload was not judged, kept by the approver)'
+          }; quarantine deleted (${deleted.detail})`,
           report,
         };
       }
@@ -562,15 +624,22 @@ function planFinalize(
   quarantined: MovedFiles[],
   verification: TableVerification[],
   tables: Array<{ context: TableContext }>,
+  cdcChecks: CdcAfterReloadCheck[],
 ): Plan {
   const root = quarantineRoot(runbook.workflowId);
   const objects = quarantined.reduce((s, q) => s + q.objects, 0);
   const bytes = quarantined.reduce((s, q) => s + q.bytes, 0);
-  const failed = verification.filter((v) => !v.matches);
+  const failed = [
+    ...verification.filter((v) => !v.matches),
+    ...cdcChecks.filter((c) => c.verdict === 'mismatch').map((c) => ({ table: c.table })),
+  ];
+  const unjudged = cdcChecks.filter((c) => c.verdict === 'not-enough-cdc' || c.verdict === 'cannot-check');
   return {
     summary: failed.length
       ? `verification FAILED for ${failed.map((v) => v.table).join(', ')}: reject to roll back (recommended), or approve to keep the reloaded files and delete the quarantine (${objects} files, ${formatBytes(bytes)})`
-      : `verification passed: approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}); reject to roll back`,
+      : unjudged.length
+        ? `the LOAD files verify, but the CDC written after the reload cannot be judged yet for ${unjudged.map((c) => c.table).join(', ')}: do not finalize on the LOAD files alone; approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}), reject to roll back`
+        : `verification passed (LOAD files and the CDC written after the reload): approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}); reject to roll back`,
     calls: [
       {
         service: 's3',
@@ -598,7 +667,10 @@ function planFinalize(
       ...quarantined.map((q) => ({ prefix: q.to, action: 'restore' as const, objects: q.objects, bytes: q.bytes })),
     ],
     expectedMinutes: Math.max(1, Math.ceil(bytes / (100 * 1024 * 1024) / 60)),
-    warnings: failed.map((v) => describeComparison(v.comparison)),
-    details: { verification, quarantineRoot: `s3://${bucket}/${root}` },
+    warnings: [
+      ...verification.filter((v) => !v.matches).map((v) => describeComparison(v.comparison)),
+      ...cdcChecks.filter((c) => c.verdict !== 'matches').map((c) => `${c.table}: CDC after the reload ${c.verdict}: ${c.detail}`),
+    ],
+    details: { verification, cdcAfterReload: cdcChecks, quarantineRoot: `s3://${bucket}/${root}` },
   };
 }

@@ -6,7 +6,8 @@ import { mappingOf } from '../domain/onboarding';
 import { keySegment } from '../domain/quarantineLayout';
 import { describeDrift, Severity, TableDrift } from '../domain/schemaDrift';
 import { selectedTables } from '../domain/tableMappings';
-import { formatTableName, TableName } from '../domain/tableName';
+import { chooseReloadMethod } from '../domain/reloadMethod';
+import { formatTableName, TableName, toTableName } from '../domain/tableName';
 import { actions, reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
@@ -161,6 +162,9 @@ export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promi
               });
               continue;
             }
+            const changes = drifts.flatMap((d) => d.changes).slice(0, 500);
+            // Unsafe changes alter the definition ReloadTables would keep: reload-target (domain/reloadMethod.ts).
+            const method = chooseReloadMethod(undefined, tables.map(toTableName), changes);
             try {
               await startChild(fullReload, {
                 workflowId,
@@ -172,13 +176,19 @@ export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promi
                   {
                     tables,
                     reason: `schema drift (unsafe): ${drifts.map(describeDrift).join('; ')}`.slice(0, 2000),
-                    mode: 'tables',
+                    mode: method.mode,
                     requestedBy: 'schemaDriftWatch',
-                    schemaDrift: { detectedBy: runbook.workflowId, changes: drifts.flatMap((d) => d.changes).slice(0, 500) },
+                    schemaDrift: { detectedBy: runbook.workflowId, changes },
                   },
                 ],
               });
-              reloads.push({ workflowId, task, tables, status: 'started', detail: 'waiting at its "reload" gate for approval' });
+              reloads.push({
+                workflowId,
+                task,
+                tables,
+                status: 'started',
+                detail: `waiting at its "reload" gate for approval; ${method.mode === 'task' ? `restarts task ${task} with reload-target (every table of the task is reloaded): ReloadTables keeps the old table definition` : 'ReloadTables on the running task'}`,
+              });
             } catch (error) {
               if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
               reloads.push({ workflowId, task, tables, status: 'already-started', detail: 'started by an earlier attempt of this run' });

@@ -115,7 +115,8 @@ export function evaluateSchemaDrift(run: DriftRun | null, inScope: (table: strin
     title: `unsafe schema change on ${table}: ${list.map((c) => `${c.column ? `${c.column}: ` : ''}${c.change}`).join('; ')} — CDC rows written since may carry wrong values`,
     evidence: { ...evidenceBase, changes: list.length },
     remedy: {
-      ...fullReloadRemedy([table], `unsafe schema change: ${list.map((c) => c.change).join('; ')}`, at),
+      // ReloadTables keeps the old table definition, so CDC would stay wrong: restart with reload-target (domain/reloadMethod.ts).
+      ...fullReloadRemedy([table], `unsafe schema change: ${list.map((c) => c.change).join('; ')}`, at, 'task'),
       steps: [
         `schemaDriftWatch may already have started a fullReload waiting at its gate: temporal workflow list --query 'RunbookKind="fullReload" AND ExecutionStatus="Running"'`,
       ],

@@ -12,10 +12,16 @@ export const fullReloadInputSchema = z
       .refine((tables) => new Set(tables).size === tables.length, { message: 'lists a table twice' }),
     reason: z.string().trim().min(3, 'say why the tables are reloaded (it is shown to the approver)').max(2000),
     ticket: z.string().max(128).optional(),
-    /** `tables`: ReloadTables on the running task. `task`: stop the task and restart it with reload-target (every table). */
-    mode: z.enum(['tables', 'task']).default('tables'),
+    /**
+     * `tables`: ReloadTables on the running task. `task`: stop the task and restart it with reload-target (every table).
+     * Unset: `task` when `schemaDrift` changed a table's definition (ReloadTables keeps the old one), else `tables`
+     * (domain/reloadMethod.ts); `tables` with such a change is refused.
+     */
+    mode: z.enum(['tables', 'task']).optional(),
     /** Compare the current files with the source before the gate (reads the key and ENUM/SET columns of every file). */
     checkCurrentFiles: z.boolean().default(true),
+    /** Rows changed since the reload needed before the CDC written after it can be judged (finalize gate). */
+    cdcCheckMinRows: z.number().int().min(1).max(100000).optional(),
     /** Set by schemaDriftWatch: the schema changes that made this reload necessary, shown in the plan. */
     schemaDrift: z
       .object({

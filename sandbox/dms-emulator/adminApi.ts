@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DmsApi } from './dmsApi';
 import type { EmulatorContext } from './emulatorContext';
+import { defaultBehaviour, mergeBehaviour } from './behaviourSettings';
 import { mergeFaults, noFaults } from './faultSettings';
 
 /** `/_admin/…`: JSON endpoints for tests, benchmarks and rehearsals (faults, clock, call counters, reset, state). */
@@ -48,6 +49,16 @@ export class AdminApi {
         ctx.state.faults = noFaults();
         ctx.changed();
         return ctx.state.faults;
+      case 'GET /_admin/behaviour':
+        return ctx.behaviour();
+      case 'POST /_admin/behaviour':
+        ctx.state.behaviour = mergeBehaviour(ctx.behaviour(), input);
+        ctx.changed();
+        return ctx.state.behaviour;
+      case 'DELETE /_admin/behaviour':
+        ctx.state.behaviour = defaultBehaviour();
+        ctx.changed();
+        return ctx.state.behaviour;
       case 'GET /_admin/calls':
         return this.calls();
       case 'POST /_admin/calls/reset':
@@ -104,6 +115,9 @@ export const ROUTES = [
   'GET /_admin/faults',
   'POST /_admin/faults {…partial faults, merged; null removes a key}',
   'DELETE /_admin/faults',
+  'GET /_admin/behaviour',
+  'POST /_admin/behaviour {"definitions": {"reloadTarget": "keep"}} (merged)',
+  'DELETE /_admin/behaviour',
   'GET /_admin/calls',
   'POST /_admin/calls/reset',
   'POST /_admin/reset {"speed"?: n}',

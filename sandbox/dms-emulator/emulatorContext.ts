@@ -2,6 +2,7 @@ import { EmulatedClock } from './emulatedClock';
 import type { EmulatorSettings } from './emulatorSettings';
 import type { EmulatorState, EndpointRecord, InstanceRecord, TaskRecord } from './emulatorState';
 import { notFound } from './dmsFault';
+import { type BehaviourSettings, defaultBehaviour } from './behaviourSettings';
 import { noFaults } from './faultSettings';
 import { StateFile } from './stateFile';
 
@@ -22,6 +23,11 @@ export class EmulatorContext {
     const file = new StateFile(settings.stateFile);
     const state = file.load() ?? freshState(settings);
     return new EmulatorContext(state, settings, file);
+  }
+
+  /** The unverified-behaviour settings in force (defaults for a state file written before they existed). */
+  behaviour(): BehaviourSettings {
+    return (this.state.behaviour ??= defaultBehaviour());
   }
 
   now(): number {
@@ -87,6 +93,7 @@ export function freshState(settings: EmulatorSettings): EmulatorState {
     region: settings.region,
     clock: EmulatedClock.startingNow(settings.speed).snapshot(),
     faults: noFaults(),
+    behaviour: defaultBehaviour(),
     instances: [],
     endpoints: [],
     tasks: [],

@@ -1,4 +1,5 @@
 import type { ClockState } from './emulatedClock';
+import type { BehaviourSettings } from './behaviourSettings';
 import type { FaultSettings } from './faultSettings';
 
 /** Everything the emulator knows, as kept in its state file. Times are emulated epoch milliseconds. */
@@ -96,8 +97,13 @@ export interface TableRecord {
   deletes: number;
   ddls: number;
   lastUpdateTime?: number;
-  /** Source metadata captured at the last full load or reload, used to decode CDC rows (ENUM indexes). */
+  /**
+   * The table definition DMS read (at the first load, or a reload that re-reads it), used to decode CDC rows (ENUM
+   * indexes, column positions). A `ReloadTables` keeps it: see FIDELITY.md.
+   */
   columns?: ColumnMeta[];
+  /** The current load must keep `columns` (a ReloadTables, or reload-target under `definitions.reloadTarget: keep`). */
+  keepDefinition?: boolean;
 }
 
 export interface CdcChange {
@@ -204,6 +210,8 @@ export interface EmulatorState {
   region: string;
   clock: ClockState;
   faults: FaultSettings;
+  /** Unverified DMS behaviours, one setting each (absent in state files of older emulators: defaults). */
+  behaviour?: BehaviourSettings;
   instances: InstanceRecord[];
   endpoints: EndpointRecord[];
   tasks: TaskRecord[];

@@ -7,6 +7,7 @@ import { DmsApi } from './dmsApi';
 import { EmulatorContext } from './emulatorContext';
 import { emulatorSettings } from './emulatorSettings';
 import { tick } from './engine';
+import { mergeBehaviour } from './behaviourSettings';
 import { mergeFaults, noFaults } from './faultSettings';
 
 /** The DMS emulator process: `tsx sandbox/dms-emulator/main.ts` (started by `npm run stack:up`). */
@@ -22,6 +23,9 @@ function main(): void {
   // Faults saved by an older emulator lack newer keys: parse them again so every key has its default.
   ctx.state.faults = mergeFaults(noFaults(), ctx.state.faults);
   if (settings.initialFaults) ctx.state.faults = mergeFaults(ctx.state.faults, JSON.parse(settings.initialFaults));
+  ctx.state.behaviour = mergeBehaviour(ctx.behaviour(), {});
+  if (process.env.DMS_EMULATOR_BEHAVIOUR)
+    ctx.state.behaviour = mergeBehaviour(ctx.state.behaviour, JSON.parse(process.env.DMS_EMULATOR_BEHAVIOUR));
   if (process.env.DMS_EMULATOR_THROTTLING === '1') ctx.state.faults.throttling.enabled = true;
   if (process.env.DMS_EMULATOR_ERROR_RATE) ctx.state.faults.transientErrorRate = Number(process.env.DMS_EMULATOR_ERROR_RATE);
   ctx.changed();

@@ -148,7 +148,7 @@ it('replicates inserts, updates and deletes as CDC Parquet files with Op, metada
   expect(after.RecoveryCheckpoint).toMatch(/^checkpoint:V1#/);
 });
 
-it('reproduces the ENUM reorder bug: CDC rows get wrong labels until ReloadTables re-reads the metadata', async () => {
+it('reproduces the ENUM reorder bug: CDC rows get wrong labels, and ReloadTables (which keeps the definition) rights the LOAD files only', async () => {
   await db.query(`ALTER TABLE ${SCHEMA}.${table} MODIFY status ENUM('shipped','paid','new') NOT NULL`);
   await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (10, 'eve', 'new', 1.00, NULL)`);
   await eventually(tableStats, (t) => t.Ddls === 1 && t.Inserts === 3, 60000, 'DDL and insert seen');
@@ -162,9 +162,11 @@ it('reproduces the ENUM reorder bug: CDC rows get wrong labels until ReloadTable
   const load = await loadRows();
   expect(Object.fromEntries(load.map((row) => [row.id, row.status]))).toEqual({ 1: 'shipped', 3: 'new', 4: 'paid', 10: 'new' });
 
+  // "Reloading tables during a task": DMS retains the previously read table definition, so CDC stays wrong
+  // (reload-target re-reads it: dmsEmulatorReloadDefinitions.test.ts).
   await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (11, 'fay', 'new', 2.00, NULL)`);
-  const fixed = await eventually(cdcRows, (r) => r.some((row) => row.id === 11), 60000, 'row 11');
-  expect(fixed.find((row) => row.id === 11)!.status).toBe('new');
+  const still = await eventually(cdcRows, (r) => r.some((row) => row.id === 11), 60000, 'row 11');
+  expect(still.find((row) => row.id === 11)!.status).toBe('shipped');
 });
 
 it('publishes instance and CDC latency metrics to CloudWatch with the task resource id dimension', async () => {

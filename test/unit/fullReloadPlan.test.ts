@@ -1,6 +1,7 @@
 import type { TaskSnapshot } from '../../domain/dmsStates';
 import { FullReloadFacts, locateTables, planFullReload, ReloadTableFacts } from '../../domain/fullReload';
 import { quarantineLayout } from '../../domain/quarantineLayout';
+import { chooseReloadMethod } from '../../domain/reloadMethod';
 import { scratchGroup } from '../support/runbooks';
 
 const task = (status: string, extra: Partial<TaskSnapshot> = {}): TaskSnapshot => ({
@@ -118,5 +119,28 @@ describe('fullReload plan', () => {
         restore: '_quarantine/fullReload-shop.t-20260601/_manifests/shop.t.restore.json',
       },
     });
+  });
+  test('a schema change to a definition: reload-target with why and blast radius; "mode": "tables" refused naming every table of the task', () => {
+    const requested = [names[0]!];
+    const changes = [
+      { table: 'shop.t1', column: 'state', kind: 'enum-values-reordered' as const, severity: 'unsafe' as const, detail: 'x' },
+    ];
+    const chosen = chooseReloadMethod(undefined, requested, changes);
+    const { plan, refusals, reloads } = planFullReload(
+      facts({ mode: chosen.mode, method: chosen, requested, tables: names.map(tableFacts) }),
+    );
+    expect(refusals).toEqual([]);
+    expect(reloads[0]!.stopFirst).toBe(true);
+    expect(plan.calls.map((c) => c.operation)).toContain('StartReplicationTask');
+    expect(plan.details.method).toMatchObject({
+      mode: 'task',
+      blastRadius: [{ task: 't-g', tables: names.map((n) => `shop.${n.table}`) }],
+    });
+    expect((plan.details.method as { why: string }).why).toContain('ReloadTables keeps the table definition');
+
+    const asked = chooseReloadMethod('tables', requested, changes);
+    const refused = planFullReload(facts({ mode: 'tables', method: asked, requested, tables: [tableFacts(names[0]!)] }));
+    expect(refused.refusals[0]).toContain('"mode": "tables" cannot repair shop.t1.state enum-values-reordered');
+    expect(refused.refusals[0]).toContain('(task t-g: shop.t1, shop.t2,');
   });
 });

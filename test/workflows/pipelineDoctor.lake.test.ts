@@ -209,6 +209,8 @@ describe('pipelineDoctor on the lake', () => {
     });
     expect(finding!.title).toContain('state: unsafe: ENUM values reordered');
     expect(finding!.remedy!.command).toContain(`"tables":["${driftTable}"]`);
+    // ReloadTables would keep the old definition: the remedy restarts the task with reload-target.
+    expect(finding!.remedy!.command).toContain('"mode":"task"');
     expect(report.checks[0]!.summary).toContain('1 table(s) with unsafe changes, 1 safe change(s) in scope');
   });
 });

@@ -15,7 +15,7 @@ import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
-import { scratchGroup, waitForGate } from '../support/runbooks';
+import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
@@ -87,7 +87,8 @@ beforeAll(async () => {
   group = scratchGroup(`g-${name}`, [table, appended]);
   taskArn = await replicateGroup(group);
   // The watch sees only this test's task group.
-  const config = testConfig({ taskGroups: [group], notifications: { webhookUrl: webhook.url } });
+  // The finalize gate waits up to a minute for the CDC written after the reload.
+  const config = testConfig({ taskGroups: [group], notifications: { webhookUrl: webhook.url }, waits: { cdcCheckMinutes: 1 } });
   tw = await startTestWorker(config);
   h = await activityHarness(config);
   schedule = await createSchemaDriftSchedule(tw.client, {
@@ -174,7 +175,7 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
       task: group.taskIdentifier,
       tables: [table],
       status: 'started',
-      detail: 'waiting at its "reload" gate for approval',
+      detail: `waiting at its "reload" gate for approval; restarts task ${group.taskIdentifier} with reload-target (every table of the task is reloaded): ReloadTables keeps the old table definition`,
     },
   ]);
   expect(detected.message).toContain('1 unsafe, 0 to review, 1 safe; fullReload waiting for approval');
@@ -191,19 +192,41 @@ test('ENUM reorder: detected by the scheduled watch, flagged by the distribution
     changes: [{ table, column: 'state', kind: 'enum-values-reordered', severity: 'unsafe' }],
   });
   expect((gate.pendingGate!.plan.details.currentFiles as Array<{ matches: boolean }>)[0]!.matches).toBe(false);
+  // ReloadTables would keep the old definition: the plan restarts the task with reload-target, and says what it reloads.
+  expect(gate.pendingGate!.plan.details.mode).toBe('task');
+  expect(gate.pendingGate!.plan.details.method).toMatchObject({
+    mode: 'task',
+    why: expect.stringContaining('DMS retains the previously read table definition') as unknown,
+    blastRadius: [{ task: group.taskIdentifier, tables: expect.arrayContaining([table, appended]) as unknown }],
+  });
+  expect(gate.pendingGate!.plan.calls.map((c) => c.operation)).toEqual(
+    expect.arrayContaining(['StopReplicationTask', 'StartReplicationTask']),
+  );
 
-  // 6. Approved, the reload runs; the verification passes on the new files.
+  // 6. Approved, the task restarts with reload-target. Changes made after the reload reach the CDC files, and the
+  // finalize gate checks them against the source: the labels are right again.
   await decide(reload, { gate: 'reload', approver: 'dba-oncall', reason: 'ENUM reorder', decision: 'approve' });
+  await waitForStatus(reload, (st) => st.steps.some((x) => x.id === 'check-cdc' && x.state === 'current'), 90000);
+  await sql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 3 AND 22`);
+  await sql(`UPDATE ${appended} SET state = 'closed' WHERE id BETWEEN 1 AND 30`);
   const finalize = await waitForGate(reload, 'finalize', 90000);
   expect(finalize.pendingGate!.note).toContain('Verification passed');
+  expect(finalize.pendingGate!.note).toContain('CDC written after the reload agrees with the source');
   await decide(reload, { gate: 'finalize', approver: 'dba-oncall', reason: 'distribution matches', decision: 'approve' });
   const repaired = await reload.result();
   expect(repaired.outcome).toBe('succeeded');
-  const verification = (repaired.report as FullReloadReport).verification![0]!;
-  expect(verification).toMatchObject({ table, sourceRows: 330, fileRows: 330, matches: true });
+  const reloadReport = repaired.report as FullReloadReport;
+  expect(reloadReport.mode).toBe('task');
+  const verification = reloadReport.verification!.find((v) => v.table === table)!;
+  expect(verification).toMatchObject({ table, sourceRows: 330, matches: true });
   expect(verification.comparison.checked).toContain('distribution:state');
+  const cdc = reloadReport.cdcAfterReload!.find((c) => c.table === table)!;
+  expect(cdc).toMatchObject({ verdict: 'matches', mismatches: 0 });
+  expect(cdc.compared).toBeGreaterThanOrEqual(10);
+  expect(reloadReport.verified).toBe(true);
+  // The CDC written after the reload carries the right labels: the live files agree with the source, changes included.
   expect(await compareCurrentFiles()).toMatchObject({ matches: true });
-  expect(await mutatingCalls()).toEqual({ ReloadTables: 1 });
+  expect(await mutatingCalls()).toEqual({ StopReplicationTask: 1, StartReplicationTask: 1 });
 
   // 7. The snapshot was committed: the next run sees no change.
   const quiet = await triggerWatch('no-change');

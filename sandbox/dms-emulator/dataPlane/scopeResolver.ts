@@ -48,6 +48,7 @@ export async function resolveScope(ctx: EmulatorContext, taskArn: string, genera
   const run = task?.run;
   if (!task || !run || run.generation !== generation || task.status !== 'starting') return;
   const previous = task.tables;
+  const behaviour = ctx.behaviour().definitions;
   task.tables = {};
   run.loading = [];
   for (const t of found) {
@@ -83,13 +84,17 @@ export async function resolveScope(ctx: EmulatorContext, taskArn: string, genera
         fullLoadStartTime: undefined,
         fullLoadEndTime: undefined,
         fullLoadReloaded: startType === 'reload-target' || table.fullLoadReloaded,
+        // Unverified whether reload-target re-reads the definition: FIDELITY.md, setting definitions.reloadTarget.
+        keepDefinition: startType === 'reload-target' && behaviour.reloadTarget === 'keep' && table.columns !== undefined,
       });
       run.loading.push(key);
     } else if (task.migrationType === 'cdc') {
       table.state = 'Table completed';
     }
-    // CDC decodes rows with the metadata of the last load; a table never loaded takes it now.
-    table.columns ??= t.columns;
+    // CDC decodes rows with the definition read before; a table new to the task (never loaded, or removed from the
+    // mapping and added back) takes it now. Whether a resume re-reads it is unverified: definitions.resume.
+    if (startType === 'resume-processing' && behaviour.resume === 'reread') table.columns = t.columns;
+    else table.columns ??= t.columns;
   }
   if (task.migrationType !== 'full-load') {
     const keep = startType === 'resume-processing' && !run.cdcFromPosition && run.cdcFromTimeMs === undefined && task.cdc?.position;

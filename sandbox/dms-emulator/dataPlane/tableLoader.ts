@@ -6,6 +6,7 @@ import { rowsPerSecond } from '../instanceClasses';
 import { filtersToWhere, selectTables } from '../mapping/tableSelection';
 import { targetNames } from '../mapping/tableTransformations';
 import { outputRowsFor } from './outputRowsFor';
+import { asRetained, columnDdl } from './retainedDefinition';
 import { encodeSplit } from './parquetEncoding';
 import { folderFor, isLoadFile, loadFileName, s3TargetSettings, tablePrefix } from './s3Layout';
 import { deleteKeys, listKeys, putObject } from './s3Target';
@@ -18,9 +19,11 @@ export function tableLoadMs(rows: number, instanceClass: string): number {
 }
 
 /**
- * The real full load of one table: re-reads the table's metadata (so a reload picks up DDL), reads the rows the
- * mapping's filters select, and writes LOAD files split at MaxFileSize. The result is recorded only if the
- * table still belongs to the same load (a stop, restart or newer reload makes it stale).
+ * The real full load of one table: reads the rows the mapping's filters select (ENUM/SET as labels, so the files are
+ * right whatever definition is kept) and writes LOAD files split at MaxFileSize. A first load or a load that re-reads
+ * the definition records the source's current columns for CDC; a ReloadTables keeps the ones read before, and fails
+ * the table when columns were added, dropped or changed since (retainedDefinition.ts). The result is recorded only
+ * if the table still belongs to the same load (a stop, restart or newer reload makes it stale).
  */
 export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: string, key: string, loadGeneration: number): Promise<void> {
   const task = ctx.task(taskArn);
@@ -39,9 +42,17 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
   const connection = await connectSource(ctx.endpoint(task.sourceEndpointArn));
   let columns;
   let rows;
+  const retained = table.keepDefinition ? table.columns : undefined;
+  let ddl: string | undefined;
   try {
     columns = await readColumns(connection, table.schema, table.table);
     if (columns.length === 0) throw new Error(`table ${key} does not exist on the source`);
+    ddl = retained ? columnDdl(retained, columns) : undefined;
+    if (ddl && ctx.behaviour().definitions.reloadTablesAfterColumnDdl === 'table-error') {
+      throw new Error(
+        `the table's definition changed since DMS read it (${ddl}); the reload keeps the definition read before and cannot load the table`,
+      );
+    }
     const where = filtersToWhere(
       filters,
       columns.map((c) => c.name),
@@ -63,6 +74,11 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
     await connection.end();
   }
   if (!stale()) return;
+  // Kept definition after column DDL (definitions.reloadTablesAfterColumnDdl: reload-with-old-definition).
+  if (retained && ddl) {
+    rows = asRetained(rows, columns, retained);
+    columns = retained;
+  }
   const loadMs = table.fullLoadStartTime ?? table.plannedStart ?? ctx.now();
   const names = targetNames(mapping, table.schema, table.table);
   const { shape, fileRows } = outputRowsFor(ctx, mapping, table.schema, table.table, columns, settings, rows, loadMs);
@@ -86,7 +102,8 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
   if (!live) return;
   live.table.loadDone = true;
   live.table.fullLoadRows = rows.length;
-  live.table.columns = columns;
+  if (!live.table.keepDefinition || !live.table.columns) live.table.columns = columns;
+  live.table.keepDefinition = undefined;
   live.table.lastUpdateTime = ctx.now();
   const instance = ctx.state.instances.find((i) => i.arn === live.task.instanceArn);
   if (instance) instance.bytesUsed += bytes;

@@ -328,6 +328,11 @@ export const replicationTaskOperations: OperationTable = {
       if (input.TablesToReload.length > 10) {
         throw invalidValue(`ReloadTables takes at most 10 tables per call, not ${input.TablesToReload.length}`);
       }
+      // "Reloading tables during a task": "Duplicate tables aren't allowed." (the error code is unverified)
+      const named = input.TablesToReload.map((t) => `${t.SchemaName}.${t.TableName}`);
+      const twice = named.filter((name, i) => named.indexOf(name) !== i);
+      if (twice.length)
+        throw invalidValue(`ReloadTables names a table more than once: ${[...new Set(twice)].join(', ')}; duplicate tables aren't allowed`);
       if (task.migrationType === 'cdc') throw invalidCombination('ReloadTables applies to full-load and full-load-and-cdc tasks only');
       if (input.ReloadOption === 'validate-only') return { ReplicationTaskArn: task.arn };
       const run = task.run!;
@@ -356,6 +361,8 @@ export const replicationTaskOperations: OperationTable = {
           fullLoadEndTime: undefined,
           fullLoadReloaded: true,
           lastUpdateTime: now,
+          // "Reloading tables during a task": DMS retains the previously read table definition during the reload.
+          keepDefinition: true,
         });
         if (!run.loading.includes(key)) run.loading.push(key);
       }
