@@ -63,6 +63,7 @@ export function toTaskSnapshot(task: ReplicationTask): TaskSnapshot {
     stopDate: stats?.StopDate?.toISOString(),
     instanceArn: task.ReplicationInstanceArn,
     tableMappings: task.TableMappings,
+    settings: task.ReplicationTaskSettings,
   };
 }
 

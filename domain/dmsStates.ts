@@ -21,6 +21,8 @@ export interface TaskSnapshot {
   stopDate?: string;
   instanceArn?: string;
   tableMappings?: string;
+  /** ReplicationTaskSettings JSON (absent when described WithoutSettings). */
+  settings?: string;
 }
 
 export interface InstanceSnapshot {
