@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
-import { describeTask, TaskSnapshot } from '../domain/dmsStates';
+import { describeTask, taskHasRun, TaskSnapshot } from '../domain/dmsStates';
 import { canonicalJson } from '../domain/tableMappings';
 import { settingsApplied } from '../domain/taskSettings';
 import { callRecord } from './callRecords';
@@ -121,7 +121,12 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot start ${describeTask(task)}; wait until it settles`);
       }
-      const neverRan = !task.startDate;
+      const neverRan = !taskHasRun(task);
+      if (!neverRan && input.startType === 'start-replication' && task.migrationType !== 'cdc') {
+        throw refuse(
+          `cannot start-replication ${describeTask(task)}: it already ran, and a ${task.migrationType ?? 'full-load'} task takes start-replication only on its first run; resume it (resume-processing) or reload it (reload-target)`,
+        );
+      }
       const startType = neverRan ? 'start-replication' : input.startType;
       await gateway.call('StartReplicationTask', task.identifier, (c) =>
         c.send(new StartReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, StartReplicationTaskType: startType })),

@@ -1,5 +1,5 @@
 import type { PipelineConfig, TaskGroupConfig } from './config';
-import { TaskSnapshot } from './dmsStates';
+import { TaskSnapshot, taskHasRun } from './dmsStates';
 import { fullLoadMinutes } from './instanceClasses';
 import { Plan } from './plan';
 import { addTable, diffMappings, MappingDiff, missingMetadata, newTaskMapping, selectedTables } from './tableMappings';
@@ -189,7 +189,7 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
       operation: 'StartReplicationTask',
       params: {
         ReplicationTaskArn: input.task.arn,
-        StartReplicationTaskType: input.task.startDate ? 'resume-processing' : 'start-replication',
+        StartReplicationTaskType: taskHasRun(input.task) ? 'resume-processing' : 'start-replication',
       },
       why: `resume CDC from the stop point and full-load ${name}`,
     });

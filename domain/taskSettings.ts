@@ -187,10 +187,20 @@ export function taskSettingsJson(settings: PipelineConfig['taskSettings'], lobMa
       LimitedSizeLobMode: true,
       LobMaxSize: lobMaxSizeKb,
     },
-    Logging: { ...section(current, 'Logging'), EnableLogging: settings.logging },
+    Logging: { ...withoutLogTarget(section(current, 'Logging')), EnableLogging: settings.logging },
     ErrorBehavior: { ...section(current, 'ErrorBehavior'), TableErrorPolicy: settings.tableErrorPolicy },
   };
   return JSON.stringify(merged);
+}
+
+/**
+ * Describe returns the CloudWatch log group and stream DMS chose for a logging task; sent back they are refused ("Task
+ * Settings CloudWatchLogGroup or CloudWatchLogStream cannot be set on create", terraform-provider-aws issue 21512), and
+ * DMS names them itself: never send them.
+ */
+function withoutLogTarget(logging: Record<string, unknown>): Record<string, unknown> {
+  const { CloudWatchLogGroup: _group, CloudWatchLogStream: _stream, ...rest } = logging;
+  return rest;
 }
 
 /** True when `currentSettings` already carries every value `wanted` sets (a retried Modify can be skipped). */

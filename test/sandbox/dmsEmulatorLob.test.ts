@@ -148,7 +148,7 @@ it('limited LOB mode truncates at LobMaxSize in the full load and in CDC; full L
   // Describe returns the whole document: what was given over DMS's defaults.
   const settings = JSON.parse((await describeTask(client, limited)).ReplicationTaskSettings!) as Record<string, Record<string, unknown>>;
   expect(settings.TargetMetadata).toMatchObject({ SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true, LobMaxSize: 32 });
-  expect(settings.Logging).toEqual({ EnableLogging: false });
+  expect(settings.Logging).toEqual({ EnableLogging: false, CloudWatchLogGroup: null, CloudWatchLogStream: null });
   expect(settings.ErrorBehavior).toMatchObject({ TableErrorPolicy: 'SUSPEND_TABLE' });
   expect(settings.FullLoadSettings).toMatchObject({ TargetTablePrepMode: 'DROP_AND_CREATE' });
 });
@@ -172,4 +172,18 @@ it('refuses settings outside their documented ranges with InvalidParameterValueE
   });
   await expect(create({ ErrorBehavior: { TableErrorPolicy: 'IGNORE' } })).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
   await expect(create({ Logging: { EnableLogging: 'yes' } })).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+  // DMS names a logging task's log group and stream; a document copied from Describe is refused on create.
+  await expect(create({ Logging: { EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-x' } })).rejects.toMatchObject({
+    name: 'InvalidParameterValueException',
+    message: 'Task Settings CloudWatchLogGroup or CloudWatchLogStream cannot be set on create.',
+  });
+  const logging = await create({ Logging: { EnableLogging: true } });
+  const described = JSON.parse((await describeTask(client, logging.ReplicationTask!.ReplicationTaskArn!)).ReplicationTaskSettings!) as {
+    Logging: Record<string, unknown>;
+  };
+  expect(described.Logging).toEqual({
+    EnableLogging: true,
+    CloudWatchLogGroup: `dms-tasks-${name}-ri`,
+    CloudWatchLogStream: `dms-task-${logging.ReplicationTask!.ReplicationTaskArn!.split(':').pop()}`,
+  });
 });

@@ -81,6 +81,10 @@ describe('task settings', () => {
     expect(settingsApplied(json, json)).toBe(true);
     expect(settingsApplied(current, json)).toBe(false);
     expect(lobSettingsOf(undefined).lobMaxSizeKb).toBe(32);
+    const described = JSON.stringify({
+      Logging: { EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-x', CloudWatchLogStream: 'dms-task-y' },
+    });
+    expect(JSON.parse(taskSettingsJson(lobDefaults, 32, described)).Logging).toEqual({ EnableLogging: true });
   });
 });
 
