@@ -119,11 +119,12 @@ export function sourceTableActivities(deps: ActivityDeps) {
       const selects = input.columns.map((c, i) => `MAX(${length(c)}) AS m${i}`).join(', ');
       const from = `${quote(input.table.schema)}.${quote(input.table.table)}`;
       const engine = deps.sources.source(input.source).engine;
-      const seconds = Math.max(1, Math.ceil(input.timeoutSeconds));
+      // MariaDB takes seconds (fractions allowed), MySQL milliseconds.
+      const seconds = Math.max(0.001, input.timeoutSeconds);
       const sql =
         engine === 'mariadb'
-          ? `SET STATEMENT max_statement_time = ${seconds} FOR SELECT ${selects} FROM ${from}`
-          : `SELECT /*+ MAX_EXECUTION_TIME(${seconds * 1000}) */ ${selects} FROM ${from}`;
+          ? `SET STATEMENT max_statement_time = ${seconds.toFixed(3)} FOR SELECT ${selects} FROM ${from}`
+          : `SELECT /*+ MAX_EXECUTION_TIME(${Math.max(1, Math.round(seconds * 1000))}) */ ${selects} FROM ${from}`;
       const started = Date.now();
       const timer = setInterval(() => {
         try {
