@@ -246,6 +246,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           taskSettings: JSON.parse(taskSettings) as unknown,
           lob: { ...lob.details, summary: lob.summary },
         };
+        if (lob.details.columns.length) planned.plan.warnings.push(lob.summary);
         runbook.note('plan', lob.summary);
         runbook.setPlan(planned.plan);
         return { ...planned, taskSettings };

@@ -159,6 +159,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
           taskSettings: taskSettingsJson(config.taskSettings, lob.lobMaxSizeKb, task?.settings),
           lob: { ...lob.details, summary: lob.summary },
           warnings: [
+            ...(lob.details.columns.length ? [lob.summary] : []),
             ...notes,
             ...endpoints.findings.map(
               (f) => `${f.setting} is ${String(f.seen)}; for ${group.name} tables aim at ${String(f.wanted)}: ${f.fix}`,

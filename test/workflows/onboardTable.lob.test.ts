@@ -104,6 +104,7 @@ describe('onboardTable with LOB columns', () => {
     ]);
     expect(lob.lobMaxSizeKb).toBeGreaterThanOrEqual(Math.ceil((LONG + 20) / 1024));
     expect(lob.summary).toContain('LobMaxSize raised from 32 KB');
+    expect(plan.warnings).toContain(lob.summary);
     const create = plan.calls.find((c) => c.operation === 'CreateReplicationTask')!;
     expect(JSON.parse(create.params.ReplicationTaskSettings as string)).toMatchObject({
       TargetMetadata: { SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true, LobMaxSize: lob.lobMaxSizeKb },
