@@ -125,7 +125,8 @@ const knownSettings = z
         SupportLobs: z.boolean(),
         FullLobMode: z.boolean(),
         LimitedSizeLobMode: z.boolean(),
-        // "The maximum value for this parameter is 102400 KB (100 MB)" (Setting LOB support … in an AWS DMS task).
+        // "The maximum value for this parameter is 102400 KB (100 MB)" (Setting LOB support … in an AWS DMS task; another
+        // version of the page says "maximum recommended value": whether DMS refuses more is unverified).
         LobMaxSize: z.number().int().min(0).max(102400),
         LobChunkSize: z.number().int().min(0),
         InlineLobMaxSize: z.number().int().min(0),
