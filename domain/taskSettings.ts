@@ -108,7 +108,10 @@ const kb = (bytes: number) => Math.ceil(bytes / 1024);
  */
 export function chooseLobMaxSize(input: {
   table: string;
+  /** How the plan names the task(s): `task shop-core`, `the temporary backfill tasks`. */
   task: string;
+  /** The runbook to run again once the configuration is changed. */
+  runbook: string;
   lob: PipelineConfig['taskSettings']['lob'];
   measured: LobMeasurement;
   currentSettings?: string;
@@ -149,7 +152,7 @@ export function chooseLobMaxSize(input: {
   if (lob.whenLonger === 'refuse') {
     return {
       ok: false,
-      reason: `${input.table} has LOB values longer than task ${input.task}'s LobMaxSize ${base} KB (${shown.join(', ')}): DMS would truncate ${over.join(', ')} in limited LOB mode without failing, and the S3 target does not support full LOB mode. Set taskSettings.lob.maxSizeKb to at least ${needed} or taskSettings.lob.whenLonger to raise-limit in the pipeline configuration, then run onboardTable again`,
+      reason: `${input.table} has LOB values longer than the LobMaxSize of ${input.task}, ${base} KB (${shown.join(', ')}): DMS would truncate ${over.join(', ')} in limited LOB mode without failing, and the S3 target does not support full LOB mode. Set taskSettings.lob.maxSizeKb to at least ${needed} or taskSettings.lob.whenLonger to raise-limit in the pipeline configuration, then run ${input.runbook} again`,
       details,
     };
   }
@@ -166,7 +169,7 @@ export function chooseLobMaxSize(input: {
     ok: true,
     lobMaxSizeKb: size,
     raised: true,
-    summary: `LOB columns ${shown.join(', ')}: LobMaxSize raised from ${base} KB to ${size} KB for task ${input.task} (DMS allocates LobMaxSize × CommitRate × LOB columns of memory during full load: watch the instance's memory)`,
+    summary: `LOB columns ${shown.join(', ')}: LobMaxSize raised from ${base} KB to ${size} KB for ${input.task} (DMS allocates LobMaxSize × CommitRate × LOB columns of memory during full load: watch the instance's memory)`,
     details: { ...details, lobMaxSizeKb: size },
   };
 }

@@ -232,7 +232,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         });
         const lob = chooseLobMaxSize({
           table: name,
-          task: 'the temporary tasks',
+          task: 'the temporary backfill tasks',
+          runbook: 'backfillPartitions',
           lob: config.taskSettings.lob,
           measured,
           currentSettings: facts.liveTask?.settings,

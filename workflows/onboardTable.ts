@@ -136,7 +136,8 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         });
         const lob = chooseLobMaxSize({
           table: name,
-          task: group.taskIdentifier,
+          task: `task ${group.taskIdentifier}`,
+          runbook: 'onboardTable',
           lob: config.taskSettings.lob,
           measured,
           currentSettings: task?.settings,

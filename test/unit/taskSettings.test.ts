@@ -36,35 +36,62 @@ describe('task settings', () => {
   });
 
   it('keeps the limit when every value fits, refuses longer values by default', () => {
-    const fits = chooseLobMaxSize({ table: 'shop.t', task: 'shop-core', lob: lobDefaults.lob, measured: measured(32 * 1024) });
+    const fits = chooseLobMaxSize({
+      table: 'shop.t',
+      task: 'task shop-core',
+      runbook: 'onboardTable',
+      lob: lobDefaults.lob,
+      measured: measured(32 * 1024),
+    });
     expect(fits).toMatchObject({ ok: true, lobMaxSizeKb: 32, raised: false });
-    const longer = chooseLobMaxSize({ table: 'shop.t', task: 'shop-core', lob: lobDefaults.lob, measured: measured(40_000) });
+    const longer = chooseLobMaxSize({
+      table: 'shop.t',
+      task: 'task shop-core',
+      runbook: 'onboardTable',
+      lob: lobDefaults.lob,
+      measured: measured(40_000),
+    });
     expect(longer.ok).toBe(false);
     expect(!longer.ok && longer.reason).toMatch(
-      /shop\.t has LOB values longer than task shop-core's LobMaxSize 32 KB .*body \(longtext\) 40000 bytes.*at least 40/,
+      /shop\.t has LOB values longer than the LobMaxSize of task shop-core, 32 KB .*body \(longtext\) 40000 bytes.*at least 40.*run onboardTable again/,
     );
   });
 
   it('raises the limit with headroom when configured, never lowers what the task has, refuses past 102400 KB', () => {
     const lob = { ...lobDefaults.lob, whenLonger: 'raise-limit' as const };
-    expect(chooseLobMaxSize({ table: 'shop.t', task: 'x', lob, measured: measured(40_000) })).toMatchObject({
+    expect(chooseLobMaxSize({ table: 'shop.t', task: 'task x', runbook: 'onboardTable', lob, measured: measured(40_000) })).toMatchObject({
       ok: true,
       lobMaxSizeKb: 50,
       raised: true,
     });
     const current = taskSettingsJson(lobDefaults, 500);
     expect(
-      chooseLobMaxSize({ table: 'shop.t', task: 'x', lob: lobDefaults.lob, measured: measured(40_000), currentSettings: current }),
+      chooseLobMaxSize({
+        table: 'shop.t',
+        task: 'task x',
+        runbook: 'onboardTable',
+        lob: lobDefaults.lob,
+        measured: measured(40_000),
+        currentSettings: current,
+      }),
     ).toMatchObject({
       ok: true,
       lobMaxSizeKb: 500,
       raised: false,
     });
-    expect(chooseLobMaxSize({ table: 'shop.t', task: 'x', lob, measured: measured(200 * 1024 * 1024) }).ok).toBe(false);
+    expect(
+      chooseLobMaxSize({ table: 'shop.t', task: 'task x', runbook: 'onboardTable', lob, measured: measured(200 * 1024 * 1024) }).ok,
+    ).toBe(false);
   });
 
   it('refuses when the measurement timed out rather than guess', () => {
-    const decision = chooseLobMaxSize({ table: 'shop.t', task: 'x', lob: lobDefaults.lob, measured: measured(null, true) });
+    const decision = chooseLobMaxSize({
+      table: 'shop.t',
+      task: 'task x',
+      runbook: 'onboardTable',
+      lob: lobDefaults.lob,
+      measured: measured(null, true),
+    });
     expect(!decision.ok && decision.reason).toMatch(/could not be measured within 600 s/);
   });
 

@@ -87,7 +87,9 @@ describe('onboardTable with LOB columns', () => {
     );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const message = String((error as WorkflowFailedError).cause?.message);
-    expect(message).toContain(`${tables.refused} has LOB values longer than task ${groups.refused!.taskIdentifier}'s LobMaxSize 32 KB`);
+    expect(message).toContain(
+      `${tables.refused} has LOB values longer than the LobMaxSize of task ${groups.refused!.taskIdentifier}, 32 KB`,
+    );
     expect(message).toMatch(/doc \(longtext\) 400\d\d bytes, body \(longtext\) 40000 bytes/);
     expect(message).toContain('taskSettings.lob.whenLonger to raise-limit');
     expect(await mutatingCalls()).toEqual({});
