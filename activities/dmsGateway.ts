@@ -61,8 +61,11 @@ export function toTaskSnapshot(task: ReplicationTask): TaskSnapshot {
     tablesErrored: stats?.TablesErrored,
     startDate: (stats?.StartDate ?? task.ReplicationTaskStartDate)?.toISOString(),
     stopDate: stats?.StopDate?.toISOString(),
+    freshStartDate: stats?.FreshStartDate?.toISOString(),
+    fullLoadStartDate: stats?.FullLoadStartDate?.toISOString(),
     instanceArn: task.ReplicationInstanceArn,
     tableMappings: task.TableMappings,
+    settings: task.ReplicationTaskSettings,
   };
 }
 

@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
-import { describeTask, TaskSnapshot } from '../domain/dmsStates';
+import { describeTask, taskHasRun, TaskSnapshot } from '../domain/dmsStates';
 import { canonicalJson } from '../domain/tableMappings';
+import { settingsApplied } from '../domain/taskSettings';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { toTaskSnapshot } from './dmsGateway';
@@ -51,22 +52,47 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       });
     },
 
-    async modifyTaskMapping(input: { taskArn: string; tableMappings: string }): Promise<CallRecord> {
+    /** Replaces the task's table mapping and, when given, its settings (the whole settings document). */
+    async modifyTaskMapping(input: { taskArn: string; tableMappings: string; taskSettings?: string }): Promise<CallRecord> {
       const task = await current(input.taskArn);
-      if (task.tableMappings && canonicalJson(JSON.parse(task.tableMappings)) === canonicalJson(JSON.parse(input.tableMappings))) {
-        return callRecord('dms', 'ModifyReplicationTask', task.identifier, 'skipped', 'the task already has this table mapping');
+      const sameMapping =
+        task.tableMappings !== undefined &&
+        canonicalJson(JSON.parse(task.tableMappings)) === canonicalJson(JSON.parse(input.tableMappings));
+      const sameSettings = input.taskSettings === undefined || settingsApplied(task.settings, input.taskSettings);
+      if (sameMapping && sameSettings) {
+        return callRecord(
+          'dms',
+          'ModifyReplicationTask',
+          task.identifier,
+          'skipped',
+          `the task already has this table mapping${input.taskSettings ? ' and these settings' : ''}`,
+        );
       }
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot modify the mapping of ${describeTask(task)}: DMS modifies only stopped, failed or never-run tasks`);
       }
       await gateway.call('ModifyReplicationTask', task.identifier, (c) =>
-        c.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, TableMappings: input.tableMappings })),
+        c.send(
+          new ModifyReplicationTaskCommand({
+            ReplicationTaskArn: input.taskArn,
+            TableMappings: input.tableMappings,
+            ReplicationTaskSettings: input.taskSettings,
+          }),
+        ),
       );
       gateway.invalidate(input.taskArn);
-      return callRecord('dms', 'ModifyReplicationTask', task.identifier, 'done', 'table mapping replaced', {
-        ReplicationTaskArn: input.taskArn,
-        TableMappings: JSON.parse(input.tableMappings) as unknown,
-      });
+      return callRecord(
+        'dms',
+        'ModifyReplicationTask',
+        task.identifier,
+        'done',
+        `table mapping replaced${input.taskSettings ? ', task settings set' : ''}`,
+        {
+          ReplicationTaskArn: input.taskArn,
+          TableMappings: JSON.parse(input.tableMappings) as unknown,
+          ...(input.taskSettings ? { ReplicationTaskSettings: JSON.parse(input.taskSettings) as unknown } : {}),
+        },
+      );
     },
 
     /**
@@ -95,7 +121,12 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot start ${describeTask(task)}; wait until it settles`);
       }
-      const neverRan = !task.startDate;
+      const neverRan = !taskHasRun(task);
+      if (!neverRan && input.startType === 'start-replication' && task.migrationType !== 'cdc') {
+        throw refuse(
+          `cannot start-replication ${describeTask(task)}: it already ran, and a ${task.migrationType ?? 'full-load'} task takes start-replication only on its first run; resume it (resume-processing) or reload it (reload-target)`,
+        );
+      }
       const startType = neverRan ? 'start-replication' : input.startType;
       await gateway.call('StartReplicationTask', task.identifier, (c) =>
         c.send(new StartReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, StartReplicationTaskType: startType })),
@@ -158,6 +189,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
         ...callRecord('dms', 'CreateReplicationTask', input.identifier, 'done', `created ${input.migrationType} task`, {
           ReplicationTaskIdentifier: input.identifier,
           MigrationType: input.migrationType,
+          ...(input.taskSettings ? { ReplicationTaskSettings: JSON.parse(input.taskSettings) as unknown } : {}),
         }),
         taskArn,
       };

@@ -1,6 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { TableName } from '../domain/tableName';
+import type { LobColumn, LobMeasurement } from '../domain/taskSettings';
 import type { ActivityDeps } from './deps';
 
 export interface ColumnFacts {
@@ -99,6 +100,68 @@ export function sourceTableActivities(deps: ActivityDeps) {
         [input.schemas],
       );
       return rows.map((r) => ({ schema: String(r.s), table: String(r.t) }));
+    },
+
+    /**
+     * The longest value of each LOB column, in bytes as DMS carries them (text as UTF-8). A full scan that reads every
+     * LOB: on a big table it costs about as much as a full load's read of those columns, so the server stops it after
+     * `timeoutSeconds` (MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME) and the plan refuses rather than guess.
+     */
+    async measureLobColumns(input: {
+      source: string;
+      table: TableName;
+      columns: LobColumn[];
+      timeoutSeconds: number;
+    }): Promise<LobMeasurement> {
+      if (input.columns.length === 0) return { columns: [], timedOut: false, seconds: 0 };
+      const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+      const length = (c: LobColumn) => (c.kind === 'clob' ? `LENGTH(CONVERT(${quote(c.name)} USING utf8mb4))` : `LENGTH(${quote(c.name)})`);
+      const selects = input.columns.map((c, i) => `MAX(${length(c)}) AS m${i}`).join(', ');
+      const from = `${quote(input.table.schema)}.${quote(input.table.table)}`;
+      const engine = deps.sources.source(input.source).engine;
+      // MariaDB takes seconds (fractions allowed), MySQL milliseconds.
+      const seconds = Math.max(0.001, input.timeoutSeconds);
+      const sql =
+        engine === 'mariadb'
+          ? `SET STATEMENT max_statement_time = ${seconds.toFixed(3)} FOR SELECT ${selects} FROM ${from}`
+          : `SELECT /*+ MAX_EXECUTION_TIME(${Math.max(1, Math.round(seconds * 1000))}) */ ${selects} FROM ${from}`;
+      const started = Date.now();
+      const timer = setInterval(() => {
+        try {
+          heartbeat({ measuring: `${input.table.schema}.${input.table.table}` });
+        } catch {
+          /* outside an activity */
+        }
+      }, 15_000);
+      try {
+        const [row] = await q(input.source, sql, []);
+        return {
+          columns: input.columns.map((c, i) => ({
+            name: c.name,
+            dataType: c.dataType,
+            maxBytes: row?.[`m${i}`] === null || row?.[`m${i}`] === undefined ? null : Number(row[`m${i}`]),
+          })),
+          timedOut: false,
+          seconds: Math.round((Date.now() - started) / 1000),
+        };
+      } catch (error) {
+        const e = error as { code?: string; errno?: number };
+        if ((e.code && ['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT'].includes(e.code)) || (e.errno && [1969, 3024].includes(e.errno))) {
+          return {
+            columns: input.columns.map((c) => ({ name: c.name, dataType: c.dataType, maxBytes: null })),
+            timedOut: true,
+            seconds: Math.round((Date.now() - started) / 1000),
+          };
+        }
+        if (e.code === 'ER_NO_SUCH_TABLE')
+          throw ApplicationFailure.nonRetryable(
+            `table ${input.table.schema}.${input.table.table} does not exist on source ${input.source}`,
+            'UnknownTable',
+          );
+        throw error;
+      } finally {
+        clearInterval(timer);
+      }
     },
 
     async countSourceRows(input: { source: string; table: TableName }): Promise<number> {

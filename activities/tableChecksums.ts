@@ -13,6 +13,7 @@ import {
   TableChecksums,
 } from '../domain/verification';
 import type { TableName } from '../domain/tableName';
+import type { LobColumn } from '../domain/taskSettings';
 import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
 import { listObjectPages } from './s3Objects';
@@ -52,6 +53,18 @@ export function categoricalSql(name: string): string {
   return `CONVERT(IFNULL(CAST(${identifier(name)} AS CHAR), '${NULL_TEXT.replace(/\\/g, '\\\\')}') USING utf8mb4)`;
 }
 
+/** A LOB column's byte length as canonical text: UTF-8 bytes for text (as the files carry it), raw bytes for BLOBs. */
+function lobLengthSql(column: LobColumn): string {
+  const c = identifier(column.name);
+  const length = column.kind === 'clob' ? `LENGTH(CONVERT(${c} USING utf8mb4))` : `LENGTH(${c})`;
+  return `CONVERT(IFNULL(CAST(${length} AS CHAR), '${NULL_TEXT.replace(/\\/g, '\\\\')}') USING utf8mb4)`;
+}
+
+function lobMaxSql(column: LobColumn, i: number): string {
+  const c = identifier(column.name);
+  return `MAX(${column.kind === 'clob' ? `LENGTH(CONVERT(${c} USING utf8mb4))` : `LENGTH(${c})`}) AS lobMax${i}`;
+}
+
 function hashSql(parts: string[]): string {
   return `CRC32(CONCAT_WS(CHAR(${FIELD_SEPARATOR.charCodeAt(0)} USING utf8mb4), ${parts.join(', ')}))`;
 }
@@ -89,6 +102,13 @@ export function canonicalValue(column: ChecksumColumn, value: unknown): string {
     default:
       return scalarText(value);
   }
+}
+
+/** Bytes of a value as written: UTF-8 for text, raw for binary; null for NULL. */
+function byteLength(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Uint8Array) return value.byteLength;
+  return Buffer.byteLength(typeof value === 'string' ? value : scalarText(value), 'utf8');
 }
 
 export const categoricalValue = (value: unknown) => (value === null || value === undefined ? NULL_TEXT : scalarText(value));
@@ -158,6 +178,10 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       if (keyParts.length) selects.push(`SUM(${hashSql(keyParts)}) AS pkSum`, `BIT_XOR(${hashSql(keyParts)}) AS pkXor`);
       if (keyParts.length && spec.categorical.length)
         selects.push(`SUM(${hashSql(rowParts)}) AS rowSum`, `BIT_XOR(${hashSql(rowParts)}) AS rowXor`);
+      const lobs = spec.lobs ?? [];
+      const lobParts = [...keyParts, ...lobs.map(lobLengthSql)];
+      if (keyParts.length && lobs.length)
+        selects.push(`SUM(${hashSql(lobParts)}) AS lobSum`, `BIT_XOR(${hashSql(lobParts)}) AS lobXor`, ...lobs.map(lobMaxSql));
       // A full scan says nothing for minutes: keep the activity's heartbeat going meanwhile.
       const timer = setInterval(() => beat({ reading: spec.table }), 15_000);
       try {
@@ -176,6 +200,14 @@ export function tableChecksumActivities(deps: ActivityDeps) {
           rows: Number(totals?.n ?? 0),
           primaryKey: keyParts.length ? aggregate(totals?.n, totals?.pkSum, totals?.pkXor) : undefined,
           rowHash: keyParts.length && spec.categorical.length ? aggregate(totals?.n, totals?.rowSum, totals?.rowXor) : undefined,
+          ...(keyParts.length && lobs.length
+            ? {
+                lobLengths: aggregate(totals?.n, totals?.lobSum, totals?.lobXor),
+                lobMaxBytes: Object.fromEntries(
+                  lobs.map((c, i) => [c.name, totals?.[`lobMax${i}`] === null ? null : Number(totals?.[`lobMax${i}`])]),
+                ),
+              }
+            : {}),
           distributions,
           problems: spec.primaryKeyUnsupported ? [spec.primaryKeyUnsupported] : [],
         };
@@ -209,7 +241,8 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
       loadFiles.sort(byKey);
       cdcFiles.sort(byKey);
-      const wanted = [...spec.primaryKey.map((c) => c.name), ...spec.categorical.map((c) => c.name)];
+      const lobs = spec.primaryKey.length ? (spec.lobs ?? []) : [];
+      const wanted = [...spec.primaryKey.map((c) => c.name), ...spec.categorical.map((c) => c.name), ...lobs.map((c) => c.name)];
       let order = 0;
       let rowsRead = 0;
 
@@ -274,6 +307,8 @@ export function tableChecksumActivities(deps: ActivityDeps) {
 
       const keyHash = new HashAccumulator();
       const rowHash = new HashAccumulator();
+      const lobHash = new HashAccumulator();
+      const lobMax = new Map<string, number | null>(lobs.map((c) => [c.name, null]));
       const distributions = new Map<string, Map<string, LabelCount>>(spec.categorical.map((c) => [c.name, new Map()]));
       const count = (row: FileRow) => {
         const keyParts = spec.primaryKey.map((c) => canonicalValue(c, row.values[c.name]));
@@ -281,6 +316,14 @@ export function tableChecksumActivities(deps: ActivityDeps) {
         if (keyParts.length) {
           keyHash.add(keyParts.join(FIELD_SEPARATOR));
           if (labels.length) rowHash.add([...keyParts, ...labels].join(FIELD_SEPARATOR));
+          if (lobs.length) {
+            const lengths = lobs.map((c) => {
+              const bytes = byteLength(row.values[c.name]);
+              if (bytes !== null) lobMax.set(c.name, Math.max(lobMax.get(c.name) ?? 0, bytes));
+              return bytes === null ? NULL_TEXT : String(bytes);
+            });
+            lobHash.add([...keyParts, ...lengths].join(FIELD_SEPARATOR));
+          }
         } else {
           keyHash.count++;
         }
@@ -314,6 +357,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
         rows: keyHash.count,
         primaryKey: spec.primaryKey.length ? keyHash.result() : undefined,
         rowHash: spec.primaryKey.length && spec.categorical.length ? rowHash.result() : undefined,
+        ...(lobs.length ? { lobLengths: lobHash.result(), lobMaxBytes: Object.fromEntries(lobMax) } : {}),
         distributions: Object.fromEntries(
           [...distributions].map(([column, counts]) => [
             column,

@@ -134,6 +134,36 @@ export const pipelineConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * The ReplicationTaskSettings every runbook-created or runbook-modified task carries (domain/taskSettings.ts), so
+     * no task runs on DMS's defaults: those log nothing and truncate LOB values beyond 32 KB without an error.
+     */
+    taskSettings: z
+      .object({
+        /** Logging.EnableLogging: a LOB truncation is reported only in the task log. */
+        logging: z.boolean().default(true),
+        /** ErrorBehavior.TableErrorPolicy: what DMS does with a table that fails (its default is SUSPEND_TABLE). */
+        tableErrorPolicy: z.enum(['SUSPEND_TABLE', 'STOP_TASK']).default('SUSPEND_TABLE'),
+        lob: z
+          .object({
+            /** LobMaxSize in KB for limited LOB mode (DMS default 32, documented maximum 102400). */
+            maxSizeKb: z.number().int().min(1).max(102400).default(32),
+            /**
+             * When a table's longest LOB value exceeds the task's LobMaxSize: refuse the onboarding before any change, or
+             * raise the task's LobMaxSize (never above 102400 KB). Full and inline LOB mode are not offered: the S3 target
+             * does not support them.
+             */
+            whenLonger: z.enum(['refuse', 'raise-limit']).default('refuse'),
+            /** Extra room when raising, in percent of the longest value measured (values keep growing). */
+            raiseHeadroomPercent: z.number().int().min(0).max(400).default(25),
+            /** Server-side bound on the MAX(LENGTH()) scan of a table's LOB columns; past it the plan refuses. */
+            measureTimeoutSeconds: z.number().positive().default(600),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** How runbooks wait for DMS: one Describe per task or instance per interval, shared by every waiting runbook. */
     waits: z
       .object({

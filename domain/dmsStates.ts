@@ -16,11 +16,16 @@ export interface TaskSnapshot {
   tablesLoading?: number;
   tablesQueued?: number;
   tablesErrored?: number;
-  /** When the task last started; absent for a task that never ran. */
+  /** When the task last started; absent for a task that never ran (every restart changes it). */
   startDate?: string;
   stopDate?: string;
+  /** ReplicationTaskStats.FreshStartDate / FullLoadStartDate: set by a task's first start-replication. */
+  freshStartDate?: string;
+  fullLoadStartDate?: string;
   instanceArn?: string;
   tableMappings?: string;
+  /** ReplicationTaskSettings JSON (absent when described WithoutSettings). */
+  settings?: string;
 }
 
 export interface InstanceSnapshot {
@@ -58,6 +63,22 @@ export function stopReason(task: Pick<TaskSnapshot, 'stopReason'>): string | und
 }
 
 const TRANSITIONAL = new Set(['creating', 'starting', 'stopping', 'modifying', 'deleting', 'moving', 'testing']);
+
+/**
+ * Whether the task ever ran, from every trace a run leaves (start, stop, fresh start and full-load dates, a recovery
+ * checkpoint, a status only a run reaches), not from StartDate alone. It decides the StartReplicationTaskType: the API
+ * reference (StartReplicationTask) makes start-replication "the only valid action … for the first time a task …
+ * is run" and says any other first action "will result in data errors"; a full-load or full-load-and-cdc task that
+ * already ran takes resume-processing or reload-target (terraform-provider-aws PR 24047: start-replication fails).
+ * The status alone is not enough either: after a Modify, DMS may report a task that ran as `ready` (inferred from
+ * terraform-provider-aws, which reads the status before modifying to choose the start type).
+ */
+export function taskHasRun(task: TaskSnapshot): boolean {
+  return (
+    Boolean(task.startDate || task.stopDate || task.freshStartDate || task.fullLoadStartDate || task.recoveryCheckpoint) ||
+    ['running', 'stopping', 'stopped'].includes(task.status)
+  );
+}
 
 export function describeTask(task: TaskSnapshot): string {
   const reason = stopReason(task);

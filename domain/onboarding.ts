@@ -1,9 +1,10 @@
 import type { PipelineConfig, TaskGroupConfig } from './config';
-import { TaskSnapshot } from './dmsStates';
+import { TaskSnapshot, taskHasRun } from './dmsStates';
 import { fullLoadMinutes } from './instanceClasses';
 import { Plan } from './plan';
 import { addTable, diffMappings, MappingDiff, missingMetadata, newTaskMapping, selectedTables } from './tableMappings';
 import { parseTableMapping, TableMapping } from './tableMappingSchema';
+import type { LobPlanDetails } from './taskSettings';
 import { formatTableName, TableName, tableMatches } from './tableName';
 
 /** Pure decisions of the onboardTable runbook: which task takes the table, and the plan that puts it there. */
@@ -112,6 +113,10 @@ export interface OnboardingPlanInput {
   targetEndpointArn: string;
   tablePrefix: string;
   warnings: string[];
+  /** The whole ReplicationTaskSettings document the task is created or modified with (domain/taskSettings.ts). */
+  taskSettings: string;
+  /** The table's LOB columns, their measured longest values and the LobMaxSize chosen, shown in the plan. */
+  lob: LobPlanDetails & { summary: string };
 }
 
 export interface OnboardingPlan {
@@ -120,6 +125,7 @@ export interface OnboardingPlan {
   diff: MappingDiff;
   createTask: boolean;
   stopFirst: boolean;
+  taskSettings: string;
 }
 
 export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
@@ -153,7 +159,14 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
     prefixes: [{ prefix: input.tablePrefix, action: 'write' }],
     expectedMinutes: loadMinutes + (input.task ? 6 : 4),
     warnings,
-    details: { mappingDiff: diff, tableMappings: mapping, rows: input.rows, instanceClass: input.instanceClass },
+    details: {
+      mappingDiff: diff,
+      tableMappings: mapping,
+      rows: input.rows,
+      instanceClass: input.instanceClass,
+      taskSettings: JSON.parse(input.taskSettings) as unknown,
+      lob: input.lob,
+    },
   };
   const stopFirst = input.task !== null && ['running', 'starting'].includes(input.task.status);
   if (input.task) {
@@ -168,15 +181,15 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
     plan.calls.push({
       service: 'dms',
       operation: 'ModifyReplicationTask',
-      params: { ReplicationTaskArn: input.task.arn, TableMappings: mappingJson },
-      why: `add the selection rule for ${name}`,
+      params: { ReplicationTaskArn: input.task.arn, TableMappings: mappingJson, ReplicationTaskSettings: input.taskSettings },
+      why: `add the selection rule for ${name}; set logging, the table-error policy and LOB settings (${input.lob.summary})`,
     });
     plan.calls.push({
       service: 'dms',
       operation: 'StartReplicationTask',
       params: {
         ReplicationTaskArn: input.task.arn,
-        StartReplicationTaskType: input.task.startDate ? 'resume-processing' : 'start-replication',
+        StartReplicationTaskType: taskHasRun(input.task) ? 'resume-processing' : 'start-replication',
       },
       why: `resume CDC from the stop point and full-load ${name}`,
     });
@@ -191,8 +204,9 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
         SourceEndpointArn: input.sourceEndpointArn,
         TargetEndpointArn: input.targetEndpointArn,
         TableMappings: mappingJson,
+        ReplicationTaskSettings: input.taskSettings,
       },
-      why: `group ${input.group.name} has no task yet`,
+      why: `group ${input.group.name} has no task yet; explicit settings, never DMS's defaults (${input.lob.summary})`,
     });
     plan.calls.push({
       service: 'dms',
@@ -201,5 +215,5 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
       why: `full-load ${name}, then CDC`,
     });
   }
-  return { plan, mapping, diff, createTask: input.task === null, stopFirst };
+  return { plan, mapping, diff, createTask: input.task === null, stopFirst, taskSettings: input.taskSettings };
 }

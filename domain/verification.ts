@@ -1,10 +1,13 @@
 import { enumLabels } from './schemaDrift';
+import { lobColumns, type LobColumn } from './taskSettings';
 
 /**
  * Verifying a table's files against its source with figures that catch a value scramble, not only lost rows: the
  * per-label distribution of every ENUM/SET column (a reordered ENUM moves rows between labels), an order-independent
  * checksum over the primary key (rows lost, added or duplicated), and one over the primary key with the ENUM/SET
- * values (labels swapped between rows even when the distribution happens to match). Both sides compute the same
+ * values (labels swapped between rows even when the distribution happens to match), and one over the primary key with
+ * the byte length of every LOB column (a value DMS truncated at LobMaxSize, whatever the task's settings say now) with
+ * each LOB column's longest value. Both sides compute the same
  * aggregates — CRC32 of a canonical text of each row, summed and XOR-ed — so neither side needs the other's rows.
  */
 
@@ -25,6 +28,11 @@ export interface ChecksumSpec {
   primaryKeyUnsupported?: string;
   /** ENUM and SET columns: their distributions are compared, and their values enter the row hash. */
   categorical: Array<{ name: string; type: 'enum' | 'set'; labels: string[] }>;
+  /**
+   * LOB columns (TEXT, JSON, BLOB kinds): their byte lengths (UTF-8 for text) enter a hash of their own. The files'
+   * side reads these columns whole: on a table of large documents that is most of its bytes.
+   */
+  lobs?: LobColumn[];
 }
 
 /** Count, sum and XOR of the CRC32 of each row's canonical text: equal on both sides whatever the row order. */
@@ -45,11 +53,15 @@ export interface TableChecksums {
   primaryKey?: HashAggregate;
   rowHash?: HashAggregate;
   distributions: Record<string, LabelCount[]>;
+  /** Primary key with the byte length of each LOB column, when the table has LOB columns and a key. */
+  lobLengths?: HashAggregate;
+  /** The longest value of each LOB column in bytes (null: no value). */
+  lobMaxBytes?: Record<string, number | null>;
   /** What could not be computed (a column missing from the files, an unreadable file). */
   problems: string[];
 }
 
-export type CheckName = 'rows' | 'primary-key' | 'row-hash' | 'distribution' | 'readable';
+export type CheckName = 'rows' | 'primary-key' | 'row-hash' | 'lob-length' | 'distribution' | 'readable';
 
 export interface ChecksumFinding {
   check: CheckName;
@@ -97,8 +109,9 @@ export function checksumSpec(table: string, primaryKey: string[], columns: Colum
   const categorical = columns
     .filter((c) => ['enum', 'set'].includes(c.dataType.toLowerCase()))
     .map((c) => ({ name: c.name, type: c.dataType.toLowerCase() as 'enum' | 'set', labels: enumLabels(c.columnType) ?? [] }));
+  const lobs = lobColumns(columns);
   if (primaryKey.length === 0) {
-    return { table, primaryKey: [], primaryKeyUnsupported: `${table} has no primary key`, categorical };
+    return { table, primaryKey: [], primaryKeyUnsupported: `${table} has no primary key`, categorical, lobs };
   }
   const key: ChecksumColumn[] = [];
   for (const name of primaryKey) {
@@ -110,11 +123,12 @@ export function checksumSpec(table: string, primaryKey: string[], columns: Colum
         primaryKey: [],
         primaryKeyUnsupported: `primary key column ${name} of ${table} is ${column?.columnType ?? 'unknown'}: no canonical text for it`,
         categorical,
+        lobs,
       };
     }
     key.push(kind);
   }
-  return { table, primaryKey: key, categorical };
+  return { table, primaryKey: key, categorical, lobs };
 }
 
 const labelKey = (label: string | null) => (label === null ? '\u0000' : `=${label}`);
@@ -171,6 +185,18 @@ export function compareChecksums(table: string, source: TableChecksums, lake: Ta
       findings.push({
         check: 'row-hash',
         detail: `checksums over the primary key with the ENUM/SET values differ: some rows carry another label than on the source`,
+      });
+    }
+  }
+  if (source.lobLengths && lake.lobLengths) {
+    checked.push('lob-length');
+    if (!sameAggregate(source.lobLengths, lake.lobLengths)) {
+      const shorter = Object.entries(source.lobMaxBytes ?? {})
+        .filter(([column, bytes]) => (bytes ?? 0) > (lake.lobMaxBytes?.[column] ?? 0))
+        .map(([column, bytes]) => `${column}: longest ${bytes} bytes at the source, ${lake.lobMaxBytes?.[column] ?? 0} in the files`);
+      findings.push({
+        check: 'lob-length',
+        detail: `LOB value lengths differ between source and files${shorter.length ? ` (${shorter.join('; ')}): values were truncated, as limited LOB mode does beyond the task's LobMaxSize` : ': some rows carry LOB values of another length than on the source'}`,
       });
     }
   }

@@ -21,6 +21,7 @@ import { targetEndpointOf } from '../domain/config';
 import { BackfillPartitionsInput, backfillPartitionsInputSchema } from '../domain/inputs/backfillPartitions';
 import { mappingOf } from '../domain/onboarding';
 import { selects } from '../domain/tableMappings';
+import { chooseLobMaxSize, lobColumns, taskSettingsJson } from '../domain/taskSettings';
 import { formatTableName, tableMatches, toTableName } from '../domain/tableName';
 import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
@@ -168,6 +169,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         );
         return {
           column,
+          columns: tableFacts.columns,
           liveTask,
           liveMapping,
           target,
@@ -220,8 +222,35 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         });
         if (planned.staged.length === 0)
           throw refuse(`no row of ${name} has ${facts.column.name} between ${isoDate(i.from)} and ${isoDate(i.to)}: nothing to backfill`);
+        // The temporary tasks get explicit settings too: LobMaxSize at least the live task's, checked against the
+        // table's longest LOB values, so a backfilled day is never truncated where the live files are whole.
+        const measured = await bulk.measureLobColumns({
+          source: source.name,
+          table,
+          columns: lobColumns(facts.columns),
+          timeoutSeconds: config.taskSettings.lob.measureTimeoutSeconds,
+        });
+        const lob = chooseLobMaxSize({
+          table: name,
+          task: 'the temporary backfill tasks',
+          runbook: 'backfillPartitions',
+          lob: config.taskSettings.lob,
+          measured,
+          currentSettings: facts.liveTask?.settings,
+        });
+        if (!lob.ok) throw refuse(lob.reason);
+        const taskSettings = taskSettingsJson(config.taskSettings, lob.lobMaxSizeKb);
+        for (const call of planned.plan.calls)
+          if (call.operation === 'CreateReplicationTask') call.params = { ...call.params, ReplicationTaskSettings: taskSettings };
+        planned.plan.details = {
+          ...planned.plan.details,
+          taskSettings: JSON.parse(taskSettings) as unknown,
+          lob: { ...lob.details, summary: lob.summary },
+        };
+        if (lob.details.columns.length) planned.plan.warnings.push(lob.summary);
+        runbook.note('plan', lob.summary);
         runbook.setPlan(planned.plan);
-        return planned;
+        return { ...planned, taskSettings };
       });
 
       if (i.dryRun) {
@@ -250,6 +279,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
               targetEndpointArn: endpoint.endpointArn,
               migrationType: 'full-load',
               tableMappings: JSON.stringify(planned.mappings[day]),
+              taskSettings: planned.taskSettings,
               tags,
             });
             runbook.record(created);

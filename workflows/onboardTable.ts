@@ -5,10 +5,12 @@ import { OnboardTableInput, onboardTableInputSchema } from '../domain/inputs/onb
 import { chooseGroup, GroupTask, mappingOf, planOnboarding } from '../domain/onboarding';
 import { compareRowCounts, RowCountComparison } from '../domain/rowCounts';
 import { checkS3Target } from '../domain/s3TargetChecks';
+import { chooseLobMaxSize, lobColumns, taskSettingsJson } from '../domain/taskSettings';
+import { checksumSpec, ChecksumComparison, compareChecksums, describeComparison } from '../domain/verification';
 import { evaluateSourceReadiness } from '../domain/sourceReadiness';
 import { selectedTables } from '../domain/tableMappings';
 import { formatTableName, toTableName } from '../domain/tableName';
-import { actions, reads } from './engine/activityProxies';
+import { actions, bulk, reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
@@ -18,7 +20,7 @@ export interface OnboardTableReport {
   taskGroup: string;
   task: string;
   taskArn: string;
-  verification: RowCountComparison;
+  verification: RowCountComparison & { lobs?: ChecksumComparison };
   notes: string[];
 }
 
@@ -35,11 +37,11 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         ['readiness', 'Check source readiness and the table'],
         ['choose-task', 'Choose the task (group, foreign keys)'],
         ['target', 'Check the S3 target endpoint settings'],
-        ['plan', 'Build the new table mapping and the plan'],
+        ['plan', 'Measure the LOB columns, build the new table mapping, task settings and the plan'],
         ['gate:apply-mapping', 'Approval: apply the mapping'],
         ['apply', 'Stop, modify and resume the task (or create and start it)'],
         ['load', 'Wait for the table to be loaded'],
-        ['verify', 'Verify row counts: source, DMS, Parquet footers'],
+        ['verify', 'Verify row counts (source, DMS, Parquet footers) and LOB value lengths'],
       ],
     },
     input,
@@ -125,6 +127,23 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       });
 
       const plan = await runbook.step('plan', async () => {
+        // DMS truncates LOB values beyond LobMaxSize without failing: measure before choosing, refuse before any change.
+        const measured = await bulk.measureLobColumns({
+          source: source.name,
+          table,
+          columns: lobColumns(tableFacts.columns),
+          timeoutSeconds: config.taskSettings.lob.measureTimeoutSeconds,
+        });
+        const lob = chooseLobMaxSize({
+          table: name,
+          task: `task ${group.taskIdentifier}`,
+          runbook: 'onboardTable',
+          lob: config.taskSettings.lob,
+          measured,
+          currentSettings: task?.settings,
+        });
+        if (!lob.ok) throw refuse(lob.reason);
+        runbook.note('plan', lob.summary);
         const sourceTables = await reads.listSourceTables({ source: source.name, schemas: source.schemas });
         const current = mappingOf(task);
         const onboarding = planOnboarding({
@@ -138,7 +157,10 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
           sourceEndpointArn: endpoints.sourceEndpoint.arn,
           targetEndpointArn: endpoints.target.arn,
           tablePrefix: `${config.target.folder}/${table.schema}/${table.table}/`,
+          taskSettings: taskSettingsJson(config.taskSettings, lob.lobMaxSizeKb, task?.settings),
+          lob: { ...lob.details, summary: lob.summary },
           warnings: [
+            ...(lob.details.columns.length ? [lob.summary] : []),
             ...notes,
             ...endpoints.findings.map(
               (f) => `${f.setting} is ${String(f.seen)}; for ${group.name} tables aim at ${String(f.wanted)}: ${f.fix}`,
@@ -169,6 +191,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             targetEndpointArn: endpoints.target.arn,
             migrationType: 'full-load-and-cdc',
             tableMappings: JSON.stringify(plan.mapping),
+            taskSettings: plan.taskSettings,
             tags: { 'dms-runbooks:group': group.name, 'dms-runbooks:created-by': runbook.workflowId },
           });
           runbook.record(created);
@@ -189,7 +212,9 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             ),
           );
         }
-        runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings: JSON.stringify(plan.mapping) }));
+        runbook.record(
+          await actions.modifyTaskMapping({ taskArn: arn, tableMappings: JSON.stringify(plan.mapping), taskSettings: plan.taskSettings }),
+        );
         const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () =>
           stateWait.waitForTask({ taskArn: arn, goal: 'settled' }),
         );
@@ -216,6 +241,22 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
 
       const verification = await runbook.step('verify', async () => {
         const prefix = `${config.target.folder}/${table.schema}/${table.table}/`;
+        const verifyLobLengths = async (at: string): Promise<ChecksumComparison | undefined> => {
+          if (lobColumns(tableFacts.columns).length === 0 || tableFacts.primaryKey.length === 0) return undefined;
+          const spec = { ...checksumSpec(name, tableFacts.primaryKey, tableFacts.columns), categorical: [] };
+          const compare = async () => {
+            const [sourceSide, lake] = await Promise.all([
+              bulk.sourceTableChecksums({ source: source.name, table, spec }),
+              bulk.lakeTableChecksums({ prefix: at, spec }),
+            ]);
+            return compareChecksums(name, sourceSide, lake);
+          };
+          const first = await compare();
+          if (first.matches) return first;
+          // Rows changed since the load may not have reached a CDC file yet: wait a few polls, then judge.
+          await sleep(config.waits.pollSeconds * 3000);
+          return compare();
+        };
         const compare = async (stats: typeof loaded.stats) => {
           const [sourceRows, parquet] = await Promise.all([
             reads.countSourceRows({ source: source.name, table }),
@@ -245,7 +286,19 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             counts,
           );
         }
-        return counts;
+        // A truncated LOB keeps the row count: compare each row's LOB lengths (files with CDC folded in) with the source,
+        // whatever the task's settings say now (they may have been changed by hand).
+        const lobs = await verifyLobLengths(prefix);
+        if (lobs) {
+          runbook.note('verify', describeComparison(lobs));
+          if (!lobs.matches)
+            throw ApplicationFailure.nonRetryable(
+              `verification failed for ${name}: ${describeComparison(lobs)}. The task keeps running; check its LobMaxSize (ReplicationTaskSettings.TargetMetadata) against the longest values, then run fullReload for ${name}`,
+              'VerificationFailed',
+              lobs,
+            );
+        }
+        return { ...counts, lobs };
       });
 
       return {

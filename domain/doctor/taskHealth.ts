@@ -1,4 +1,4 @@
-import { TaskSnapshot, stopReason } from '../dmsStates';
+import { TaskSnapshot, stopReason, taskHasRun } from '../dmsStates';
 import { CheckResult, checkResult, Figure, Finding, Remedy, round } from './findings';
 import { largerClass } from './instanceClassChoice';
 import { fullReloadRemedy, onboardRemedy, resizeRemedy, resumeTaskCommand } from './remedies';
@@ -139,6 +139,16 @@ function evaluateTask(facts: TaskHealthFacts, maxLatency: number, at: string): F
         remedy: { summary: 'resume CDC from the task’s checkpoint', command: resume },
       });
     }
+  } else if (task.status === 'ready' && taskHasRun(task)) {
+    // A task that ran can show `ready` after a Modify: start-replication would be refused, resume it.
+    findings.push({
+      check: 'taskHealth',
+      severity: 'warning',
+      subject,
+      title: `task ${task.identifier} is ready (modified since it last ran) and not running`,
+      evidence,
+      remedy: { summary: 'resume it', command: resumeTaskCommand(task.arn) },
+    });
   } else if (task.status === 'ready') {
     findings.push({
       check: 'taskHealth',

@@ -50,3 +50,27 @@ export async function dropScratchTable(qualified: string): Promise<void> {
     await admin.end();
   }
 }
+
+/**
+ * Creates shop.<name> with a JSON and a LONGTEXT column (LOBs for DMS) and a `created_on` date (2026-06-01 to -03),
+ * one row per entry of `lengths`: `body` holds that many bytes, `doc` a JSON document of about as many; returns
+ * `shop.<name>`.
+ */
+export async function createLobScratchTable(name: string, lengths: number[]): Promise<string> {
+  const admin = await sourceAdmin();
+  try {
+    await admin.query(
+      `CREATE TABLE shop.\`${name}\` (id INT NOT NULL PRIMARY KEY, title VARCHAR(40) NOT NULL, doc JSON, body LONGTEXT, created_on DATE NOT NULL) ENGINE=InnoDB`,
+    );
+    for (const [i, length] of lengths.entries()) {
+      await admin.query(
+        `INSERT INTO shop.\`${name}\` VALUES (?, ?, JSON_OBJECT('pad', REPEAT('y', ?)), REPEAT('x', ?), DATE('2026-06-01') + INTERVAL ? DAY)`,
+        [i + 1, `row ${i + 1}`, Math.max(0, length - 10), length, i % 3],
+      );
+    }
+    await admin.query(`ANALYZE TABLE shop.\`${name}\``);
+  } finally {
+    await admin.end();
+  }
+  return `shop.${name}`;
+}

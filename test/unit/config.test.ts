@@ -51,6 +51,15 @@ describe('pipeline configuration', () => {
     expect(message).toContain('shop-repl-1');
   });
 
+  test('task settings beyond what DMS accepts are refused with their path', () => {
+    const file = withConfig((raw) => {
+      raw.taskSettings = { lob: { maxSizeKb: 200000, whenLonger: 'full-lob-mode' } };
+    });
+    const message = errorOf(file);
+    expect(message).toContain('taskSettings.lob.maxSizeKb: Too big');
+    expect(message).toContain('taskSettings.lob.whenLonger');
+  });
+
   test('unknown keys are refused rather than ignored', () => {
     expect(errorOf(withConfig((raw) => (raw.thresholds.binlogRetentionDayz = 3)))).toContain('binlogRetentionDayz');
   });

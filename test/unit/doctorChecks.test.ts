@@ -114,6 +114,15 @@ describe('task health', () => {
     expect(result.findings[0]!.remedy!.steps![0]).toContain('--start-replication-task-type resume-processing');
   });
 
+  test('a ready task that never ran is started with start-replication; one that ran (modified since) is resumed', () => {
+    const result = evaluateTaskHealth(
+      [facts(task({ status: 'ready', startDate: undefined, stopDate: undefined })), facts(task({ status: 'ready', stopDate: at }))],
+      { cdcLatencySecondsMax: 300 },
+      at,
+    );
+    expect(result.findings.map((f) => f.remedy!.command.split(' ').pop())).toEqual(['start-replication', 'resume-processing']);
+  });
+
   test('a CDC task stopped normally is a warning with the resume command; a missing task suggests onboarding', () => {
     const result = evaluateTaskHealth(
       [

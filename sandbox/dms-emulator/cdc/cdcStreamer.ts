@@ -4,6 +4,7 @@ import { rowShape } from '../dataPlane/outputRows';
 import { encodeParquet } from '../dataPlane/parquetEncoding';
 import { cdcFileName, folderFor, s3TargetSettings } from '../dataPlane/s3Layout';
 import { putObject, s3Client } from '../dataPlane/s3Target';
+import { emulatedTaskSettings } from '../dataPlane/taskSettings';
 import { binlogPosition, connectSource, firstBinlogFile } from '../dataPlane/sourceDatabase';
 import type { EmulatorContext } from '../emulatorContext';
 import type { BinlogPosition, CdcChange, CdcRecord, TaskRecord } from '../emulatorState';
@@ -155,7 +156,7 @@ export class CdcStreamer {
       const due =
         all || now - buffer.firstAt >= settings.cdcMaxBatchIntervalSeconds * 1000 || buffer.bytes >= settings.cdcMinFileSizeKb * 1024;
       if (!table?.columns || !due || buffer.changes.length === 0) continue;
-      const shape = rowShape(mapping, table.schema, table.table, table.columns, settings, true);
+      const shape = rowShape(mapping, table.schema, table.table, table.columns, settings, true, emulatedTaskSettings(task.settings).lob);
       const names = targetNames(mapping, table.schema, table.table);
       // One file per commit-date partition.
       const byFolder = new Map<string, CdcChange[]>();

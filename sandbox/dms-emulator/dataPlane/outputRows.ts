@@ -3,6 +3,7 @@ import type { ColumnMeta } from '../emulatorState';
 import { outputColumns } from '../mapping/tableTransformations';
 import { headerColumn, opColumn, type ParquetColumn, sourceColumn, timestampColumn } from './parquetEncoding';
 import type { S3TargetSettings } from './s3Layout';
+import { LOB_DATA_TYPES, type LobHandling, lobValue } from './taskSettings';
 import { headerValue, type HeaderValues } from './transactionHeaders';
 
 /**
@@ -21,6 +22,7 @@ export function rowShape(
   meta: ColumnMeta[],
   settings: S3TargetSettings,
   withOp: boolean,
+  lob?: LobHandling,
 ): RowShape {
   const out = outputColumns(mapping, schema, table, meta);
   const columns: ParquetColumn[] = [];
@@ -38,8 +40,14 @@ export function rowShape(
       // Commit time in CDC, transfer time in full load (both carried by commitMs).
       if (settings.timestampColumnName) row.push(new Date(headers.commitMs));
       out.forEach((column, i) => {
-        if (column.kind === 'source') row.push(values[column.index]);
-        else row.push(headerValue(column.expression, dataColumns[i]!.element.type, dataColumns[i]!.element.converted_type, headers));
+        if (column.kind !== 'source') {
+          row.push(headerValue(column.expression, dataColumns[i]!.element.type, dataColumns[i]!.element.converted_type, headers));
+        } else if (lob && LOB_DATA_TYPES.has(column.meta.dataType)) {
+          // The task's LOB settings apply alike to full-load rows and CDC changes.
+          row.push(lobValue(values[column.index], lob));
+        } else {
+          row.push(values[column.index]);
+        }
       });
       return row;
     },

@@ -3,6 +3,7 @@ import type { EmulatorContext } from '../emulatorContext';
 import type { ColumnMeta } from '../emulatorState';
 import { rowShape, type RowShape } from './outputRows';
 import type { S3TargetSettings } from './s3Layout';
+import type { LobHandling } from './taskSettings';
 
 /** Full-load rows as written: `I` ops, one change sequence per row, the load time as every timestamp. */
 export function outputRowsFor(
@@ -14,8 +15,9 @@ export function outputRowsFor(
   settings: S3TargetSettings,
   rows: unknown[][],
   loadMs: number,
+  lob?: LobHandling,
 ): { shape: RowShape; fileRows: unknown[][] } {
-  const shape = rowShape(mapping, schema, table, columns, settings, settings.includeOpForFullLoad);
+  const shape = rowShape(mapping, schema, table, columns, settings, settings.includeOpForFullLoad, lob);
   const fileRows = rows.map((values) =>
     shape.toRow('I', values, {
       changeSeq: ctx.nextChangeSeq(),

@@ -19,6 +19,8 @@ export function connectSource(endpoint: EndpointRecord): Promise<mysql.Connectio
     bigNumberStrings: true,
     dateStrings: true,
     timezone: 'Z',
+    // JSON is a CLOB for DMS ("Source data types for MySQL"): its text, never a parsed object.
+    jsonStrings: true,
   });
 }
 

@@ -81,11 +81,12 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
   }
   const loadMs = table.fullLoadStartTime ?? table.plannedStart ?? ctx.now();
   const names = targetNames(mapping, table.schema, table.table);
-  const { shape, fileRows } = outputRowsFor(ctx, mapping, table.schema, table.table, columns, settings, rows, loadMs);
+  const taskSettings = emulatedTaskSettings(task.settings);
+  const { shape, fileRows } = outputRowsFor(ctx, mapping, table.schema, table.table, columns, settings, rows, loadMs, taskSettings.lob);
   const files = encodeSplit(shape.columns, fileRows, settings.maxFileSizeKb * 1024);
   const folder = folderFor(settings, names.schema, names.table, loadMs);
   const existing = (await listKeys(s3, settings.bucket, `${tablePrefix(settings, names.schema, names.table)}/`)).filter(isLoadFile);
-  const prepMode = emulatedTaskSettings(task.settings).targetTablePrepMode;
+  const prepMode = taskSettings.targetTablePrepMode;
   let first = 1;
   if (prepMode === 'DO_NOTHING') {
     first = existing.filter((k) => k.startsWith(`${folder}/`)).length + 1;

@@ -2,10 +2,30 @@
 export interface EmulatedTaskSettings {
   targetTablePrepMode: 'DROP_AND_CREATE' | 'TRUNCATE_BEFORE_LOAD' | 'DO_NOTHING';
   maxFullLoadSubTasks: number;
+  lob: LobHandling;
 }
 
+/**
+ * How LOB columns are written (TargetMetadata). User Guide, "Setting LOB support for source databases in an AWS DMS
+ * task": in limited LOB mode "LOBs that exceed the maximum LOB size are truncated, and a warning is issued to the log
+ * file"; full LOB mode "migrates all LOBs from source to target regardless of size". The S3 target page says "Full LOB
+ * mode is not supported": what DMS does when it is set on an S3 task is unverified; the emulator writes whole values.
+ */
+export interface LobHandling {
+  supportLobs: boolean;
+  fullLobMode: boolean;
+  /** LobMaxSize in KB; values longer than this many KB are cut in limited LOB mode. */
+  lobMaxSizeKb: number;
+}
+
+/** MySQL types DMS reads as CLOB/BLOB ("Source data types for MySQL"); TINYTEXT/TINYBLOB never reach a LOB limit. */
+export const LOB_DATA_TYPES = new Set(['text', 'mediumtext', 'longtext', 'json', 'blob', 'mediumblob', 'longblob']);
+
 export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
-  let parsed: { FullLoadSettings?: { TargetTablePrepMode?: string; MaxFullLoadSubTasks?: number } } = {};
+  let parsed: {
+    FullLoadSettings?: { TargetTablePrepMode?: string; MaxFullLoadSubTasks?: number };
+    TargetMetadata?: { SupportLobs?: boolean; FullLobMode?: boolean; LimitedSizeLobMode?: boolean; LobMaxSize?: number };
+  } = {};
   try {
     parsed = JSON.parse(json) as typeof parsed;
   } catch {
@@ -13,8 +33,35 @@ export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
   }
   const mode = parsed.FullLoadSettings?.TargetTablePrepMode;
   const subTasks = parsed.FullLoadSettings?.MaxFullLoadSubTasks;
+  const target = parsed.TargetMetadata ?? {};
   return {
     targetTablePrepMode: mode === 'TRUNCATE_BEFORE_LOAD' || mode === 'DO_NOTHING' ? mode : 'DROP_AND_CREATE',
     maxFullLoadSubTasks: typeof subTasks === 'number' && subTasks >= 1 && subTasks <= 49 ? Math.floor(subTasks) : 8,
+    lob: {
+      supportLobs: target.SupportLobs !== false,
+      fullLobMode: target.FullLobMode === true,
+      lobMaxSizeKb: typeof target.LobMaxSize === 'number' ? target.LobMaxSize : 32,
+    },
   };
+}
+
+/**
+ * A LOB value as limited LOB mode writes it: at most LobMaxSize KB. Whether DMS counts bytes or characters is
+ * unverified; the emulator cuts at LobMaxSize × 1024 bytes, back to a whole UTF-8 character for text. Without
+ * SupportLobs the column is written NULL (unverified: it may be left out).
+ */
+export function lobValue(value: unknown, lob: LobHandling): unknown {
+  if (value === null || value === undefined) return value;
+  if (!lob.supportLobs) return null;
+  if (lob.fullLobMode) return value;
+  const limit = lob.lobMaxSizeKb * 1024;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.byteLength > limit ? value.subarray(0, limit) : value;
+  if (typeof value !== 'string') return value;
+  const text = value;
+  if (Buffer.byteLength(text, 'utf8') <= limit) return value;
+  let end = limit;
+  const bytes = Buffer.from(text, 'utf8');
+  // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
