@@ -146,6 +146,11 @@ export const pipelineConfigSchema = z
         instanceModifyMinutes: z.number().positive().default(60),
         /** After a resize, how long CDC latency is watched before the resumed tasks count as healthy. */
         settleMinutes: z.number().positive().default(10),
+        /**
+         * How long DMS's Describe may still show the state from before a Create, Modify or Start of this runbook
+         * (eventually consistent reads; see domain/describeLag.ts) before the change counts as lost.
+         */
+        describeLagSeconds: z.number().int().min(0).default(300),
       })
       .strict()
       .default({
@@ -155,6 +160,7 @@ export const pipelineConfigSchema = z
         stateChangeMinutes: 30,
         instanceModifyMinutes: 60,
         settleMinutes: 10,
+        describeLagSeconds: 300,
       }),
     thresholds: z
       .object({
