@@ -43,7 +43,10 @@ export function dmsWaitActivities(deps: ActivityDeps) {
     async waitForTask(input: { taskArn: string; goal: TaskGoal; after?: AfterChange }): Promise<TaskSnapshot> {
       // The first attempt reads fresh state: the caller may have just changed it.
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
-      const task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      let task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      // A new mapping shows only in a Describe with settings: one more call, and only after a Modify.
+      if (input.after?.change.kind === 'task-modified' && task && task.status !== 'modifying' && task.tableMappings === undefined)
+        task = await deps.dmsGateway.taskWithMapping(input.taskArn);
       const stale = input.after && staleTaskView(task, input.taskArn, input.after);
       return settle(stale ?? taskVerdict(task, input.goal), task!);
     },
