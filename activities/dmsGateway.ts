@@ -176,6 +176,20 @@ export class DmsGateway {
   }
 
   /** Forget cached state after a mutating call, so the next read sees its effect. */
+  /** One task read fresh with its table mapping and settings (the shared poll asks WithoutSettings, which drops them). */
+  async taskWithMapping(arn: string): Promise<TaskSnapshot | undefined> {
+    try {
+      const result = await this.call('DescribeReplicationTasks', arn, (c) =>
+        c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] })),
+      );
+      const task = result.ReplicationTasks?.[0];
+      return task ? toTaskSnapshot(task) : undefined;
+    } catch (error) {
+      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
+      throw error;
+    }
+  }
+
   invalidate(arn: string): void {
     this.taskPoll.invalidate(arn);
     this.instancePoll.invalidate(arn);

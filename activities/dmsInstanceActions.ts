@@ -5,6 +5,7 @@ import type { InstanceSnapshot } from '../domain/dmsStates';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { toInstanceSnapshot } from './dmsGateway';
+import { settlingCall } from './settlingCalls';
 
 /**
  * Mutating DMS calls on replication instances. Like the task actions, each reads the instance first and does
@@ -12,6 +13,7 @@ import { toInstanceSnapshot } from './dmsGateway';
  */
 export function dmsInstanceActivities(deps: ActivityDeps) {
   const gateway = deps.dmsGateway;
+  const change = settlingCall(gateway, deps.config.waits.describeLagSeconds);
 
   async function current(instanceArn: string): Promise<InstanceSnapshot> {
     const result = await gateway.call('DescribeReplicationInstances', instanceArn, (c) =>
@@ -65,7 +67,7 @@ export function dmsInstanceActivities(deps: ActivityDeps) {
         ...(classDone ? {} : { ReplicationInstanceClass: input.instanceClass }),
         ...(storageDone ? {} : { AllocatedStorage: input.allocatedStorageGb }),
       };
-      await gateway.call('ModifyReplicationInstance', instance.identifier, (c) => c.send(new ModifyReplicationInstanceCommand(params)));
+      await change('ModifyReplicationInstance', instance.identifier, (c) => c.send(new ModifyReplicationInstanceCommand(params)));
       gateway.invalidate(input.instanceArn);
       return callRecord(
         'dms',

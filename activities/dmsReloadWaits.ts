@@ -1,7 +1,9 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import type { TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import { reloadVerdict, ReloadWatch } from '../domain/reloadProgress';
+import type { AfterChange } from '../domain/describeLag';
 import type { ActivityDeps } from './deps';
+import { staleTaskView } from './dmsWaits';
 
 /**
  * Waits for reloaded tables, polling through the retry policy like the other waits (activities/dmsWaits.ts): one
@@ -11,9 +13,20 @@ import type { ActivityDeps } from './deps';
 export function dmsReloadWaitActivities(deps: ActivityDeps) {
   const pollMs = deps.config.waits.pollSeconds * 1000;
   return {
-    async waitForReload(input: { taskArn: string; tables: ReloadWatch[] }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
+    async waitForReload(input: {
+      taskArn: string;
+      tables: ReloadWatch[];
+      /** The reload-target start of this runbook, which Describe may not show yet. */
+      after?: AfterChange;
+    }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
+      const stale = input.after && staleTaskView(task, input.taskArn, input.after);
+      if (stale?.kind === 'failed') throw ApplicationFailure.nonRetryable(stale.why, 'DmsTaskFailed');
+      if (stale) {
+        heartbeat({ lastSeen: stale.why });
+        throw ApplicationFailure.create({ type: 'StillWaiting', message: `still waiting: ${stale.why}`, nextRetryDelay: pollMs });
+      }
       if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
       const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
       let verdict = reloadVerdict(task, stats, input.tables);

@@ -15,6 +15,7 @@ import { settingsApplied } from '../domain/taskSettings';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { toTaskSnapshot } from './dmsGateway';
+import { settlingCall } from './settlingCalls';
 
 /**
  * Mutating DMS calls on replication tasks. Each reads the task's current state first and does nothing when the
@@ -22,6 +23,7 @@ import { toTaskSnapshot } from './dmsGateway';
  */
 export function dmsTaskActivities(deps: ActivityDeps) {
   const gateway = deps.dmsGateway;
+  const change = settlingCall(gateway, deps.config.waits.describeLagSeconds);
 
   async function current(taskArn: string): Promise<TaskSnapshot> {
     const result = await gateway.call('DescribeReplicationTasks', taskArn, (c) =>
@@ -43,7 +45,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (task.status !== 'running' && task.status !== 'starting') {
         throw refuse(`cannot stop ${describeTask(task)}; wait until it is running or stopped and start the runbook again`);
       }
-      await gateway.call('StopReplicationTask', task.identifier, (c) =>
+      await change('StopReplicationTask', task.identifier, (c) =>
         c.send(new StopReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })),
       );
       gateway.invalidate(input.taskArn);
@@ -71,7 +73,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (!['stopped', 'failed', 'ready'].includes(task.status)) {
         throw refuse(`cannot modify the mapping of ${describeTask(task)}: DMS modifies only stopped, failed or never-run tasks`);
       }
-      await gateway.call('ModifyReplicationTask', task.identifier, (c) =>
+      await change('ModifyReplicationTask', task.identifier, (c) =>
         c.send(
           new ModifyReplicationTaskCommand({
             ReplicationTaskArn: input.taskArn,
@@ -128,7 +130,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
         );
       }
       const startType = neverRan ? 'start-replication' : input.startType;
-      await gateway.call('StartReplicationTask', task.identifier, (c) =>
+      await change('StartReplicationTask', task.identifier, (c) =>
         c.send(new StartReplicationTaskCommand({ ReplicationTaskArn: input.taskArn, StartReplicationTaskType: startType })),
       );
       gateway.invalidate(input.taskArn);
@@ -170,7 +172,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
           taskArn: existing.ReplicationTaskArn ?? '',
         };
       }
-      const created = await gateway.call('CreateReplicationTask', input.identifier, (c) =>
+      const created = await change('CreateReplicationTask', input.identifier, (c) =>
         c.send(
           new CreateReplicationTaskCommand({
             ReplicationTaskIdentifier: input.identifier,
@@ -206,7 +208,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       }
       if (task.status === 'deleting') return callRecord('dms', 'DeleteReplicationTask', task.identifier, 'skipped', 'already deleting');
       if (task.status === 'running' || task.status === 'starting') throw refuse(`cannot delete ${describeTask(task)}; stop it first`);
-      await gateway.call('DeleteReplicationTask', task.identifier, (c) =>
+      await change('DeleteReplicationTask', task.identifier, (c) =>
         c.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: input.taskArn })),
       );
       gateway.invalidate(input.taskArn);
@@ -236,7 +238,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       if (pending.length === 0)
         return callRecord('dms', 'ReloadTables', task.identifier, 'skipped', `${names}: already reloading or reloaded by this runbook`);
       if (task.status !== 'running') throw refuse(`ReloadTables needs a running task; ${describeTask(task)}`);
-      await gateway.call('ReloadTables', task.identifier, (c) =>
+      await change('ReloadTables', task.identifier, (c) =>
         c.send(
           new ReloadTablesCommand({
             ReplicationTaskArn: input.taskArn,

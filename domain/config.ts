@@ -178,6 +178,11 @@ export const pipelineConfigSchema = z
         settleMinutes: z.number().positive().default(10),
         /** fullReload: how long the finalize gate waits for CDC written after the reload before it shows its check. */
         cdcCheckMinutes: z.number().nonnegative().default(15),
+        /**
+         * How long DMS's Describe may still show the state from before a Create, Modify or Start of this runbook
+         * (eventually consistent reads; see domain/describeLag.ts) before the change counts as lost.
+         */
+        describeLagSeconds: z.number().int().min(0).default(300),
       })
       .strict()
       .default({
@@ -188,6 +193,7 @@ export const pipelineConfigSchema = z
         instanceModifyMinutes: 60,
         settleMinutes: 10,
         cdcCheckMinutes: 15,
+        describeLagSeconds: 300,
       }),
     thresholds: z
       .object({

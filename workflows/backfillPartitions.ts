@@ -18,6 +18,7 @@ import {
 } from '../domain/backfill';
 import { addDays, isoDate, msToDay } from '../domain/calendarDays';
 import { targetEndpointOf } from '../domain/config';
+import { afterChange } from '../domain/describeLag';
 import { BackfillPartitionsInput, backfillPartitionsInputSchema } from '../domain/inputs/backfillPartitions';
 import { mappingOf } from '../domain/onboarding';
 import { selects } from '../domain/tableMappings';
@@ -284,12 +285,14 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
             });
             runbook.record(created);
             temporary.taskArns.push(created.taskArn);
+            const createdNow = afterChange({ kind: 'task-created' }, config.waits.describeLagSeconds);
             await waitUntil(`temporary task ${id} ready`, config.waits.stateChangeMinutes, () =>
-              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' }),
+              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled', after: createdNow }),
             );
             runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
+            const startedNow = afterChange({ kind: 'task-started', previousStartDate: null }, config.waits.describeLagSeconds);
             await waitUntil(`${name} for ${isoDate(day)} loaded by task ${id}`, config.waits.fullLoadHours * 60, () =>
-              loadWait.waitForTask({ taskArn: created.taskArn, goal: 'full-load-finished' }),
+              loadWait.waitForTask({ taskArn: created.taskArn, goal: 'full-load-finished', after: startedNow }),
             );
             const stats = await reads.readTableStatistics({ taskArn: created.taskArn });
             dmsRowsByDay[day] = stats.reduce((n, s) => n + s.fullLoadRows, 0);

@@ -4,6 +4,7 @@ import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { TableFacts } from '../activities/sourceTables';
 import type { CallRecord } from '../domain/audit';
 import type { SourceConfig } from '../domain/config';
+import { type AfterChange, afterChange } from '../domain/describeLag';
 import { TableStatSnapshot } from '../domain/dmsStates';
 import {
   filtersRows,
@@ -339,9 +340,16 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         tables.map((t) => t.context.layout!),
       );
 
+      const started = new Map<string, AfterChange>();
       await runbook
         .step('reload', async () => {
-          for (const reload of planned.reloads) await startReload(runbook, reload, planned, mode, startDates.get(reload.taskArn) ?? null);
+          for (const reload of planned.reloads) {
+            const previousStartDate = startDates.get(reload.taskArn) ?? null;
+            await startReload(runbook, reload, planned, mode, previousStartDate);
+            // A reload-target start that Describe may not show yet (domain/describeLag.ts).
+            if (mode !== 'tables')
+              started.set(reload.taskArn, afterChange({ kind: 'task-started', previousStartDate }, config.waits.describeLagSeconds));
+          }
         })
         .catch(quarantineKept);
 
@@ -357,6 +365,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
                 wait.waitForReload({
                   taskArn: reload.taskArn,
                   tables: reload.tables.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
+                  after: started.get(reload.taskArn),
                 }),
             );
             runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });

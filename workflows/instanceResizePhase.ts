@@ -1,5 +1,6 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { InstanceSnapshot, TaskSnapshot } from '../domain/dmsStates';
+import { type AfterChange, afterChange } from '../domain/describeLag';
 import { describeInstanceCommand, isRunning, judgeLatency, LatencyVerdict, resumeCommand } from '../domain/instanceResize';
 import { actions, reads } from './engine/activityProxies';
 import { errorMessage, Runbook } from './engine/runbook';
@@ -68,10 +69,14 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
         }),
       );
       const modifyWait = waiting(config, config.waits.instanceModifyMinutes);
+      const after = afterChange(
+        { kind: 'instance-modified', instanceClass: targetClass, allocatedStorageGb: input.allocatedStorageGb },
+        config.waits.describeLagSeconds,
+      );
       const done = await waitUntil(
         `replication instance ${instance.identifier} available as ${wanted}`,
         config.waits.instanceModifyMinutes,
-        () => modifyWait.waitForInstance({ instanceArn: instance.arn }),
+        () => modifyWait.waitForInstance({ instanceArn: instance.arn, after }),
       );
       if (done.instanceClass !== targetClass || done.allocatedStorageGb < (input.allocatedStorageGb ?? 0)) {
         throw new Error(`DMS shows it available as ${done.instanceClass}, ${done.allocatedStorageGb} GB, not ${wanted}`);
@@ -104,11 +109,17 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
 
   const latency = await runbook.step(`${p}verify`, async () => {
     const resumed = await Promise.all(
-      stopped.map((t) =>
-        waitUntil(`task ${t.identifier} running again`, config.waits.stateChangeMinutes, () =>
-          stateWait.waitForTask({ taskArn: t.arn, goal: 'running' }),
-        ),
-      ),
+      stopped.map((t) => {
+        // The resume this runbook made, which Describe may not show yet (domain/describeLag.ts).
+        const after: AfterChange = {
+          change: { kind: 'task-started', previousStartDate: t.startDate ?? null },
+          madeAt: resumedAt,
+          graceSeconds: config.waits.describeLagSeconds,
+        };
+        return waitUntil(`task ${t.identifier} running again`, config.waits.stateChangeMinutes, () =>
+          stateWait.waitForTask({ taskArn: t.arn, goal: 'running', after }),
+        );
+      }),
     );
     const cdc = resumed.filter((t) => t.migrationType !== 'full-load');
     const verdict: LatencyVerdict = { breaches: [], unmeasured: [], worst: {} };

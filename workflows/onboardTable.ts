@@ -1,6 +1,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { targetEndpointOf } from '../domain/config';
 import { TaskSnapshot } from '../domain/dmsStates';
+import { afterChange } from '../domain/describeLag';
 import { OnboardTableInput, onboardTableInputSchema } from '../domain/inputs/onboardTable';
 import { chooseGroup, GroupTask, mappingOf, planOnboarding } from '../domain/onboarding';
 import { compareRowCounts, RowCountComparison } from '../domain/rowCounts';
@@ -179,7 +180,8 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
 
       await runbook.step('gate:apply-mapping', () => runbook.gate('apply-mapping', plan.plan));
 
-      const taskArn = await runbook.step('apply', async () => {
+      const lag = config.waits.describeLagSeconds;
+      const applied = await runbook.step('apply', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const watch = (t: TaskSnapshot) =>
           runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
@@ -195,13 +197,14 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             tags: { 'dms-runbooks:group': group.name, 'dms-runbooks:created-by': runbook.workflowId },
           });
           runbook.record(created);
+          const after = afterChange({ kind: 'task-created' }, lag);
           watch(
             await waitUntil(`task ${group.taskIdentifier} ready`, config.waits.stateChangeMinutes, () =>
-              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled' }),
+              stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled', after }),
             ),
           );
           runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
-          return created.taskArn;
+          return { arn: created.taskArn, started: afterChange({ kind: 'task-started', previousStartDate: null }, lag) };
         }
         const arn = task!.arn;
         if (plan.stopFirst) {
@@ -212,23 +215,23 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             ),
           );
         }
-        runbook.record(
-          await actions.modifyTaskMapping({ taskArn: arn, tableMappings: JSON.stringify(plan.mapping), taskSettings: plan.taskSettings }),
-        );
+        const tableMappings = JSON.stringify(plan.mapping);
+        runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings, taskSettings: plan.taskSettings }));
+        const modified = afterChange({ kind: 'task-modified', tableMappings }, lag);
         const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () =>
-          stateWait.waitForTask({ taskArn: arn, goal: 'settled' }),
+          stateWait.waitForTask({ taskArn: arn, goal: 'settled', after: modified }),
         );
         watch(settled);
-        runbook.record(
-          await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate: settled.startDate ?? null }),
-        );
-        return arn;
+        const previousStartDate = settled.startDate ?? null;
+        runbook.record(await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate }));
+        return { arn, started: afterChange({ kind: 'task-started', previousStartDate }, lag) };
       });
+      const taskArn = applied.arn;
 
       const loaded = await runbook.step('load', async () => {
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
         const result = await waitUntil(`${name} loaded by task ${group.taskIdentifier}`, config.waits.fullLoadHours * 60, () =>
-          loadWait.waitForTables({ taskArn, tables: [table] }),
+          loadWait.waitForTables({ taskArn, tables: [table], after: applied.started }),
         );
         runbook.setDms({
           task: result.task.identifier,

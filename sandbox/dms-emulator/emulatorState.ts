@@ -1,5 +1,6 @@
 import type { ClockState } from './emulatedClock';
 import type { BehaviourSettings } from './behaviourSettings';
+import type { StaleView } from './describeLag';
 import type { FaultSettings } from './faultSettings';
 
 /** Everything the emulator knows, as kept in its state file. Times are emulated epoch milliseconds. */
@@ -212,6 +213,8 @@ export interface EmulatorState {
   faults: FaultSettings;
   /** Unverified DMS behaviours, one setting each (absent in state files of older emulators: defaults). */
   behaviour?: BehaviourSettings;
+  /** Describe's view from before the last write, per ARN, while it is still answered (describeLag.ts). */
+  staleViews?: Record<string, StaleView>;
   instances: InstanceRecord[];
   endpoints: EndpointRecord[];
   tasks: TaskRecord[];

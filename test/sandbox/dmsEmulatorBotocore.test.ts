@@ -15,10 +15,14 @@ import {
   selectionMapping,
   type TestPipeline,
   uniqueId,
+  withoutDescribeLag,
 } from '../support/dmsEmulatorClient';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(180000);
+
+// AWS's waiters judge the first Describe after a Start; the lag after writes has its own suite.
+withoutDescribeLag();
 
 /** botocore's own DMS waiters (boto3 pinned in the project's Python environment) against the emulator, as against AWS. */
 

@@ -31,3 +31,7 @@ export async function mutatingCalls(): Promise<Record<string, number>> {
       .map(([k, v]) => [k, v.count]),
   );
 }
+
+/** The emulator's unverified-behaviour settings (merged), e.g. { describeLag: { milliseconds: 4000 } }. */
+export const dmsBehaviour = () => admin<Record<string, unknown>>('GET', '/behaviour');
+export const setDmsBehaviour = (behaviour: unknown) => admin<Record<string, unknown>>('POST', '/behaviour', behaviour);

@@ -2,7 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { decide, startRunbook } from '../../client/runbooks';
 import type { PipelineConfig } from '../../domain/config';
 import type { ResizeReport } from '../../workflows/resizeInstance';
-import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
+import { LAGGING_OPERATIONS } from '../../sandbox/dms-emulator/behaviourSettings';
+import { clearDmsFaults, dmsBehaviour, mutatingCalls, resetDmsCalls, setDmsBehaviour, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
 import {
@@ -203,5 +204,26 @@ describe('resizeInstance changes', () => {
     expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.large');
     expect(await taskStatus(fx.dms, fx.runningArn)).toBe('running');
     await captureHistory(handle, 'resizeInstance', 'verification-failed-latency');
+  });
+});
+
+describe('resizeInstance when Describe lags every write (behaviour describeLag on all operations)', () => {
+  let before: Record<string, unknown>;
+  beforeAll(async () => {
+    before = await dmsBehaviour();
+    // Long enough for several polls to see the instance "available" with its old class right after the Modify.
+    await setDmsBehaviour({ describeLag: { milliseconds: 4000, operations: [...LAGGING_OPERATIONS] } });
+  });
+  afterAll(() => setDmsBehaviour(before));
+
+  test('waits for the change to show instead of judging the stale "available", then resumes', async () => {
+    const handle = await start(tw, { instance: fx.instance, targetClass: 'dms.r5.xlarge' });
+    await waitForGate(handle, 'resize');
+    await resetDmsCalls();
+    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'CHG-lag', decision: 'approve' });
+    const result = await handle.result();
+    await expectResizedAndResumed(fx, result, 'dms.r5.xlarge');
+    const modify = result.steps.find((s) => s.id === 'modify')!;
+    expect(modify.state).toBe('done');
   });
 });

@@ -1,3 +1,4 @@
+import { withDescribeLag } from '../describeLag';
 import type { OperationTable } from '../operation';
 import { connectionOperations } from './connections';
 import { endpointOperations } from './endpoints';
@@ -7,8 +8,8 @@ import { replicationTaskOperations } from './replicationTasks';
 import { tableStatisticsOperations } from './tableStatistics';
 import { tagOperations } from './tags';
 
-/** Every DMS operation the emulator answers, by its X-Amz-Target name. */
-export const OPERATIONS: OperationTable = {
+/** Every DMS operation the emulator answers, by its X-Amz-Target name; Describe calls lag the writes (describeLag.ts). */
+export const OPERATIONS: OperationTable = withDescribeLag({
   ...replicationInstanceOperations,
   ...endpointOperations,
   ...connectionOperations,
@@ -16,4 +17,4 @@ export const OPERATIONS: OperationTable = {
   ...tableStatisticsOperations,
   ...orderableInstanceOperations,
   ...tagOperations,
-};
+});
