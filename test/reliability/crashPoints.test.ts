@@ -11,7 +11,7 @@ import type { FullReloadReport } from '../../workflows/fullReload';
 import type { ResizeReport } from '../../workflows/resizeInstance';
 import { activityHarness } from '../support/activityHarness';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
-import { describeTask } from '../support/dmsEmulatorClient';
+import { describeTask, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup, tableStatistics } from '../support/replicatedTables';
 import {
@@ -202,13 +202,26 @@ describe('SIGKILL at the dangerous points', () => {
     await killAfter(handle, 'StopReplicationTask', 'waitForTask');
     // Nothing moved yet: the files are all in the table's prefix.
     expect(await objectsUnder(prefixOf(table))).toEqual(before);
-    expect(['stopping', 'stopped']).toContain((await describeTask(fx.dms, taskArn!)).Status);
+    // Describe may still show the task running for a while after the stop (the emulator's describeLag).
+    await eventually(
+      () => describeTask(fx.dms, taskArn!).then((t) => t.Status),
+      (status) => status === 'stopping' || status === 'stopped',
+      30000,
+      'the stop to show',
+    );
     expect((await h.run(h.activities.stopTask, { taskArn: taskArn! })).outcome).toBe('skipped');
     await restartWorker();
 
     const status = await killAfter(handle, 'StartReplicationTask', 'waitForReload');
     expect(status.steps.find((s) => s.id === 'quarantine')!.state).toBe('done');
     expect((await tableStatistics(taskArn!))[0]!.TableState).not.toBe('Table completed');
+    // The retry judges from Describe, which may lag the start for a while (describeLag): let the start show first.
+    await eventually(
+      () => describeTask(fx.dms, taskArn!).then((t) => t.Status),
+      (s) => s !== 'stopped',
+      30000,
+      'the start to show',
+    );
     const retried = await h.run(h.activities.startTask, {
       taskArn: taskArn!,
       startType: 'reload-target',
@@ -245,7 +258,12 @@ describe('SIGKILL at the dangerous points', () => {
     await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'CHG-7', decision: 'approve' });
 
     await killAfter(handle, 'StopReplicationTask', 'waitForTask');
-    expect(['stopping', 'stopped']).toContain(await taskStatus(fx.dms, fx.runningArn));
+    await eventually(
+      () => taskStatus(fx.dms, fx.runningArn),
+      (status) => status === 'stopping' || status === 'stopped',
+      30000,
+      'the stop to show',
+    );
     expect((await h.run(h.activities.stopTask, { taskArn: fx.runningArn })).outcome).toBe('skipped');
     await restartWorker();
 

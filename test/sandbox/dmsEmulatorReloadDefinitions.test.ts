@@ -24,11 +24,15 @@ import {
   selectionMapping,
   type TestPipeline,
   uniqueId,
+  withoutDescribeLag,
 } from '../support/dmsEmulatorClient';
 import { fetchParquet, listObjects, readRows, s3 } from '../support/s3Parquet';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(240000);
+
+// Judges each call's effect at once; the lag of Describe after writes has its own suite (dmsEmulatorDescribeLag).
+withoutDescribeLag();
 
 /**
  * Which table definition CDC decodes with after each way of reloading (FIDELITY.md, "Reload keeps the old
