@@ -14,8 +14,22 @@ export function decideCommand(workflowId: string, gate: string): string {
   return `temporal workflow update execute --workflow-id ${workflowId} --name decide --input ${quoteJson({ gate, approver: '<your name>', reason: '<why>', decision: 'approve' })}`;
 }
 
-export function startCommand(kind: string, workflowId: string, input: unknown): string {
-  return `temporal workflow start --type ${kind} --task-queue ${TASK_QUEUE} --workflow-id ${workflowId} --input ${quoteJson(input)}`;
+export function startCommand(kind: string, workflowId: string, input: unknown, taskQueue = TASK_QUEUE): string {
+  return `temporal workflow start --type ${kind} --task-queue ${taskQueue} --workflow-id ${workflowId} --input ${quoteJson(input)}`;
+}
+
+/**
+ * The one command a person runs to decide a gate: the `dms-runbooks` CLI shows the plan digest, signs the decision
+ * with their SSH key and sends the `decide` update. The task queue is named when it is not the default.
+ */
+export function cliDecisionCommand(
+  workflowId: string,
+  decision: 'approve' | 'reject',
+  gate: string,
+  options: { taskQueue?: string; planDigest?: string } = {},
+): string {
+  const queue = options.taskQueue && options.taskQueue !== TASK_QUEUE ? ` --task-queue ${options.taskQueue}` : '';
+  return `npx dms-runbooks ${decision} ${workflowId} --gate ${gate}${queue} --reason '<why>'`;
 }
 
 export function statusCommand(workflowId: string): string {
