@@ -10,6 +10,7 @@ import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { refusedUpdate, sandboxKey, signedDecision, strangerKey } from '../support/signing';
 import { testConfig } from '../support/testConfig';
+import { startWebhookReceiver } from '../support/webhookReceiver';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 import fs from 'node:fs';
 
@@ -22,8 +23,10 @@ import fs from 'node:fs';
 let tw: TestWorker;
 let table: string;
 let group: TaskGroupConfig;
+let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 beforeAll(async () => {
+  webhook = await startWebhookReceiver();
   table = await createScratchTable(uniqueName('forge'), { rows: 300 });
   group = scratchGroup(`g-${table.split('.')[1]!}`.slice(0, 60), [table]);
   const base = testConfig();
@@ -32,6 +35,7 @@ beforeAll(async () => {
     testConfig({
       taskGroups: [...base.taskGroups, group],
       approvers: { default: ['dba-oncall', 'data-platform-lead', 'ops-alias'], fourEyes: true },
+      notifications: { webhookUrl: webhook.url, webUiUrl: 'https://temporal.example.com/' },
       approvals: {
         signatures: 'required',
         // `ops-alias` holds dba-oncall's key under another name: four-eyes must see the same person behind it.
@@ -47,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tw?.stop();
+  await webhook?.close();
   await dropScratchTable(table);
 });
 
@@ -85,6 +90,20 @@ test('each forged or stale decision is refused with its reason, the gate stays o
   expect(status.audit.requester?.name).toBe('dba-oncall');
   expect(status.pendingGate!.planDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   expect(status.audit.gates[0]!.planDigest).toBe(status.pendingGate!.planDigest);
+  // The gate's notification leads somewhere: the run in the Web UI, the plan and its digest, the command to approve.
+  const isOpened = (n: (typeof webhook.received)[number]) =>
+    n.dms_runbooks.workflowId === handle.workflowId && n.dms_runbooks.event === 'gate-opened';
+  for (let i = 0; i < 100 && !webhook.received.some(isOpened); i++) await new Promise((r) => setTimeout(r, 100));
+  const opened = webhook.received.find(isOpened)!;
+  expect(opened.text).toContain(`Web UI: https://temporal.example.com/namespaces/default/workflows/${handle.workflowId}`);
+  expect(opened.text).toContain(`**Plan:** ${status.pendingGate!.plan.summary}`);
+  expect(opened.text).toContain(`Plan digest: \`${status.pendingGate!.planDigest}\``);
+  expect(opened.text).toContain(
+    `Approve: \`npx dms-runbooks approve ${handle.workflowId} --gate apply-mapping --task-queue ${tw.taskQueue} --reason '<why>'\``,
+  );
+  expect(opened.text).toContain(
+    `With the Temporal CLI: \`temporal workflow update execute --workflow-id ${handle.workflowId} --name decide`,
+  );
   const lead = { approver: 'data-platform-lead' };
   const leadKey = sandboxKey('data-platform-lead');
 
