@@ -579,6 +579,9 @@ export class Runbook {
       async (raw) => {
         const request = decideUpdateSchema.parse(raw);
         const why = await this.take(request, 'update');
+        // An ApplicationFailure thrown by an update handler fails the update (the caller gets
+        // WorkflowUpdateFailedError), not the workflow: sdk-typescript issue #1418 ("throw ApplicationFailure should
+        // return … WorkflowFailedError instead of WorkflowUpdateFailedError" asks for the opposite). The gate stays open.
         if (why) throw ApplicationFailure.nonRetryable(why, 'DecisionRefused');
         const { gate, approver, decision } = request;
         return { gate, approver, decision, ...(this.decision?.signerKey ? { signerKey: this.decision.signerKey } : {}) };
