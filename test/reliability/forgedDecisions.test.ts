@@ -5,6 +5,7 @@ import { defaultWorkflowId } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { approveSignal } from '../../workflows/definitions';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
+import { captureHistory } from '../support/histories';
 import { refusedRun } from '../support/refusedRuns';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -167,4 +168,5 @@ test('each forged or stale decision is refused with its reason, the gate stays o
   });
   expect(result.audit.refusedCount).toBe(4);
   expect((await runbookStatus(handle)).phase).toBe('succeeded');
+  await captureHistory(handle, 'onboardTable', 'signed-decisions-forged-then-approved');
 });
