@@ -19,6 +19,12 @@ export const decideUpdateSchema = gateDecisionSchema.extend({ decision: z.enum([
 export type GateDecisionInput = z.input<typeof gateDecisionSchema>;
 export type DecideInput = z.input<typeof decideUpdateSchema>;
 
+/**
+ * The runbook kinds with gates: only their starts must be signed under four-eyes with signatures required. The
+ * others (readiness, doctor, drift watch) run from Schedules and ask nobody's approval.
+ */
+export const GATED_KINDS: readonly string[] = ['onboardTable', 'fullReload', 'resizeInstance', 'backfillPartitions'];
+
 export interface ApprovalPolicy {
   kind: string;
   allowedApprovers: string[];

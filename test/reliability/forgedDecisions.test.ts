@@ -67,6 +67,17 @@ test("an unsigned start, or one signed with another person's key, is refused bef
   const unsigned = await refusedRun(tw.client, tw.taskQueue, 'onboardTable', { table, requestedBy: 'dba-oncall' });
   expect(unsigned.message).toContain('requestedBySignature: required when signatures are required and the four-eyes rule is on');
   expect(unsigned.activities).toEqual(['loadPipelineConfig', 'notify']);
+  // A dry run changes nothing, and a runbook without gates (readiness, doctor, drift watch on a Schedule) asks
+  // nobody's approval: they start unsigned.
+  const dry = await startRunbook(tw.client, 'onboardTable', { table, requestedBy: 'schedule', dryRun: true }, { taskQueue: tw.taskQueue });
+  expect((await dry.result()).outcome).toBe('dry-run');
+  const readiness = await startRunbook(
+    tw.client,
+    'checkSourceReadiness',
+    { source: 'shop', requestedBy: 'schedule' },
+    { taskQueue: tw.taskQueue },
+  );
+  expect((await readiness.result()).outcome).toBe('succeeded');
   const input: Record<string, unknown> = { table, requestedBy: 'dba-oncall' };
   const workflowId = defaultWorkflowId('onboardTable', input);
   input.requestedBySignature = await signStart(

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ApprovalPolicy, decideUpdateSchema, gateDecisionSchema, refuseDecision } from '../../domain/approval';
+import { ApprovalPolicy, decideUpdateSchema, GATED_KINDS, gateDecisionSchema, refuseDecision } from '../../domain/approval';
 import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
 import { approversFor, PipelineConfig, RunbookKind as Kind } from '../../domain/config';
 import { formatInputIssues } from '../../domain/inputErrors';
@@ -153,8 +153,15 @@ export class Runbook {
         );
       }
       this.status.audit.requester = { name: verified.signer, key: verified.fingerprint };
-    } else if (signatures === 'required' && this.policy.fourEyes && !workflowInfo().parent && this.requestedBy) {
-      // Four-eyes compares proven identities: a typed requestedBy alone would let anyone start as someone else.
+    } else if (
+      signatures === 'required' &&
+      this.policy.fourEyes &&
+      GATED_KINDS.includes(this.kind) &&
+      raw.dryRun !== true &&
+      !workflowInfo().parent
+    ) {
+      // Four-eyes compares proven identities: a typed requestedBy alone would let anyone start as someone else. Dry
+      // runs, runbooks without gates and child runbooks (their parent's start was checked) need no signed start.
       throw ApplicationFailure.nonRetryable(
         `invalid ${this.kind} input: requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with \`dms-runbooks start\`, which signs requestedBy with your SSH key`,
         'InvalidInput',
