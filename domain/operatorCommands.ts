@@ -32,16 +32,10 @@ export function withTaskQueue(text: string, taskQueue: string): string {
 
 /**
  * The one command a person runs to decide a gate: the `dms-runbooks` CLI shows the plan digest, signs the decision
- * with their SSH key and sends the `decide` update. The task queue is named when it is not the default.
+ * with their SSH key and sends the `decide` update. An update goes to the workflow id: no task queue is needed.
  */
-export function cliDecisionCommand(
-  workflowId: string,
-  decision: 'approve' | 'reject',
-  gate: string,
-  options: { taskQueue?: string; planDigest?: string } = {},
-): string {
-  const queue = options.taskQueue && options.taskQueue !== TASK_QUEUE ? ` --task-queue ${options.taskQueue}` : '';
-  return `npx dms-runbooks ${decision} ${workflowId} --gate ${gate}${queue} --reason '<why>'`;
+export function cliDecisionCommand(workflowId: string, decision: 'approve' | 'reject', gate: string): string {
+  return `npx dms-runbooks ${decision} ${workflowId} --gate ${gate} --reason '<why>'`;
 }
 
 export function statusCommand(workflowId: string): string {

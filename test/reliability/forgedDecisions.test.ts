@@ -110,9 +110,7 @@ test('each forged or stale decision is refused with its reason, the gate stays o
   expect(opened.text).toContain(`Web UI: https://temporal.example.com/namespaces/default/workflows/${handle.workflowId}`);
   expect(opened.text).toContain(`**Plan:** ${status.pendingGate!.plan.summary}`);
   expect(opened.text).toContain(`Plan digest: \`${status.pendingGate!.planDigest}\``);
-  expect(opened.text).toContain(
-    `Approve: \`npx dms-runbooks approve ${handle.workflowId} --gate apply-mapping --task-queue ${tw.taskQueue} --reason '<why>'\``,
-  );
+  expect(opened.text).toContain(`Approve: \`npx dms-runbooks approve ${handle.workflowId} --gate apply-mapping --reason '<why>'\``);
   expect(opened.text).toContain(
     `With the Temporal CLI: \`temporal workflow update execute --workflow-id ${handle.workflowId} --name decide`,
   );

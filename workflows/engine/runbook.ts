@@ -279,7 +279,6 @@ export class Runbook {
     if (this.pendingDigest) record.planDigest = this.pendingDigest;
     this.status.audit.gates.push(record);
     this.status.plan = plan;
-    const commandOptions = { taskQueue: workflowInfo().taskQueue, planDigest: this.pendingDigest };
     this.status.pendingGate = {
       gate,
       openedAt: record.openedAt,
@@ -290,8 +289,8 @@ export class Runbook {
       approveCommand: signalCommand(this.workflowId, 'approve', gate),
       rejectCommand: signalCommand(this.workflowId, 'reject', gate),
       updateCommand: decideCommand(this.workflowId, gate),
-      cliApproveCommand: cliDecisionCommand(this.workflowId, 'approve', gate, commandOptions),
-      cliRejectCommand: cliDecisionCommand(this.workflowId, 'reject', gate, commandOptions),
+      cliApproveCommand: cliDecisionCommand(this.workflowId, 'approve', gate),
+      cliRejectCommand: cliDecisionCommand(this.workflowId, 'reject', gate),
     };
     this.status.phase = 'waiting-for-approval';
     this.decision = undefined;
