@@ -3,7 +3,7 @@ import { startRunbook, runbookStatus, decide } from '../../client/runbooks';
 import { signStart } from '../../client/signing';
 import { defaultWorkflowId } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../workflows/definitions';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { captureHistory } from '../support/histories';
 import { refusedRun } from '../support/refusedRuns';
@@ -93,6 +93,30 @@ test("an unsigned start, or one signed with another person's key, is refused bef
   expect(String((error as WorkflowFailedError).cause?.message)).toMatch(
     /requestedBySignature: the signing key SHA256:\S+ belongs to data-platform-lead, not to "dba-oncall"/,
   );
+});
+
+test('a signed decision by signal counts like one by update: a signed reject ends the run with nothing changed', async () => {
+  await resetDmsCalls();
+  const handle = await signedStart('dba-oncall', sandboxKey('dba-oncall'));
+  const status = await waitForGate(handle, 'apply-mapping');
+  const { signed, reason } = await signedDecision(
+    handle,
+    status,
+    { approver: 'data-platform-lead', decision: 'reject', reason: 'wrong group' },
+    sandboxKey('data-platform-lead'),
+  );
+  await handle.signal(rejectSignal, { gate: 'apply-mapping', approver: 'data-platform-lead', reason, signed });
+  const result = await handle.result();
+  expect(result.outcome).toBe('rejected');
+  expect(result.audit.gates[0]).toMatchObject({
+    outcome: 'rejected',
+    approver: 'data-platform-lead',
+    via: 'signal',
+    reason: 'wrong group',
+  });
+  expect(result.audit.gates[0]!.signerKey).toMatch(/^SHA256:/);
+  expect(result.audit.refusedDecisions).toEqual([]);
+  expect(await mutatingCalls()).toEqual({});
 });
 
 test('each forged or stale decision is refused with its reason, the gate stays open, and a signed approval passes', async () => {
