@@ -471,7 +471,8 @@ export class Runbook {
     const why = refuseDecision(this.policy, this.gateView(), gate, approver, decision);
     if (why) return why;
     const { signatures, signingWindowMinutes } = this.approvals;
-    if (signatures === 'off') return undefined;
+    // A gate opened by code from before frozen plans has no digest to sign: decided as before, unsigned.
+    if (signatures === 'off' || !this.pendingDigest) return undefined;
     if (!signed) {
       if (signatures === 'required') {
         return new Refusal(
@@ -480,12 +481,6 @@ export class Runbook {
         );
       }
       return undefined;
-    }
-    if (!this.pendingDigest) {
-      return new Refusal(
-        'wrong-plan',
-        `gate "${gate}" has no frozen plan digest to sign (a run from before signed decisions); decide unsigned`,
-      );
     }
     try {
       checkDecisionDocument(
@@ -528,7 +523,7 @@ export class Runbook {
     if (early) return this.refuse(request, via, early);
     const { gate, approver, reason, decision, signed } = request;
     let signerKey: string | undefined;
-    if (signed && this.approvals.signatures !== 'off') {
+    if (signed && this.approvals.signatures !== 'off' && this.pendingDigest) {
       this.verifying = approver;
       this.presented.set(signed.signature, `${via} at ${new Date().toISOString()}`);
       let verified;
