@@ -35,7 +35,7 @@ const forbidNode = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.stack/', 'coverage/', 'test-artifacts/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.stack/', 'coverage/', 'test-artifacts/', '**/*.js', '**/*.mjs', 'bin/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

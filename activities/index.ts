@@ -17,6 +17,7 @@ import { rdsActivities } from './rds';
 import { sourceDateCountActivities } from './sourceDateCounts';
 import { runbookRunActivities } from './runbookRuns';
 import { schemaSnapshotActivities } from './schemaSnapshots';
+import { signatureActivities } from './signatures';
 import { sourceMysqlActivities } from './sourceMysql';
 import { sourceTableActivities } from './sourceTables';
 import { tableChecksumActivities } from './tableChecksums';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...schemaSnapshotActivities(deps),
     ...runbookRunActivities(deps),
     ...doctorActivities(deps),
+    ...signatureActivities(deps),
   };
 }
 

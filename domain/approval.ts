@@ -7,12 +7,23 @@ export const gateDecisionSchema = z
     gate: z.string().min(1).max(64),
     approver: z.string().min(1).max(128),
     reason: z.string().max(2000).default(''),
+    /** The decision signed with the approver's SSH key (`dms-runbooks sign` prints it); see domain/signedDecision.ts. */
+    signed: z
+      .object({ document: z.string().min(1).max(4000), signature: z.string().min(1).max(20000) })
+      .strict()
+      .optional(),
   })
   .strict();
 export const decideUpdateSchema = gateDecisionSchema.extend({ decision: z.enum(['approve', 'reject']) }).strict();
 
 export type GateDecisionInput = z.input<typeof gateDecisionSchema>;
 export type DecideInput = z.input<typeof decideUpdateSchema>;
+
+/**
+ * The runbook kinds with gates: only their starts must be signed under four-eyes with signatures required. The
+ * others (readiness, doctor, drift watch) run from Schedules and ask nobody's approval.
+ */
+export const GATED_KINDS: readonly string[] = ['onboardTable', 'fullReload', 'resizeInstance', 'backfillPartitions'];
 
 export interface ApprovalPolicy {
   kind: string;

@@ -13,6 +13,10 @@ export interface GateRecord {
   reason?: string;
   via?: 'signal' | 'update';
   remindersSent: number;
+  /** sha256 of the frozen plan (domain/signedDecision.ts canonicalJson); signed decisions name it. */
+  planDigest?: string;
+  /** The approver's key that signed the decision (`SHA256:…`), when it was signed. */
+  signerKey?: string;
 }
 
 export interface CallRecord {
@@ -33,14 +37,27 @@ export interface RefusedDecision {
   decision: Decision;
   via: 'signal' | 'update';
   why: string;
+  /** The refusal's kind when a signature check refused it (no-signature, unknown-key, wrong-plan, expired…). */
+  code?: string;
 }
 
 export interface AuditTrail {
   gates: GateRecord[];
   calls: CallRecord[];
+  /** The newest refused decisions (approvals.refusedKept of them); refusedCount counts them all. */
   refusedDecisions: RefusedDecision[];
+  refusedCount?: number;
+  /** Who started the runbook, as proven by a signed start (absent when the start was not signed). */
+  requester?: { name: string; key: string };
 }
 
 export function emptyAudit(): AuditTrail {
   return { gates: [], calls: [], refusedDecisions: [] };
+}
+
+/** Records a refused decision, keeping the newest `keep`: a flood of forged decisions cannot grow the audit. */
+export function recordRefusal(audit: AuditTrail, refusal: RefusedDecision, keep: number): void {
+  audit.refusedDecisions.push(refusal);
+  audit.refusedCount = (audit.refusedCount ?? audit.refusedDecisions.length - 1) + 1;
+  if (audit.refusedDecisions.length > keep) audit.refusedDecisions.splice(0, audit.refusedDecisions.length - keep);
 }

@@ -66,6 +66,14 @@ export const taskGroupSchema = z
   })
   .strict();
 
+/** An OpenSSH public key line; the key types `ssh-keygen -Y sign` signs with. */
+const publicKeyLine = z
+  .string()
+  .regex(
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( .*)?$/,
+    'must be an OpenSSH public key line such as "ssh-ed25519 AAAA… you@host" (the contents of a .pub file)',
+  );
+
 const kinds = [
   'checkSourceReadiness',
   'onboardTable',
@@ -128,9 +136,30 @@ export const pipelineConfigSchema = z
         fourEyes: z.boolean().default(false),
       })
       .strict(),
+    /** Signed gate decisions (SSHSIG, `ssh-keygen -Y sign`): see domain/signedDecision.ts and the README. */
+    approvals: z
+      .object({
+        /** `required`: unsigned decisions are refused; `optional`: a signature present must verify; `off`: not checked. */
+        signatures: z.enum(['required', 'optional', 'off']).default('off'),
+        /** Each person's public keys, one OpenSSH line each (`ssh-ed25519 AAAA… comment`, `ecdsa-sha2-nistp256 …`, `ssh-rsa …`). */
+        keys: z.record(z.string().min(1).max(128), z.array(publicKeyLine).min(1)).default({}),
+        /**
+         * An OpenSSH allowed_signers file (`name ssh-ed25519 AAAA…` lines, as for git's gpg.ssh.allowedSignersFile),
+         * read when the configuration is loaded and merged into `keys`. Empty: none.
+         */
+        allowedSignersFile: z.string().optional(),
+        /** A signature older than this (or dated this far in the future) is refused as expired. */
+        signingWindowMinutes: z.number().positive().default(15),
+        /** Refused decisions kept in the audit (the newest); older ones are only counted. */
+        refusedKept: z.number().int().min(1).default(20),
+      })
+      .strict()
+      .default({ signatures: 'off', keys: {}, signingWindowMinutes: 15, refusedKept: 20 }),
     notifications: z
       .object({
         webhookUrl: z.url().optional(),
+        /** The Temporal Web UI's base address (e.g. https://temporal.example.com): notifications link to the run. */
+        webUiUrl: z.url().optional(),
       })
       .strict()
       .default({}),
@@ -257,6 +286,18 @@ export const pipelineConfigSchema = z
       }
       seen.set(group.name, i);
     });
+    if (config.approvals.signatures === 'required') {
+      const approvers = new Set([...config.approvers.default, ...Object.values(config.approvers.byKind).flat()]);
+      for (const name of approvers) {
+        if (!config.approvals.keys[name]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['approvals', 'keys', name],
+            message: `approver "${name}" has no public key while signatures are required: add the contents of their .pub file`,
+          });
+        }
+      }
+    }
   });
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;

@@ -21,9 +21,14 @@ export interface PendingGate {
   plan: Plan;
   /** Why this gate is open, beyond the plan (a verification failure, a recommendation). */
   note?: string;
+  /** sha256 of the plan frozen at this gate: a signed decision names it (absent on runs from before frozen plans). */
+  planDigest?: string;
   approveCommand: string;
   rejectCommand: string;
   updateCommand: string;
+  /** `npx dms-runbooks approve|reject …`: signs and sends the decision in one command. */
+  cliApproveCommand?: string;
+  cliRejectCommand?: string;
 }
 
 export type RunbookPhase =

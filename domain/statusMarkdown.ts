@@ -14,9 +14,20 @@ export function statusToMarkdown(status: RunbookStatus): string {
   if (gate) {
     lines.push('', `### Waiting for approval: gate \`${gate.gate}\` (expires ${gate.expiresAt})`);
     if (gate.note) lines.push('', `> ${gate.note}`);
+    lines.push('', planToMarkdown(gate.plan));
+    if (gate.planDigest) lines.push('', `Plan digest: \`${gate.planDigest}\``);
+    if (gate.cliApproveCommand && gate.cliRejectCommand) {
+      lines.push(
+        '',
+        'Approve or reject with the CLI (it signs the decision with your SSH key and prints the answer):',
+        '```',
+        gate.cliApproveCommand,
+        gate.cliRejectCommand,
+        '```',
+        'With the Temporal CLI: `npx dms-runbooks sign <workflow id> --decision approve --reason …` prints the signed `--input` when signatures are on.',
+      );
+    }
     lines.push(
-      '',
-      planToMarkdown(gate.plan),
       '',
       'Approve:',
       '```',

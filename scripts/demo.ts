@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
-import { startRunbook } from '../client/runbooks';
+import { defaultWorkflowId, startRunbook } from '../client/runbooks';
+import { signStart } from '../client/signing';
 import { SCHEMA_DRIFT_SCHEDULE_ID, schemaDriftScheduleCommand, upsertRunbookSchedule } from '../client/schedules';
 import { statusCommand } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
@@ -71,7 +72,15 @@ async function main(): Promise<void> {
   console.log('\n[demo] 3. pipelineDoctor');
   await demoPipelineDoctor(client, process.env.TEMPORAL_UI_URL!);
 
-  const onboarding = await startRunbook(client, 'onboardTable', { table: DEMO_TABLE, requestedBy: 'demo' });
+  // Signed as the sandbox person `demo` (stack:up made the keys): the sandbox requires signed decisions, as production does.
+  const keys = process.env.SANDBOX_KEYS_DIR ?? path.join(stackDir, 'keys');
+  const onboardInput: Record<string, unknown> = { table: DEMO_TABLE, requestedBy: 'demo' };
+  const onboardId = defaultWorkflowId('onboardTable', onboardInput);
+  onboardInput.requestedBySignature = await signStart(
+    { workflowId: onboardId, kind: 'onboardTable', requestedBy: 'demo', input: onboardInput },
+    path.join(keys, 'demo'),
+  );
+  const onboarding = await startRunbook(client, 'onboardTable', onboardInput as never, { workflowId: onboardId });
   console.log(`\n[demo] 4. onboardTable ${DEMO_TABLE}: workflow id ${onboarding.workflowId}`);
   console.log(`         Web UI: ${ui(onboarding.workflowId)}`);
   let status: RunbookStatus | undefined;
@@ -82,9 +91,15 @@ async function main(): Promise<void> {
   if (status?.pendingGate) {
     console.log(`         waiting at gate "${status.pendingGate.gate}": ${status.pendingGate.plan.summary}`);
     console.log(`         follow:  ${statusCommand(onboarding.workflowId)}`);
-    console.log(`         approve: ${status.pendingGate.approveCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
-    console.log(`         or:      ${status.pendingGate.updateCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
-    console.log(`         reject:  ${status.pendingGate.rejectCommand.replace('<your name>', 'dba-oncall').replace('<why>', 'demo')}`);
+    console.log(`         plan digest: ${status.pendingGate.planDigest}`);
+    const as = `DMS_RUNBOOKS_USER=dba-oncall DMS_RUNBOOKS_SIGNING_KEY=${path.join(keys, 'dba-oncall')}`;
+    console.log(
+      `         approve (signed with dba-oncall's SSH key): ${as} npx dms-runbooks approve ${onboarding.workflowId} --reason demo`,
+    );
+    console.log(`         reject:  ${as} npx dms-runbooks reject ${onboarding.workflowId} --reason demo`);
+    console.log(
+      `         or with the Temporal CLI: temporal workflow update execute --workflow-id ${onboarding.workflowId} --name decide --input "$(${as} npx dms-runbooks sign ${onboarding.workflowId} --decision approve --reason demo)"`,
+    );
   } else {
     console.log(
       `         ${status?.phase ?? 'no status'}: ${status?.errors.join('; ') ?? ''} (a table onboarded by an earlier demo is refused; npm run stack:down && rm -rf .stack resets the sandbox)`,

@@ -259,7 +259,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed` };
       }
 
-      await runbook.step('gate:backfill', () => runbook.gate('backfill', planned.plan));
+      // The steps below act from the backfill plan frozen at the gate, the one approved (see Runbook.gate).
+      const { basis: approved } = await runbook.step('gate:backfill', () => runbook.gate('backfill', planned.plan, undefined, planned));
 
       const temporary: Temporary = { taskArns: [] };
       const dmsRowsByDay: Record<string, number> = {};
@@ -279,8 +280,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
               sourceEndpointArn: facts.sourceEndpoint.arn,
               targetEndpointArn: endpoint.endpointArn,
               migrationType: 'full-load',
-              tableMappings: JSON.stringify(planned.mappings[day]),
-              taskSettings: planned.taskSettings,
+              tableMappings: JSON.stringify(approved.mappings[day]),
+              taskSettings: approved.taskSettings,
               tags,
             });
             runbook.record(created);
@@ -297,9 +298,9 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
             const stats = await reads.readTableStatistics({ taskArn: created.taskArn });
             dmsRowsByDay[day] = stats.reduce((n, s) => n + s.fullLoadRows, 0);
           };
-          for (const wave of chunks(planned.staged, BACKFILL_PARALLEL_TASKS)) {
+          for (const wave of chunks(approved.staged, BACKFILL_PARALLEL_TASKS)) {
             await Promise.all(wave.map(stageDay));
-            runbook.note('stage', `${Object.keys(dmsRowsByDay).length} of ${planned.staged.length} day(s) loaded`);
+            runbook.note('stage', `${Object.keys(dmsRowsByDay).length} of ${approved.staged.length} day(s) loaded`);
           }
         } catch (error) {
           await failAfterCleanup(runbook, temporary, error, layout);
@@ -318,7 +319,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
             }),
             reads.countParquetRows({ prefix: layout.stagingRoot, loadFilesOnly: true }),
           ]);
-          const checks = checkPartitions(planned.staged, facts.naming, sourceRowsByDay, dmsRowsByDay, {
+          const checks = checkPartitions(approved.staged, facts.naming, sourceRowsByDay, dmsRowsByDay, {
             rowsByDay: parquet.rowsByPartition,
             filesByDay: parquet.filesByPartition,
           });
@@ -337,7 +338,14 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         }
       });
 
-      const publishPlan = planPublish(name, checks, planned.partitions, layout, planned.staged.map(identifiers.task), identifiers.endpoint);
+      const publishPlan = planPublish(
+        name,
+        checks,
+        approved.partitions,
+        layout,
+        approved.staged.map(identifiers.task),
+        identifiers.endpoint,
+      );
       const discard = async () => {
         runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DiscardStaging' }));
         await removeTemporary(runbook, temporary);

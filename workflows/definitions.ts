@@ -12,4 +12,6 @@ export interface DecisionAccepted {
   gate: string;
   decision: 'approve' | 'reject';
   approver: string;
+  /** The key that signed the decision (`SHA256:…`), when it was signed. */
+  signerKey?: string;
 }

@@ -251,7 +251,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       }
 
       // 3. Plan.
-      const planned: FullReloadPlan = await runbook.step('plan', () => {
+      let planned: FullReloadPlan = await runbook.step('plan', () => {
         const result = planFullReload({
           workflowId: runbook.workflowId,
           bucket: config.target.bucket,
@@ -295,13 +295,17 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ? ` Schema drift detected by ${i.schemaDrift.detectedBy}: ${i.schemaDrift.changes.map((c) => `${c.table}${c.column ? `.${c.column}` : ''} ${c.kind}`).join(', ')}.`
         : '';
       const mismatched = (currentFiles ?? []).filter((c) => !c.matches);
-      await runbook.step('gate:reload', () =>
+      const { basis: approved } = await runbook.step('gate:reload', () =>
         runbook.gate(
           'reload',
           planned.plan,
           `Reason: ${i.reason}${i.ticket ? ` (${i.ticket})` : ''}. Affected: ${planned.plan.details.affectedObjects as number} files, ${formatBytes(planned.plan.details.affectedBytes as number)}.${driftNote}${mismatched.length ? ` The current files differ from the source: ${mismatched.map(describeComparison).join(' || ')}` : ''}`,
+          planned,
         ),
       );
+      // The steps below act from the plan frozen at the gate, the one approved (see Runbook.gate).
+      planned = approved;
+      tables.forEach((t, k) => (t.context.layout = planned.quarantine[k]));
 
       // 4. Quarantine, then reload.
       const startDates = new Map<string, string | null>(planned.reloads.map((r) => [r.taskArn, r.previousStartDate]));

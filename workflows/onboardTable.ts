@@ -178,22 +178,23 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         return { outcome: 'dry-run', message: `dry run: ${plan.plan.summary}; nothing was changed` };
       }
 
-      await runbook.step('gate:apply-mapping', () => runbook.gate('apply-mapping', plan.plan));
+      // The steps below act from the onboarding plan frozen at the gate, the one approved (see Runbook.gate).
+      const { basis: approved } = await runbook.step('gate:apply-mapping', () => runbook.gate('apply-mapping', plan.plan, undefined, plan));
 
       const lag = config.waits.describeLagSeconds;
       const applied = await runbook.step('apply', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const watch = (t: TaskSnapshot) =>
           runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
-        if (plan.createTask) {
+        if (approved.createTask) {
           const created = await actions.createTask({
             identifier: group.taskIdentifier,
             instanceArn: endpoints.instance.arn,
             sourceEndpointArn: endpoints.sourceEndpoint.arn,
             targetEndpointArn: endpoints.target.arn,
             migrationType: 'full-load-and-cdc',
-            tableMappings: JSON.stringify(plan.mapping),
-            taskSettings: plan.taskSettings,
+            tableMappings: JSON.stringify(approved.mapping),
+            taskSettings: approved.taskSettings,
             tags: { 'dms-runbooks:group': group.name, 'dms-runbooks:created-by': runbook.workflowId },
           });
           runbook.record(created);
@@ -207,7 +208,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
           return { arn: created.taskArn, started: afterChange({ kind: 'task-started', previousStartDate: null }, lag) };
         }
         const arn = task!.arn;
-        if (plan.stopFirst) {
+        if (approved.stopFirst) {
           runbook.record(await actions.stopTask({ taskArn: arn }));
           watch(
             await waitUntil(`task ${group.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
@@ -215,8 +216,8 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             ),
           );
         }
-        const tableMappings = JSON.stringify(plan.mapping);
-        runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings, taskSettings: plan.taskSettings }));
+        const tableMappings = JSON.stringify(approved.mapping);
+        runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings, taskSettings: approved.taskSettings }));
         const modified = afterChange({ kind: 'task-modified', tableMappings }, lag);
         const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () =>
           stateWait.waitForTask({ taskArn: arn, goal: 'settled', after: modified }),

@@ -1,9 +1,10 @@
-import { ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDoctorReport, DoctorReport, reportHeadline } from '../domain/doctor/doctorReport';
 import { CHECK_TITLES, checkError, CheckResult, DOCTOR_CHECKS, DoctorCheck } from '../domain/doctor/findings';
 import { reportToMarkdown } from '../domain/doctor/reportMarkdown';
 import { PipelineDoctorInput, pipelineDoctorInputSchema } from '../domain/inputs/pipelineDoctor';
+import { withTaskQueue } from '../domain/operatorCommands';
 import { PERMANENT_FAILURES } from './engine/activityProxies';
 import { errorMessage, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
@@ -75,7 +76,9 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
       }
 
       const report = await runbook.step('report', () =>
-        Promise.resolve(buildDoctorReport({ pipeline: config.name, generatedAt: at, taskGroups, allGroups, results })),
+        Promise.resolve(
+          buildDoctorReport({ pipeline: config.name, generatedAt: at, taskGroups, allGroups, results: onTaskQueue(results) }),
+        ),
       );
       const markdown = reportToMarkdown(report);
       runbook.setReport(markdown);
@@ -83,4 +86,24 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
       return { message: reportHeadline(report), report, notification: markdown };
     },
   );
+}
+
+/** The fix commands start runbooks on this worker's task queue (DMS_RUNBOOKS_TASK_QUEUE), whatever it is. */
+function onTaskQueue(results: CheckResult[]): CheckResult[] {
+  const queue = workflowInfo().taskQueue;
+  return results.map((r) => ({
+    ...r,
+    findings: r.findings.map((f) => {
+      if (!f.remedy) return f;
+      const { command, steps } = f.remedy;
+      return {
+        ...f,
+        remedy: {
+          ...f.remedy,
+          command: withTaskQueue(command, queue),
+          ...(steps ? { steps: steps.map((c) => withTaskQueue(c, queue)) } : {}),
+        },
+      };
+    }),
+  }));
 }

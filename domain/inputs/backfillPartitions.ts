@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isCalendarDay } from '../calendarDays';
 import { tableNameSchema } from '../tableName';
-import { dryRunSchema, requestedBySchema } from './common';
+import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from './common';
 
 const day = z
   .string()
@@ -16,6 +16,7 @@ export const backfillPartitionsInputSchema = z
     dateColumn: z.string().regex(/^[A-Za-z0-9_$]{1,64}$/, 'must be a MySQL column name (letters, digits, _ or $)'),
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict()
   .refine((i) => i.from <= i.to, { path: ['to'], message: 'must not be before from' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requestedBySchema } from './common';
+import { requestedBySchema, requestedBySignatureSchema } from './common';
 
 export const checkSourceReadinessInputSchema = z
   .object({
@@ -13,6 +13,7 @@ export const checkSourceReadinessInputSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'must be an RDS DB cluster identifier')
       .optional(),
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { schemaChangeSchema } from '../schemaDrift';
 import { tableNameSchema } from '../tableName';
-import { dryRunSchema, requestedBySchema } from './common';
+import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from './common';
 
 export const fullReloadInputSchema = z
   .object({
@@ -32,6 +32,7 @@ export const fullReloadInputSchema = z
       .optional(),
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tableNameSchema } from '../tableName';
-import { dryRunSchema, requestedBySchema } from './common';
+import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from './common';
 
 export const onboardTableInputSchema = z
   .object({
@@ -11,6 +11,7 @@ export const onboardTableInputSchema = z
       .optional(),
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 

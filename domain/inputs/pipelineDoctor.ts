@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DOCTOR_CHECKS } from '../doctor/findings';
-import { requestedBySchema } from './common';
+import { requestedBySchema, requestedBySignatureSchema } from './common';
 
 export const pipelineDoctorInputSchema = z
   .object({
@@ -28,6 +28,7 @@ export const pipelineDoctorInputSchema = z
     footerConcurrency: z.number().int().min(1).max(64).default(8),
     // The doctor has no gate: who started it is only recorded. A scheduled run says so, also under four-eyes.
     requestedBy: requestedBySchema.default('schedule'),
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dryRunSchema, requestedBySchema } from './common';
+import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from './common';
 
 const instanceIdentifier = z
   .string()
@@ -15,6 +15,7 @@ export const simpleResizeSchema = z
     allocatedStorageGb,
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 
@@ -36,6 +37,7 @@ export const compositeResizeSchema = z
       .strict(),
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict()
   .refine((i) => i.fullLoadClass !== i.cdcClass, {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dryRunSchema, requestedBySchema } from './common';
+import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from './common';
 
 export const schemaDriftWatchInputSchema = z
   .object({
@@ -18,6 +18,7 @@ export const schemaDriftWatchInputSchema = z
     /** A dry run compares and reports, but stores no snapshot and starts no reload. */
     dryRun: dryRunSchema,
     requestedBy: requestedBySchema,
+    requestedBySignature: requestedBySignatureSchema,
   })
   .strict();
 

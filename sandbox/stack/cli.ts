@@ -5,6 +5,7 @@ import { Component, ComponentError } from './component';
 import { dmsEmulatorComponent } from './dmsEmulator';
 import { mariadbComponent } from './mariadb';
 import { motoComponent } from './moto';
+import { ensureApproverKeys } from './approverKeys';
 import { StackSettings, stackSettings } from './settings';
 import { writeStackEnv } from './stackEnv';
 import { temporalComponent } from './temporal';
@@ -29,6 +30,9 @@ function baseEnv(s: StackSettings): Record<string, string> {
 
 async function up(s: StackSettings): Promise<number> {
   fs.mkdirSync(s.logsDir, { recursive: true });
+  // The sandbox configuration names the people's keys: they exist before any part reads it.
+  const keys = ensureApproverKeys(s, log);
+  Object.assign(process.env, keys);
   const parts = components(s);
   // Parts start in waves: each wave holds the parts whose dependencies are up; a failure skips its dependents.
   const results: PromiseSettledResult<void>[] = new Array<PromiseSettledResult<void>>(parts.length);
@@ -72,7 +76,7 @@ async function up(s: StackSettings): Promise<number> {
     }
     return 1;
   }
-  const env: Record<string, string> = Object.assign(baseEnv(s), ...parts.map((part) => part.env())) as Record<string, string>;
+  const env: Record<string, string> = Object.assign(baseEnv(s), keys, ...parts.map((part) => part.env())) as Record<string, string>;
   const file = writeStackEnv(s, env);
   log(`addresses written to ${file}`);
   return 0;

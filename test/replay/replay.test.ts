@@ -42,6 +42,7 @@ const MAIN_PATHS: Record<string, string[]> = {
     'worker-killed-during-load',
     'dry-run',
     'refused-fk-link',
+    'signed-decisions-forged-then-approved',
   ],
   fullReload: [
     'approved-and-finalized',

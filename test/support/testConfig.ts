@@ -20,8 +20,10 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 /** The sandbox pipeline configuration with test overrides (fast polls, short gates, a local webhook). */
 export function testConfig(patch?: DeepPartial<PipelineConfig>): PipelineConfig {
   const base = loadPipelineConfigFile(path.resolve(__dirname, '..', '..', 'config', 'sandbox.pipeline.yaml'));
+  // Signed decisions are tested by the suites about approvals (they turn signatures on); the others decide unsigned.
   const fast: DeepPartial<PipelineConfig> = {
     waits: { pollSeconds: 1, dmsRequestsPerSecond: 4, fullLoadHours: 1, stateChangeMinutes: 2, cdcCheckMinutes: 0.25 },
+    approvals: { signatures: 'off' },
   };
   return pipelineConfigSchema.parse(merge(merge(base, fast), patch));
 }

@@ -69,4 +69,23 @@ describe('pipeline configuration', () => {
     fs.writeFileSync(file, fs.readFileSync(sandboxFile, 'utf8').replace('${SOURCE_DB_PORT:-3307}', '${SHOP_DB_PORT}'));
     expect(errorOf(file)).toContain('${SHOP_DB_PORT}');
   });
+
+  test('signatures required: every approver needs a key; an allowed_signers file provides them', () => {
+    const required = (raw: Record<string, any>) => (raw.approvals = { signatures: 'required' });
+    const missing = errorOf(withConfig(required));
+    expect(missing).toContain('approvals.keys.dba-oncall: approver "dba-oncall" has no public key while signatures are required');
+    expect(missing).toContain('approvals.keys.data-platform-lead');
+
+    const file = withConfig((raw) => (raw.approvals = { signatures: 'required', allowedSignersFile: 'team.allowed_signers' }));
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHmnXDo/CER5NmoHgMLBz3GuxvJE0xmt0eUNfCJA7T7B alice@example.com';
+    fs.writeFileSync(path.join(path.dirname(file), 'team.allowed_signers'), `# the team\ndba-oncall,data-platform-lead ${key}\n`);
+    const config = loadPipelineConfigFile(file, {});
+    expect(config.approvals.keys).toEqual({ 'dba-oncall': [key], 'data-platform-lead': [key] });
+
+    fs.writeFileSync(path.join(path.dirname(file), 'team.allowed_signers'), `dba-oncall namespaces="git" ${key}\n`);
+    expect(errorOf(file)).toContain('team.allowed_signers:1: expected "name keytype base64", options are not supported');
+    expect(errorOf(withConfig((raw) => (raw.approvals = { keys: { bob: ['not a key'] } })))).toContain(
+      'approvals.keys.bob.0: must be an OpenSSH public key line',
+    );
+  });
 });

@@ -57,7 +57,7 @@ describe('instance health', () => {
     expect(result.findings).toHaveLength(1);
     expect(result.findings[0]).toMatchObject({ severity: 'info', evidence: { smallerClass: 'dms.r5.xlarge', monthlySavingUsd: 920 } });
     expect(result.findings[0]!.remedy!.command).toBe(
-      `temporal workflow start --type resizeInstance --task-queue dms-runbooks --workflow-id resizeInstance-shop-repl-1-doctor-20260601T120000 --input '{"instance":"shop-repl-1","targetClass":"dms.r5.xlarge"}'`,
+      `npx dms-runbooks start resizeInstance --workflow-id resizeInstance-shop-repl-1-doctor-20260601T120000 --input '{"instance":"shop-repl-1","targetClass":"dms.r5.xlarge"}'`,
     );
   });
 

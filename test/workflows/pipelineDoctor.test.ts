@@ -129,7 +129,7 @@ describe('pipelineDoctor', () => {
     });
     expect(finding!.title).toContain('Lost connection to MySQL server during query');
     expect(finding!.remedy!.command).toMatch(
-      /^temporal workflow start --type fullReload --task-queue dms-runbooks --workflow-id fullReload-/,
+      new RegExp(`^npx dms-runbooks start fullReload --workflow-id fullReload-\\S+ --task-queue ${tw.taskQueue} --input '`),
     );
     expect(finding!.remedy!.command).toContain(`"tables":["${g.failed.table}"]`);
     expect(finding!.remedy!.command).toContain('"mode":"task"');
@@ -175,7 +175,7 @@ describe('pipelineDoctor', () => {
       });
       expect(finding!.title).toContain('is 1 days, under the pipeline');
       expect(finding!.remedy!.command).toContain('SET GLOBAL binlog_expire_logs_seconds = 604800;');
-      expect(finding!.remedy!.steps![0]).toContain('temporal workflow start --type checkSourceReadiness');
+      expect(finding!.remedy!.steps![0]).toMatch(/npx dms-runbooks start checkSourceReadiness --workflow-id \S+ --task-queue test-/);
     } finally {
       await admin.query(`SET GLOBAL binlog_expire_logs_seconds = ${Number(before.s)}`);
     }

@@ -24,7 +24,7 @@ export interface RunbookOutcome<R> {
  * The frame of every runbook: validate the input before anything runs, load the configuration, run the body,
  * and turn gates rejected or expired, failures and success into a final status, a notification and an audit.
  */
-export async function runRunbook<I extends { requestedBy?: string }, R>(
+export async function runRunbook<I extends { requestedBy?: string; requestedBySignature?: { document: string; signature: string } }, R>(
   spec: RunbookSpec<I>,
   raw: unknown,
   body: (runbook: Runbook, input: I) => Promise<RunbookOutcome<R>>,
@@ -34,7 +34,7 @@ export async function runRunbook<I extends { requestedBy?: string }, R>(
   const input = parsed.value;
   const runbook = new Runbook(spec.kind, spec.target(input), spec.steps, input.requestedBy);
   try {
-    await runbook.loadConfig();
+    await runbook.loadConfig(raw as Record<string, unknown>, input.requestedBySignature);
     const outcome = await body(runbook, input);
     const result = runbook.finish(outcome.outcome ?? 'succeeded', outcome.message, outcome.report);
     await runbook.notify('completed', outcome.notification ?? `${spec.kind} ${runbook.target}: ${outcome.message}`);

@@ -3,17 +3,19 @@ import {
   condition,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ApprovalPolicy, decideUpdateSchema, gateDecisionSchema, refuseDecision } from '../../domain/approval';
-import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord } from '../../domain/audit';
+import { ApprovalPolicy, decideUpdateSchema, GATED_KINDS, gateDecisionSchema, refuseDecision } from '../../domain/approval';
+import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
 import { approversFor, PipelineConfig, RunbookKind as Kind } from '../../domain/config';
 import { formatInputIssues } from '../../domain/inputErrors';
-import { decideCommand, signalCommand } from '../../domain/operatorCommands';
+import { cliDecisionCommand, decideCommand, signalCommand } from '../../domain/operatorCommands';
 import { Plan, planToMarkdown } from '../../domain/plan';
+import { canonicalJson, checkDecisionDocument, DECISION_NAMESPACE, Refusal, SignedDocument } from '../../domain/signedDecision';
 import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookStatus';
 import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
@@ -49,6 +51,18 @@ interface PendingDecision {
   reason: string;
   decision: Decision;
   via: 'signal' | 'update';
+  signerKey?: string;
+}
+
+/** What a gate returns when approved: its record, and what the steps after it act from, as frozen at the gate. */
+export type Approved<B> = GateRecord & { basis: B };
+
+interface DecisionRequest {
+  gate: string;
+  approver: string;
+  reason: string;
+  decision: Decision;
+  signed?: SignedDocument;
 }
 
 /**
@@ -60,6 +74,12 @@ export class Runbook {
   config!: PipelineConfig;
   private policy: ApprovalPolicy;
   private decision?: PendingDecision;
+  /** A signed decision whose signature is being checked: others wait for its outcome. */
+  private verifying?: string;
+  /** Signed documents already presented to this run (accepted or refused): presenting one again is a replay. */
+  private presented = new Map<string, string>();
+  /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
+  private pendingDigest?: string;
   private locks: string[] = [];
 
   constructor(
@@ -90,8 +110,16 @@ export class Runbook {
     return this.status.audit;
   }
 
-  /** Reads the pipeline configuration (no secrets in it) through an activity, so it is fixed in history. */
-  async loadConfig(): Promise<PipelineConfig> {
+  /** `approvals` as configured; histories from before signed decisions have none (signatures off). */
+  get approvals() {
+    return this.config?.approvals ?? { signatures: 'off' as const, keys: {}, signingWindowMinutes: 15, refusedKept: 20 };
+  }
+
+  /**
+   * Reads the pipeline configuration (no secrets in it) through an activity, so it is fixed in history, and checks
+   * the signed start when there is one: the four-eyes rule then compares the verified requester with the approver.
+   */
+  async loadConfig(raw: Record<string, unknown> = {}, signedStart?: SignedDocument): Promise<PipelineConfig> {
     this.config = await reads.loadPipelineConfig();
     this.policy = {
       kind: this.kind,
@@ -102,6 +130,40 @@ export class Runbook {
     if (this.policy.fourEyes && !this.requestedBy) {
       throw ApplicationFailure.nonRetryable(
         `invalid ${this.kind} input: requestedBy: required when the four-eyes rule is on (say who starts this runbook)`,
+        'InvalidInput',
+      );
+    }
+    const { signatures, keys, signingWindowMinutes } = this.approvals;
+    if (signatures !== 'off' && signedStart && this.requestedBy) {
+      const verified = await reads.verifyStartSignature({
+        kind: this.kind,
+        workflowId: this.workflowId,
+        requestedBy: this.requestedBy,
+        runbookInput: raw,
+        document: signedStart.document,
+        signature: signedStart.signature,
+        keys,
+        now: new Date().toISOString(),
+        windowMinutes: signingWindowMinutes,
+      });
+      if (!verified.ok) {
+        throw ApplicationFailure.nonRetryable(
+          `invalid ${this.kind} input: requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``,
+          'InvalidInput',
+        );
+      }
+      this.status.audit.requester = { name: verified.signer, key: verified.fingerprint };
+    } else if (
+      signatures === 'required' &&
+      this.policy.fourEyes &&
+      GATED_KINDS.includes(this.kind) &&
+      raw.dryRun !== true &&
+      !workflowInfo().parent
+    ) {
+      // Four-eyes compares proven identities: a typed requestedBy alone would let anyone start as someone else. Dry
+      // runs, runbooks without gates and child runbooks (their parent's start was checked) need no signed start.
+      throw ApplicationFailure.nonRetryable(
+        `invalid ${this.kind} input: requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with \`dms-runbooks start\`, which signs requestedBy with your SSH key`,
         'InvalidInput',
       );
     }
@@ -191,12 +253,30 @@ export class Runbook {
    * Opens a gate with the plan shown, notifies, reminds until it expires, and returns when approved.
    * A rejection or an expiry throws RunbookHalt: the runbook ends with nothing further changed.
    */
-  async gate(gate: string, plan: Plan, note?: string): Promise<GateRecord> {
+  async gate<B = undefined>(gate: string, computed: Plan, note?: string, computedBasis?: B): Promise<Approved<B>> {
     const timeoutMs = this.config.thresholds.gateTimeoutMinutes * 60_000;
     const reminderMs = this.config.thresholds.gateReminderMinutes * 60_000;
+    // The plan is frozen in history with its digest: the steps after the gate act from what the activity returned,
+    // so a deploy that changes the planning code cannot change what an approved run does. Histories from before
+    // this take the old path (no marker).
+    let plan = computed;
+    let basis = computedBasis as B;
+    this.pendingDigest = undefined;
+    if (patched('frozen-plan-at-gate')) {
+      const frozen = await reads.freezePlan({ gate, plan: computed, basis: computedBasis ?? null });
+      plan = frozen.plan;
+      basis = (frozen.basis ?? undefined) as B;
+      this.pendingDigest = frozen.digest;
+      if (canonicalJson({ plan: computed, basis: computedBasis ?? null }) !== canonicalJson({ plan: frozen.plan, basis: frozen.basis })) {
+        const why = `the planning code now gives a different plan at gate "${gate}" than the one frozen (${frozen.digest}); the runbook acts on the frozen plan, which is the one shown and approved`;
+        this.status.errors.push(why);
+        log.warn('plan recomputed differs from the frozen plan', { gate, digest: frozen.digest });
+      }
+    }
     const openedAt = new Date();
     const expiresAt = new Date(openedAt.getTime() + timeoutMs);
     const record: GateRecord = { gate, planShown: planToMarkdown(plan), openedAt: openedAt.toISOString(), remindersSent: 0 };
+    if (this.pendingDigest) record.planDigest = this.pendingDigest;
     this.status.audit.gates.push(record);
     this.status.plan = plan;
     this.status.pendingGate = {
@@ -204,17 +284,20 @@ export class Runbook {
       openedAt: record.openedAt,
       expiresAt: expiresAt.toISOString(),
       plan,
+      planDigest: this.pendingDigest,
       note,
       approveCommand: signalCommand(this.workflowId, 'approve', gate),
       rejectCommand: signalCommand(this.workflowId, 'reject', gate),
       updateCommand: decideCommand(this.workflowId, gate),
+      cliApproveCommand: cliDecisionCommand(this.workflowId, 'approve', gate),
+      cliRejectCommand: cliDecisionCommand(this.workflowId, 'reject', gate),
     };
     this.status.phase = 'waiting-for-approval';
     this.decision = undefined;
     this.publish(`gate:${gate}`);
     await this.notify(
       'gate-opened',
-      `Gate \`${gate}\` is waiting for approval (expires ${expiresAt.toISOString()}).${note ? `\n> ${note}` : ''}\n${record.planShown}\nApprove: \`${this.status.pendingGate.approveCommand}\``,
+      `Gate \`${gate}\` is waiting for approval (expires ${expiresAt.toISOString()}).${note ? `\n> ${note}` : ''}\n${record.planShown}${this.pendingDigest ? `\nPlan digest: \`${this.pendingDigest}\`` : ''}\n${this.approveLines()}`,
     );
 
     while (this.decision === undefined) {
@@ -225,13 +308,14 @@ export class Runbook {
         record.remindersSent++;
         await this.notify(
           'reminder',
-          `Reminder: gate \`${gate}\` is still waiting for approval; it expires ${expiresAt.toISOString()}.\nApprove: \`${this.status.pendingGate.approveCommand}\``,
+          `Reminder: gate \`${gate}\` is still waiting for approval; it expires ${expiresAt.toISOString()}.\n${this.approveLines()}`,
         );
       }
     }
 
     const decision = this.decision as PendingDecision | undefined;
     this.status.pendingGate = undefined;
+    this.pendingDigest = undefined;
     this.decision = undefined;
     record.closedAt = new Date().toISOString();
     const waited = (Date.parse(record.closedAt) - openedAt.getTime()) / 1000;
@@ -251,6 +335,7 @@ export class Runbook {
     record.approver = decision.approver;
     record.reason = decision.reason;
     record.via = decision.via;
+    if (decision.signerKey) record.signerKey = decision.signerKey;
     if (decision.decision === 'reject') {
       record.outcome = 'rejected';
       await this.notify('rejected', `Gate \`${gate}\` rejected by ${decision.approver}: ${decision.reason || '(no reason given)'}`);
@@ -263,7 +348,17 @@ export class Runbook {
     this.status.phase = 'running';
     this.publish();
     await this.notify('approved', `Gate \`${gate}\` approved by ${decision.approver}${decision.reason ? `: ${decision.reason}` : ''}.`);
-    return record;
+    return { ...record, basis };
+  }
+
+  /** The approve command for people (the CLI) and its raw Temporal CLI form, for notifications. */
+  private approveLines(): string {
+    const pending = this.status.pendingGate;
+    if (!pending) return '';
+    const link = this.config.notifications.webUiUrl
+      ? `\nWeb UI: ${this.config.notifications.webUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(workflowInfo().namespace)}/workflows/${encodeURIComponent(this.workflowId)}`
+      : '';
+    return `Approve: \`${pending.cliApproveCommand ?? pending.approveCommand}\`\nWith the Temporal CLI: \`${pending.updateCommand}\`${link}`;
   }
 
   /** Like gate(), but a rejection is an answer rather than the end: used where rejecting means "roll back". */
@@ -357,47 +452,157 @@ export class Runbook {
     };
   }
 
+  /**
+   * The checks that need no cryptography, in the order a forger meets them: gate state and allowlist, then the
+   * signature's presence, replay, and the signed document's run, gate, plan digest, fields and signing time.
+   * Synchronous and pure, so the Update validator can use it (a refusal there never enters history).
+   */
+  private precheck(request: DecisionRequest): Refusal | string | undefined {
+    const { gate, approver, decision, signed } = request;
+    if (this.verifying !== undefined && this.status.pendingGate?.gate === gate) {
+      return `gate "${gate}" has a signed decision by ${this.verifying} being verified; wait for its outcome`;
+    }
+    if (signed && this.presented.has(signed.signature)) {
+      return new Refusal(
+        'replayed',
+        `this signed decision was already presented to this run (${this.presented.get(signed.signature)}); sign a new one`,
+      );
+    }
+    const why = refuseDecision(this.policy, this.gateView(), gate, approver, decision);
+    if (why) return why;
+    const { signatures, signingWindowMinutes } = this.approvals;
+    // A gate opened by code from before frozen plans has no digest to sign: decided as before, unsigned.
+    if (signatures === 'off' || !this.pendingDigest) return undefined;
+    if (!signed) {
+      if (signatures === 'required') {
+        return new Refusal(
+          'no-signature',
+          `decisions must be signed (approvals.signatures: required); use \`dms-runbooks ${decision} ${this.workflowId} --gate ${gate} --reason …\` or \`dms-runbooks sign\``,
+        );
+      }
+      return undefined;
+    }
+    try {
+      checkDecisionDocument(
+        signed.document,
+        { ...request, workflowId: this.workflowId, runId: workflowInfo().runId, planDigest: this.pendingDigest },
+        new Date(),
+        signingWindowMinutes,
+      );
+    } catch (error) {
+      if (error instanceof Refusal) return error;
+      throw error;
+    }
+    return undefined;
+  }
+
+  private refuse(request: DecisionRequest, via: 'signal' | 'update', refusal: Refusal | string): string {
+    const why = typeof refusal === 'string' ? refusal : refusal.message;
+    const code = typeof refusal === 'string' ? undefined : refusal.code;
+    const { gate, approver, decision } = request;
+    recordRefusal(
+      this.status.audit,
+      { at: new Date().toISOString(), gate, approver, decision, via, why, ...(code ? { code } : {}) },
+      this.approvals.refusedKept,
+    );
+    // The errors list shows the newest refusals only, like the audit.
+    this.status.errors.push(`refused ${decision} ${via === 'signal' ? 'signal' : 'update'}: ${why}`);
+    if (this.status.errors.length > this.approvals.refusedKept + 10) this.status.errors.splice(0, 1);
+    log.warn('refused gate decision', { gate, approver, decision, why, via });
+    this.publish();
+    return why;
+  }
+
+  /**
+   * Takes a decision that passed the prechecks: a signed one is verified by an activity first (its result is in the
+   * history), then the four-eyes rule compares the proven signer with the proven requester. Returns the refusal or
+   * undefined when the decision now stands.
+   */
+  private async take(request: DecisionRequest, via: 'signal' | 'update'): Promise<string | undefined> {
+    const early = this.precheck(request);
+    if (early) return this.refuse(request, via, early);
+    const { gate, approver, reason, decision, signed } = request;
+    let signerKey: string | undefined;
+    if (signed && this.approvals.signatures !== 'off' && this.pendingDigest) {
+      this.verifying = approver;
+      this.presented.set(signed.signature, `${via} at ${new Date().toISOString()}`);
+      let verified;
+      try {
+        verified = await reads.verifyDecisionSignature({
+          namespace: DECISION_NAMESPACE,
+          document: signed.document,
+          signature: signed.signature,
+          claimed: approver,
+          keys: this.approvals.keys,
+        });
+      } finally {
+        this.verifying = undefined;
+      }
+      if (!verified.ok) return this.refuse(request, via, new Refusal(verified.code, verified.message));
+      const requester = this.status.audit.requester;
+      if (this.policy.fourEyes && requester && (requester.key === verified.fingerprint || requester.name === verified.signer)) {
+        return this.refuse(
+          request,
+          via,
+          new Refusal(
+            'four-eyes',
+            `${verified.signer} (key ${verified.fingerprint}) started this runbook and cannot ${decision} its gates; ask another approver`,
+          ),
+        );
+      }
+      // The gate may have closed or expired while the signature was checked.
+      const late = refuseDecision(this.policy, this.gateView(), gate, approver, decision);
+      if (late) return this.refuse(request, via, late);
+      signerKey = verified.fingerprint;
+    }
+    this.decision = { gate, approver, reason, decision, via, signerKey };
+    return undefined;
+  }
+
   private installHandlers(): void {
     setHandler(statusQuery, () => this.status);
-    const onSignal = (decision: Decision) => (raw: unknown) => {
+    const onSignal = (decision: Decision) => async (raw: unknown) => {
       const parsed = gateDecisionSchema.safeParse(raw);
-      const at = new Date().toISOString();
       if (!parsed.success) {
-        const why = `malformed ${decision} signal: ${formatInputIssues(parsed.error)}`;
-        this.status.audit.refusedDecisions.push({ at, gate: '?', approver: '?', decision, via: 'signal', why });
-        this.status.errors.push(why);
-        this.publish();
+        this.refuse(
+          { gate: '?', approver: '?', reason: '', decision },
+          'signal',
+          `malformed ${decision} signal: ${formatInputIssues(parsed.error)}`,
+        );
         return;
       }
-      const { gate, approver, reason } = parsed.data;
-      const why = refuseDecision(this.policy, this.gateView(), gate, approver, decision);
-      if (why) {
-        this.status.audit.refusedDecisions.push({ at, gate, approver, decision, via: 'signal', why });
-        this.status.errors.push(`refused ${decision} signal: ${why}`);
-        log.warn('refused gate decision', { gate, approver, decision, why });
-        this.publish();
-        return;
-      }
-      this.decision = { gate, approver, reason, decision, via: 'signal' };
+      await this.take({ ...parsed.data, decision }, 'signal');
     };
     setHandler(approveSignal, onSignal('approve'));
     setHandler(rejectSignal, onSignal('reject'));
     setHandler(
       decideUpdate,
-      (raw) => {
-        const { gate, approver, reason, decision } = decideUpdateSchema.parse(raw);
-        this.decision = { gate, approver, reason, decision, via: 'update' };
-        return { gate, approver, decision };
+      async (raw) => {
+        const request = decideUpdateSchema.parse(raw);
+        const why = await this.take(request, 'update');
+        // An ApplicationFailure thrown by an update handler fails the update (the caller gets
+        // WorkflowUpdateFailedError), not the workflow: sdk-typescript issue #1418 ("throw ApplicationFailure should
+        // return … WorkflowFailedError instead of WorkflowUpdateFailedError" asks for the opposite). The gate stays open.
+        if (why) throw ApplicationFailure.nonRetryable(why, 'DecisionRefused');
+        const { gate, approver, decision } = request;
+        return { gate, approver, decision, ...(this.decision?.signerKey ? { signerKey: this.decision.signerKey } : {}) };
       },
       {
-        // Synchronous and side-effect free: a throw here is answered to the caller and never enters history.
+        // Synchronous and side-effect free: a throw here is answered to the caller and never enters history, so
+        // forged or stale decisions cost the run nothing. Only signatures need the verification activity.
         validator: (raw) => {
           const parsed = decideUpdateSchema.safeParse(raw);
           if (!parsed.success) throw new Error(`malformed decide update: ${formatInputIssues(parsed.error)}`);
-          const { gate, approver, decision } = parsed.data;
-          const why = refuseDecision(this.policy, this.gateView(), gate, approver, decision);
-          if (why) {
-            log.warn('refused gate decision', { gate, approver, decision, why, via: 'update' });
+          const refusal = this.precheck(parsed.data);
+          if (refusal) {
+            const why = typeof refusal === 'string' ? refusal : refusal.message;
+            log.warn('refused gate decision', {
+              gate: parsed.data.gate,
+              approver: parsed.data.approver,
+              decision: parsed.data.decision,
+              why,
+              via: 'update',
+            });
             throw new Error(why);
           }
         },
