@@ -15,7 +15,7 @@ export interface StaleView {
   until: number;
   /** The Describe shape before the write; null for a resource created by it. */
   shape: Record<string, unknown> | null;
-  /** A task's table statistics before the write. */
+  /** A task's table statistics before a ReloadTables (only that call: the statistics are what it changes). */
   statistics?: Array<Record<string, unknown>>;
 }
 
@@ -83,7 +83,7 @@ function wrapWrite(name: LaggingOperation, operation: Operation, kind: 'task' | 
       }
       // Taken before the write, kept only if the write succeeds.
       const shape = before?.shape();
-      const statistics = before?.statistics?.();
+      const statistics = name === 'ReloadTables' ? before?.statistics?.() : undefined;
       const output = operation.run(ctx, input);
       if (before)
         rememberBefore(

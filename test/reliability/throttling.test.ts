@@ -85,7 +85,8 @@ async function removeTasks(identifiers: string[]): Promise<void> {
   );
   for (const task of await statuses())
     if (task.Status === 'running') await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: task.ReplicationTaskArn }));
-  await eventually(statuses, (tasks) => tasks.every((t) => t.Status !== 'stopping'), 120000, 'tasks stopped');
+  // Not "no longer stopping": right after the stops, Describe may still show them running (describeLag).
+  await eventually(statuses, (tasks) => tasks.every((t) => !['running', 'stopping'].includes(t.Status ?? '')), 120000, 'tasks stopped');
   for (const task of await statuses())
     if (task.Status !== 'deleting') await dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: task.ReplicationTaskArn }));
   await eventually(statuses, (tasks) => tasks.length === 0, 120000, 'tasks deleted');

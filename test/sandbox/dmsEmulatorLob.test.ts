@@ -19,11 +19,15 @@ import {
   selectionMapping,
   type TestPipeline,
   uniqueId,
+  withoutDescribeLag,
 } from '../support/dmsEmulatorClient';
 import { fetchParquet, listObjects, readRows, s3 } from '../support/s3Parquet';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(240000);
+
+// Judges each call's effect at once; the lag of Describe after writes has its own suite (dmsEmulatorDescribeLag).
+withoutDescribeLag();
 
 /**
  * LOB columns as DMS writes them ("Setting LOB support for source databases in an AWS DMS task"): limited LOB mode cuts

@@ -17,10 +17,14 @@ import {
   selectionMapping,
   type TestPipeline,
   uniqueId,
+  withoutDescribeLag,
 } from '../support/dmsEmulatorClient';
 import { loadStackEnv } from '../support/stackEnv';
 
 jest.setTimeout(180000);
+
+// Judges each call's effect at once; the lag of Describe after writes has its own suite (dmsEmulatorDescribeLag).
+withoutDescribeLag();
 
 /**
  * StartReplicationTaskType by a task's history (API reference, StartReplicationTask): start-replication is the first

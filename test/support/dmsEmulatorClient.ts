@@ -169,6 +169,19 @@ export const headerRules = HEADER_COLUMNS.map(([value, expression, dataType], i)
   'data-type': dataType,
 }));
 
+/**
+ * DeleteReplicationTask, retried while DMS refuses it for a state the last Describe did not show yet (a Modify or Stop
+ * still under way behind a stale view: the emulator's describeLag).
+ */
+export async function deleteWhenSettled(client: DatabaseMigrationServiceClient, arn: string): Promise<void> {
+  await eventually(
+    () => client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn })).then(() => true),
+    (deleted) => deleted,
+    60000,
+    `task ${arn} deleted`,
+  );
+}
+
 /** Deletes a test pipeline's tasks (stopping running ones), endpoints and instance, so runs leave no resources behind. */
 export async function deletePipeline(client: DatabaseMigrationServiceClient, pipeline: TestPipeline): Promise<void> {
   const filter = [{ Name: 'replication-instance-arn', Values: [pipeline.instanceArn] }];
@@ -187,7 +200,7 @@ export async function deletePipeline(client: DatabaseMigrationServiceClient, pip
       await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
       await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
     }
-    if (current.Status !== 'deleting') await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    if (current.Status !== 'deleting') await deleteWhenSettled(client, arn);
     await waitUntilReplicationTaskDeleted(fastWaiter(client), byArn);
   }
   const endpoints = await client

@@ -1,6 +1,5 @@
 import {
   CreateReplicationTaskCommand,
-  DeleteReplicationTaskCommand,
   DescribeEndpointsCommand,
   DescribeReplicationInstancesCommand,
   DescribeTableStatisticsCommand,
@@ -13,7 +12,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { TaskGroupConfig } from '../../domain/config';
 import { sandboxTableMappings } from '../../sandbox/stack/dmsEmulator';
-import { describeTask, dmsClient, eventually, fastWaiter } from './dmsEmulatorClient';
+import { deleteWhenSettled, describeTask, dmsClient, eventually, fastWaiter } from './dmsEmulatorClient';
 import { listObjects, s3 } from './s3Parquet';
 import { requireEnv } from './stackEnv';
 
@@ -92,7 +91,7 @@ export async function removeTask(taskArn: string | undefined): Promise<void> {
       await client.send(new StopReplicationTaskCommand({ ReplicationTaskArn: taskArn }));
       await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
     }
-    if (task.Status !== 'deleting') await client.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: taskArn }));
+    if (task.Status !== 'deleting') await deleteWhenSettled(client, taskArn);
     await waitUntilReplicationTaskDeleted(fastWaiter(client), byArn);
   } finally {
     client.destroy();
