@@ -116,6 +116,10 @@ async function restart(type: 'reload-target' | 'resume-processing'): Promise<Tab
   );
 }
 
+/** The definitions settings back to their defaults, leaving the other behaviours (the Describe lag) as they are. */
+const defaultDefinitions = () =>
+  admin('/behaviour', 'POST', { definitions: { reloadTarget: 'reread', resume: 'keep', reloadTablesAfterColumnDdl: 'table-error' } });
+
 async function behaviour(definitions: Record<string, string>): Promise<void> {
   await admin('/behaviour', 'POST', { definitions });
 }
@@ -124,7 +128,7 @@ beforeAll(async () => {
   loadStackEnv();
   bucket = requireEnv('STACK_BUCKET');
   await admin('/clock', 'POST', { speed: 600 });
-  await admin('/behaviour', 'DELETE');
+  await defaultDefinitions();
   client = dmsClient();
   storage = s3();
   db = await mysql.createConnection({
@@ -162,11 +166,11 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await admin('/behaviour', 'DELETE');
+  await defaultDefinitions();
 });
 
 afterAll(async () => {
-  await admin('/behaviour', 'DELETE').catch(() => undefined);
+  await defaultDefinitions().catch(() => undefined);
   await deletePipeline(client, pipeline);
   await db.query(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
   await db.query(`DROP TABLE IF EXISTS ${SCHEMA}.${other}`);
