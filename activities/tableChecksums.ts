@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync } from 'hyparquet';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   ChecksumColumn,
@@ -16,6 +16,7 @@ import type { TableName } from '../domain/tableName';
 import type { LobColumn } from '../domain/taskSettings';
 import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
+import { readExactRows } from './parquetExactRows';
 import { listObjectPages } from './s3Objects';
 
 /**
@@ -269,7 +270,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
         let start = 0;
         for (const group of metadata.row_groups) {
           const end = start + Number(group.num_rows);
-          const rows = await parquetReadObjects({ file: buffer, metadata, columns, rowStart: start, rowEnd: end });
+          const rows = await readExactRows({ file: buffer, metadata, columns, rowStart: start, rowEnd: end });
           for (const row of rows) {
             rowsRead++;
             yield {
