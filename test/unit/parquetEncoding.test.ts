@@ -52,21 +52,25 @@ test('unscaled decimals and their text are inverse, whatever the physical form',
   expect(decimalText(new Uint8Array([0x00, 0x80]), 1)).toBe('12.8');
 });
 
-test('BIT(1) is a BOOLEAN, small unsigned integers carry UINT annotations, FLOAT is a DOUBLE', async () => {
+test('BIT(1) is a BOOLEAN, small integers carry INT/UINT annotations, FLOAT is a DOUBLE', async () => {
   const columns = [
     meta('flag', 'bit', 'bit(1)'),
+    meta('tiny', 'tinyint', 'tinyint(4)'),
+    meta('year', 'year', 'year(4)'),
     meta('small', 'tinyint', 'tinyint(3) unsigned'),
     meta('mid', 'smallint', 'smallint(5) unsigned'),
     meta('f', 'float', 'float'),
   ];
-  const { metadata, rows } = await roundTrip(columns, [[Buffer.from([1]), '255', '65535', '1.5']]);
+  const { metadata, rows } = await roundTrip(columns, [[Buffer.from([1]), '-128', '2026', '255', '65535', '1.5']]);
   expect(metadata.schema.slice(1).map((e) => [e.type, e.converted_type])).toEqual([
     ['BOOLEAN', undefined],
+    ['INT32', 'INT_8'],
+    ['INT32', 'INT_16'],
     ['INT32', 'UINT_8'],
     ['INT32', 'UINT_16'],
     ['DOUBLE', undefined],
   ]);
-  expect(rows).toEqual([{ flag: true, small: 255, mid: 65535, f: 1.5 }]);
+  expect(rows).toEqual([{ flag: true, tiny: -128, year: 2026, small: 255, mid: 65535, f: 1.5 }]);
 });
 
 test('DATETIME(6) in microseconds by default, in milliseconds with ParquetTimestampInMillisecond', async () => {
