@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { cachedAsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { cachedAsyncBuffer, parquetMetadataAsync } from 'hyparquet';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type CdcAfterReloadCheck, type ChangedRow, compareChangedRows, type SourceRows } from '../domain/cdcAfterReload';
 import type { TableName } from '../domain/tableName';
 import { type ChecksumSpec, FIELD_SEPARATOR } from '../domain/verification';
 import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
+import { readExactRows } from './parquetExactRows';
 import { listObjectPages } from './s3Objects';
 import {
   canonicalSql,
@@ -80,7 +81,7 @@ export function cdcAfterReloadActivities(deps: ActivityDeps) {
         const seqColumn = names.find((n) => n.toLowerCase() === 'ar_h_change_seq');
         const opColumn = names.find((n) => n === 'Op');
         const columns = [...wanted, ...(seqColumn ? [seqColumn] : []), ...(opColumn ? [opColumn] : [])];
-        for (const row of await parquetReadObjects({ file: buffer, metadata, columns })) {
+        for (const row of await readExactRows({ file: buffer, metadata, columns })) {
           const key = spec.primaryKey.map((c) => canonicalValue(c, row[c.name])).join(FIELD_SEPARATOR);
           const seq = seqColumn && row[seqColumn] != null ? scalarText(row[seqColumn]) : undefined;
           const op = (opColumn && row[opColumn] != null ? scalarText(row[opColumn]) : 'I') as ChangedRow['op'];

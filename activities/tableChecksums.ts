@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync } from 'hyparquet';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
   ChecksumColumn,
@@ -16,6 +16,7 @@ import type { TableName } from '../domain/tableName';
 import type { LobColumn } from '../domain/taskSettings';
 import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
+import { readExactRows } from './parquetExactRows';
 import { listObjectPages } from './s3Objects';
 
 /**
@@ -128,6 +129,31 @@ class HashAccumulator {
   }
 }
 
+/** The transaction-header columns that carry a change's time (domain/tableMappings.ts requires one of them). */
+const TIME_HEADERS = ['ar_h_timestamp', 'ar_h_commit_timestamp'];
+
+/** A header time as epoch ms: a Parquet TIMESTAMP (Date), epoch digits, or `yyyy-MM-dd HH:mm:ss[.ffffff]` (UTC). */
+export function epochMs(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number' || typeof value === 'bigint') return Number(value);
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(scalarText(value));
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, sec, frac] = match;
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Number((frac ?? '').padEnd(3, '0')));
+}
+
+/**
+ * When a CDC file was written, from its name: "AWS DMS names CDC files using timestamps, for example
+ * 20141029-1134010000.csv" ("Using Amazon S3 as a target"): date, time, then fractions (the first three read as ms).
+ */
+export function cdcFileTime(key: string): number | undefined {
+  const match = /(?:^|\/)(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(\d{0,3})\d*\.parquet$/.exec(key);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, sec, ms] = match;
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Number((ms ?? '').padEnd(3, '0')));
+}
+
 /** Change sequences are fixed-width digit strings in DMS; compare as numbers whatever their width. */
 export function compareSeq(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -149,7 +175,13 @@ export function s3AsyncBuffer(s3: S3Client, bucket: string, key: string, size: n
 
 interface FileRow {
   key: string;
+  /** The change sequence; undefined when the file has none or the row's is empty (a full-load row, see below). */
   seq?: string;
+  /**
+   * Epoch ms on DMS's clock, read only to order a full-load row without a change sequence: a full-load row's
+   * $AR_H_TIMESTAMP (or $AR_H_COMMIT_TIMESTAMP; the load time), a CDC row's file-name time (when it was written).
+   */
+  at?: number;
   /** File order, then row order: the change order when the files carry no change sequence. */
   order: number;
   op: string;
@@ -265,16 +297,26 @@ export function tableChecksumActivities(deps: ActivityDeps) {
         }
         const seqColumn = ordering ? names.find((n) => n.toLowerCase() === 'ar_h_change_seq') : undefined;
         const opColumn = ordering ? names.find((n) => n === 'Op') : undefined;
-        const columns = [...wanted, ...(seqColumn ? [seqColumn] : []), ...(opColumn ? [opColumn] : [])];
+        const isLoad = LOAD_FILE.test(file.key);
+        const timeColumn = ordering && isLoad ? names.find((n) => TIME_HEADERS.includes(n.toLowerCase())) : undefined;
+        const writtenAt = isLoad ? undefined : cdcFileTime(file.key);
+        const columns = [
+          ...wanted,
+          ...(seqColumn ? [seqColumn] : []),
+          ...(opColumn ? [opColumn] : []),
+          ...(timeColumn && !wanted.includes(timeColumn) ? [timeColumn] : []),
+        ];
         let start = 0;
         for (const group of metadata.row_groups) {
           const end = start + Number(group.num_rows);
-          const rows = await parquetReadObjects({ file: buffer, metadata, columns, rowStart: start, rowEnd: end });
+          const rows = await readExactRows({ file: buffer, metadata, columns, rowStart: start, rowEnd: end });
           for (const row of rows) {
             rowsRead++;
+            const seq = seqColumn && row[seqColumn] != null ? scalarText(row[seqColumn]) : '';
             yield {
               key: file.key,
-              seq: seqColumn && row[seqColumn] != null ? scalarText(row[seqColumn]) : undefined,
+              seq: seq === '' ? undefined : seq,
+              at: isLoad ? (timeColumn ? epochMs(row[timeColumn]) : undefined) : writtenAt,
               order: order++,
               op: opColumn && row[opColumn] != null ? scalarText(row[opColumn]) : 'I',
               values: row,
@@ -289,6 +331,20 @@ export function tableChecksumActivities(deps: ActivityDeps) {
         spec.primaryKey.length ? spec.primaryKey.map((c) => canonicalValue(c, row.values[c.name])).join(FIELD_SEPARATOR) : `#${row.order}`;
       const later = (a: FileRow, b: FileRow) =>
         a.seq !== undefined && b.seq !== undefined ? compareSeq(a.seq, b.seq) > 0 : a.order > b.order;
+      /**
+       * Whether a CDC change replaces a full-load row of the same key. Whether DMS fills `$AR_H_CHANGE_SEQ` in
+       * full-load rows is unverified (FIDELITY.md): with a sequence on both, the sequence decides; a full-load row
+       * without one is ordered by its load time against the time the change's CDC file was written (both DMS's
+       * clock; a commit time is the source's), a tie going to the change — so CDC written before a reload never
+       * overrides the reloaded rows, and changes cached during a load (written after it) replace the rows they
+       * changed. Without those times the change wins, as a lake reader that sorts empty sequences first would do.
+       */
+      const replaces = (change: FileRow, load: FileRow) => {
+        if (change.seq !== undefined && load.seq === undefined && change.at !== undefined && load.at !== undefined)
+          return change.at >= load.at;
+        if (change.seq !== undefined && load.seq === undefined) return true;
+        return later(change, load);
+      };
 
       // 1. The last change of each key in the CDC files.
       const changes = new Map<string, FileRow>();
@@ -343,7 +399,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       for (const file of loadFiles) {
         for await (const row of readFile(file, changes.size > 0)) {
           const change = changes.get(keyText(row));
-          if (change && later(change, row)) continue;
+          if (change && replaces(change, row)) continue;
           if (change) changes.delete(keyText(row));
           count(row);
         }

@@ -61,6 +61,12 @@ export const behaviourSettingsSchema = z
       })
       .strict()
       .default({ milliseconds: 1500, operations: [...DEFAULT_LAGGING_OPERATIONS] }),
+    /**
+     * `$AR_H_CHANGE_SEQ` in full-load rows: `filled` (default; a sequence below every later change) or `empty` (an
+     * empty string, null in a numeric column). AWS does not say (unverified); Qlik Replicate, DMS's lineage,
+     * documents the header columns as empty during full load. Readers must order LOAD rows right under both.
+     */
+    fullLoadChangeSeq: z.enum(['filled', 'empty']).default('filled'),
   })
   .strict();
 

@@ -158,7 +158,8 @@ it('loads every selected shop table: row counts equal COUNT(*), metadata columns
   expect(Object.fromEntries(byLabel)).toEqual(Object.fromEntries(categories.map((row) => [String(row.category), Number(row.n)])));
   expect(new Set(products.map((row) => row.Op))).toEqual(new Set(['I']));
   expect(new Set(products.map((row) => row.ar_h_operation))).toEqual(new Set(['INSERT']));
-  expect(products[0]!.dms_commit_ts).toBeInstanceOf(Date);
+  // TimestampColumnName: a STRING column, the transfer time as `yyyy-MM-dd HH:mm:ss.SSSSSS`.
+  expect(products[0]!.dms_commit_ts).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
   const sequences = products.map((row) => row.ar_h_change_seq as string);
   expect(new Set(sequences).size).toBe(sequences.length);
   expect([...sequences].sort()).toEqual(sequences);

@@ -21,10 +21,13 @@ export function decodeBinlogValue(value: RawValue | undefined, meta: ColumnMeta 
       if (!Number.isInteger(mask)) return text;
       return (meta.enumLabels ?? []).filter((_, i) => (mask & (1 << i)) !== 0).join(',');
     }
-    case 'timestamp':
-      // TIMESTAMP is printed as epoch seconds.
-      if (/^\d+(\.\d+)?$/.test(text)) return new Date(Number(text) * 1000).toISOString().replace('T', ' ').replace('Z', '');
-      return text;
+    case 'timestamp': {
+      // TIMESTAMP is printed as epoch seconds; the fraction is kept as digits (microseconds do not fit a float's ms).
+      const epoch = /^(\d+)(?:\.(\d+))?$/.exec(text);
+      if (!epoch) return text;
+      const seconds = new Date(Number(epoch[1]) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      return epoch[2] ? `${seconds}.${epoch[2]}` : seconds;
+    }
     default:
       return meta.unsigned && value.unsignedText ? value.unsignedText : text;
   }

@@ -4,7 +4,7 @@ import { outputColumns } from '../mapping/tableTransformations';
 import { headerColumn, opColumn, type ParquetColumn, sourceColumn, timestampColumn } from './parquetEncoding';
 import type { S3TargetSettings } from './s3Layout';
 import { LOB_DATA_TYPES, type LobHandling, lobValue } from './taskSettings';
-import { headerValue, type HeaderValues } from './transactionHeaders';
+import { formatTimestamp, headerValue, type HeaderValues } from './transactionHeaders';
 
 /**
  * The columns of a table's S3 files and how a source row becomes a file row: `Op` first (CDC always,
@@ -26,10 +26,11 @@ export function rowShape(
 ): RowShape {
   const out = outputColumns(mapping, schema, table, meta);
   const columns: ParquetColumn[] = [];
+  const unit = settings.parquetTimestampInMillisecond ? 'MILLIS' : 'MICROS';
   if (withOp) columns.push(opColumn());
   if (settings.timestampColumnName) columns.push(timestampColumn(settings.timestampColumnName));
   const dataColumns = out.map((column) =>
-    column.kind === 'source' ? sourceColumn(column.name, column.meta) : headerColumn(column.name, column.dataType),
+    column.kind === 'source' ? sourceColumn(column.name, column.meta, unit) : headerColumn(column.name, column.dataType, unit),
   );
   columns.push(...dataColumns);
   return {
@@ -38,7 +39,7 @@ export function rowShape(
       const row: unknown[] = [];
       if (withOp) row.push(op);
       // Commit time in CDC, transfer time in full load (both carried by commitMs).
-      if (settings.timestampColumnName) row.push(new Date(headers.commitMs));
+      if (settings.timestampColumnName) row.push(formatTimestamp(headers.commitMs));
       out.forEach((column, i) => {
         if (column.kind !== 'source') {
           row.push(headerValue(column.expression, dataColumns[i]!.element.type, dataColumns[i]!.element.converted_type, headers));

@@ -13,6 +13,8 @@ export interface S3TargetSettings {
   cdcMinFileSizeKb: number;
   maxFileSizeKb: number;
   cdcInsertsOnly: boolean;
+  /** Parquet TIMESTAMP columns in milliseconds instead of DMS's default microseconds. */
+  parquetTimestampInMillisecond: boolean;
 }
 
 /** S3Settings with DMS's defaults filled in. */
@@ -33,6 +35,7 @@ export function s3TargetSettings(raw: Record<string, unknown> | undefined): S3Ta
     cdcMinFileSizeKb: num('CdcMinFileSize', 32000),
     maxFileSizeKb: num('MaxFileSize', 1048576),
     cdcInsertsOnly: s.CdcInsertsOnly === true,
+    parquetTimestampInMillisecond: s.ParquetTimestampInMillisecond === true,
   };
 }
 

@@ -2,7 +2,8 @@ import type { TransactionHeader } from '../../../domain/tableMappingSchema';
 
 /** The values of one change's transaction headers ($AR_H_*), and how each lands in its column's type. */
 export interface HeaderValues {
-  changeSeq: { text: string; counter: bigint };
+  /** null: a full-load row under `fullLoadChangeSeq: empty` (behaviourSettings.ts). */
+  changeSeq: { text: string; counter: bigint } | null;
   operation: 'INSERT' | 'UPDATE' | 'DELETE';
   timestampMs: number;
   commitMs: number;
@@ -21,9 +22,10 @@ export function headerValue(
   h: HeaderValues,
 ): unknown {
   const numeric = parquetType === 'INT32' || parquetType === 'INT64';
-  const temporal = convertedType === 'TIMESTAMP_MILLIS';
+  const temporal = convertedType === 'TIMESTAMP_MILLIS' || convertedType === 'TIMESTAMP_MICROS';
   switch (expression) {
     case '$AR_H_CHANGE_SEQ':
+      if (h.changeSeq === null) return numeric ? null : '';
       return numeric ? h.changeSeq.counter : h.changeSeq.text;
     case '$AR_H_OPERATION':
       return h.operation;
