@@ -46,6 +46,25 @@ export const behaviourSettingsSchema = z
       })
       .strict()
       .default({ reloadTarget: 'reread', resume: 'keep', reloadTablesAfterColumnDdl: 'table-error' }),
+    /** Where DMS puts objects in an S3 target (see dataPlane/s3Layout.ts). */
+    s3Layout: z
+      .object({
+        /**
+         * The date folder of a CDC file: `write-time` (default; the time the file is written, as DatePartitionTimezone's
+         * description says) or `commit-time` (the commit date of each change, as DatePartitionEnabled's says).
+         */
+        cdcDateFolder: z.enum(['write-time', 'commit-time']).default('write-time'),
+      })
+      .strict()
+      .default({ cdcDateFolder: 'write-time' }),
+    /** Endpoints as Describe returns them (unverified; see s3SettingsDefaults.ts). */
+    endpoints: z
+      .object({
+        /** `filled` (default): S3Settings come back with the documented defaults of the settings left out; `as-given`. */
+        describeS3Defaults: z.enum(['filled', 'as-given']).default('filled'),
+      })
+      .strict()
+      .default({ describeS3Defaults: 'filled' }),
     /**
      * Eventually consistent reads: for `milliseconds` (real time) after one of `operations`, Describe answers what it
      * answered before the call (a task just created is not found). AWS documents no duration (unverified);

@@ -116,7 +116,7 @@ describe('fullReload', () => {
     expect(await mutatingCalls()).toEqual({ ReloadTables: 1 });
     expect(await objectsUnder(root)).toEqual([]);
     const after = await objectsUnder(prefixOf(main));
-    expect(after.map((o) => o.key).every((k) => /\/LOAD\d{8}\.parquet$/.test(k))).toBe(true);
+    expect(after.map((o) => o.key).every((k) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(k))).toBe(true);
     const stat = (await tableStatistics(tasks.main!))[0]!;
     expect(stat).toMatchObject({ TableState: 'Table completed', FullLoadReloaded: true, FullLoadRows: 600 });
     expect(stat.FullLoadStartTime!.getTime()).toBeGreaterThan(loadBefore!.getTime());

@@ -101,6 +101,9 @@ export const DEFAULT_TASK_SETTINGS = {
     TableErrorEscalationPolicy: 'STOP_TASK',
   },
   ChangeProcessingTuning: { BatchApplyTimeoutMin: 1, BatchApplyTimeoutMax: 30, MemoryLimitTotal: 1024 },
+  // "Task settings for change processing DDL handling" shows all three true; for S3, "A truncate DDL operation removes
+  // all files and corresponding table folders" unless task settings disable it ("Using Amazon S3 as a target").
+  ChangeProcessingDdlHandlingPolicy: { HandleSourceTableDropped: true, HandleSourceTableTruncated: true, HandleSourceTableAltered: true },
 };
 
 function checkMapping(json: string): void {
@@ -139,6 +142,9 @@ const knownSettings = z
       })
       .partial(),
     Logging: z.object({ EnableLogging: z.boolean() }).partial(),
+    ChangeProcessingDdlHandlingPolicy: z
+      .object({ HandleSourceTableDropped: z.boolean(), HandleSourceTableTruncated: z.boolean(), HandleSourceTableAltered: z.boolean() })
+      .partial(),
     ErrorBehavior: z
       .object({
         DataErrorPolicy: z.enum(['IGNORE_RECORD', 'LOG_ERROR', 'SUSPEND_TABLE', 'STOP_TASK']),
