@@ -46,6 +46,14 @@ export const behaviourSettingsSchema = z
       })
       .strict()
       .default({ reloadTarget: 'reread', resume: 'keep', reloadTablesAfterColumnDdl: 'table-error' }),
+    /**
+     * "Reloading tables during a task": "You can reload up to 10 tables from a task." Whether tables still reloading
+     * from an earlier call count against the 10 is unverified: `in-flight` (default; they count) or `per-call`.
+     */
+    reloadTables: z
+      .object({ limit: z.enum(['in-flight', 'per-call']).default('in-flight') })
+      .strict()
+      .default({ limit: 'in-flight' }),
     /** Where DMS puts objects in an S3 target (see dataPlane/s3Layout.ts). */
     s3Layout: z
       .object({

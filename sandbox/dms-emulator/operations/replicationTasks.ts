@@ -12,7 +12,7 @@ import { unsupportedTransformations } from '../mapping/tableTransformations';
 import type { OperationTable } from '../operation';
 import { DESCRIBE_LIMITS, paginate } from '../pagination';
 import { filtersInput, parseInput, tagsInput, timestampInput } from '../requestValidation';
-import { emptyStats } from '../taskStatistics';
+import { emptyStats, LOADING_STATES } from '../taskStatistics';
 
 /** Puts a task in a transitional state that ends after `durationSeconds` of emulated time; answers its new shape. */
 function enterTransition(ctx: EmulatorContext, task: TaskRecord, status: string, durationSeconds: number) {
@@ -449,6 +449,18 @@ export const replicationTaskOperations: OperationTable = {
         if (!table) {
           throw invalidValue(
             `Table ${key} is not in the scope of task ${task.identifier} (in scope: ${Object.keys(task.tables).join(', ')})`,
+          );
+        }
+      }
+      // Tables of an earlier call still reloading count against the 10 under reloadTables.limit `in-flight`
+      // (behaviourSettings.ts; unverified, the error code too).
+      if (ctx.behaviour().reloadTables.limit === 'in-flight') {
+        const reloading = Object.entries(task.tables)
+          .filter(([key, t]) => t.fullLoadReloaded === true && LOADING_STATES.has(t.state) && !named.includes(key))
+          .map(([key]) => key);
+        if (reloading.length + named.length > 10) {
+          throw invalidValue(
+            `Task ${task.identifier} can reload up to 10 tables: ${reloading.length} still reloading (${reloading.join(', ')}) and ${named.length} asked; wait for the reloads to complete`,
           );
         }
       }
