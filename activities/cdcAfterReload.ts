@@ -24,7 +24,8 @@ const KEYS_PER_QUERY = 500;
 
 /**
  * The CDC written after a reload against the source (domain/cdcAfterReload.ts): the CDC files under the table's
- * prefix written after its newest LOAD file (S3 LastModified, one clock for both), folded to the last change of each
+ * prefix written after its newest LOAD file (S3 LastModified, one clock for both; every CDC file when the reload of an
+ * empty table wrote none — fullReload quarantined the prefix first), folded to the last change of each
  * key, compared with the source's current rows fetched by primary key. With `wait`, too few changed rows is a
  * retryable "still waiting" (the wait polls through the retry policy, like the DMS waits).
  */
@@ -58,9 +59,10 @@ export function cdcAfterReloadActivities(deps: ActivityDeps) {
           else cdc.push({ key: o.Key, size: o.Size ?? 0, at });
         }
       }
-      if (load.length === 0)
-        return compareChangedRows(spec.table, [], new Map(), { ...options, problems: [`no LOAD file under ${input.prefix}`] });
-      const reloadedAt = Math.max(...load.map((d) => d.getTime()));
+      // No LOAD file: the table had no rows when it was reloaded (DMS writes no object for a table without rows, "Using
+      // Amazon S3 as a target for AWS DMS"). fullReload moved every earlier file of the prefix to its quarantine before
+      // the reload, so each CDC file here was written since: all of them are judged.
+      const reloadedAt = load.length === 0 ? 0 : Math.max(...load.map((d) => d.getTime()));
       const after = cdc.filter((f) => f.at.getTime() >= reloadedAt).sort((a, b) => a.key.localeCompare(b.key));
 
       // The last change of each key, by change sequence (file and row order when the files carry none).

@@ -17,7 +17,7 @@ export const DATE_COLUMN_TYPES = ['date', 'datetime', 'timestamp'];
 /** Temporary tasks loading at once on the instance: enough to overlap start-up, few enough to leave CDC room. */
 export const BACKFILL_PARALLEL_TASKS = 4;
 
-/** Refusals of the range itself, named by field; `today` is the runbook's own (workflow) day. */
+/** Refusals of the range itself, named by field; `today` is the runbook's own (workflow) day, UTC. */
 export function rangeRefusal(from: string, to: string, today: string, maxDays: number): string | undefined {
   if (to >= today) {
     return `to: ${to} is not a past day (today is ${today} by the runbook's clock, UTC): a backfill covers whole past days, and today's partition is still being written by CDC`;
@@ -50,6 +50,11 @@ export function dateColumnRefusal(columns: ColumnInfo[], column: string, table: 
 export interface PartitionNaming {
   sequence: 'YYYYMMDD' | 'MMYYYYDD' | 'DDMMYYYY';
   delimiter: 'NONE' | 'SLASH' | 'UNDERSCORE' | 'DASH';
+  /**
+   * DatePartitionTimezone (Area/Location), when set: the live folders are named by days of that zone (S3Settings:
+   * "convert the current UTC time into a specified time zone ... when a date partition folder is created").
+   */
+  timezone?: string;
 }
 
 const DELIMITERS: Record<PartitionNaming['delimiter'], string> = { NONE: '', SLASH: '/', UNDERSCORE: '_', DASH: '-' };
@@ -76,7 +81,15 @@ export function partitionNaming(
   }
   if (!(delimiter in DELIMITERS))
     return { ok: false, reason: `S3 endpoint ${endpoint} has an unknown DatePartitionDelimiter ${delimiter}` };
-  return { ok: true, naming: { sequence: sequence as PartitionNaming['sequence'], delimiter: delimiter as PartitionNaming['delimiter'] } };
+  const timezone = typeof s.DatePartitionTimezone === 'string' && s.DatePartitionTimezone !== '' ? s.DatePartitionTimezone : undefined;
+  return {
+    ok: true,
+    naming: {
+      sequence: sequence as PartitionNaming['sequence'],
+      delimiter: delimiter as PartitionNaming['delimiter'],
+      ...(timezone ? { timezone } : {}),
+    },
+  };
 }
 
 /** The live folder of a day, as the endpoint names it: `20260601`, `2026/06/01`, `01-06-2026`… */
@@ -427,4 +440,13 @@ export function restoreCommands(bucket: string, layout: BackfillLayout, days: st
       ? [`aws s3 mv --recursive s3://${bucket}/${layout.quarantineOf(day)} s3://${bucket}/${layout.livePartition(day)}`]
       : []),
   ]);
+}
+
+/**
+ * A live endpoint with a DatePartitionTimezone names its folders by that zone's days, and DMS writes CDC into the
+ * folder of the time it writes: a day not yet over there is still being written, even when it is past in UTC.
+ */
+export function zoneDayRefusal(to: string, naming: PartitionNaming, todayInZone: string, endpoint: string): string | undefined {
+  if (!naming.timezone || to < todayInZone) return undefined;
+  return `to: ${to} is not a past day in ${naming.timezone} (today there is ${todayInZone}), the DatePartitionTimezone of S3 endpoint ${endpoint}: its partition is still being written by CDC; backfill up to the day before`;
 }

@@ -25,6 +25,17 @@ export function msToDay(ms: number): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
+/** The day (`20260601`) of an instant in a time zone (Area/Location); UTC without one. */
+export function msToDayIn(ms: number, timeZone: string | undefined): string {
+  if (!timeZone || timeZone === 'UTC') return msToDay(ms);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}${parts.month}${parts.day}`;
+}
+
 /** `20260601` → `2026-06-01`, the form MySQL and DMS filters take. */
 export function isoDate(day: string): string {
   return `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}`;

@@ -12,11 +12,12 @@ import {
   planBackfill,
   planPublish,
   rangeRefusal,
+  zoneDayRefusal,
   restoreCommands,
   stagingS3Settings,
   temporaryIdentifiers,
 } from '../domain/backfill';
-import { addDays, isoDate, msToDay } from '../domain/calendarDays';
+import { addDays, isoDate, msToDay, msToDayIn } from '../domain/calendarDays';
 import { targetEndpointOf } from '../domain/config';
 import { afterChange } from '../domain/describeLag';
 import { BackfillPartitionsInput, backfillPartitionsInputSchema } from '../domain/inputs/backfillPartitions';
@@ -158,6 +159,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           throw refuse(`replication instance ${instance.identifier} is ${instance.status}: the temporary tasks need it available`);
         const naming = partitionNaming(target.s3Settings, targetId);
         if (!naming.ok) throw refuse(naming.reason);
+        const zoneWhy = zoneDayRefusal(i.to, naming.naming, msToDayIn(Date.now(), naming.naming.timezone), targetId);
+        if (zoneWhy) throw refuse(zoneWhy);
         const bucket = target.s3Settings?.BucketName;
         if (bucket !== config.target.bucket)
           throw refuse(

@@ -3,7 +3,7 @@ import type { LakeChecksums } from '../activities/tableChecksums';
 import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { TableFacts } from '../activities/sourceTables';
 import type { CallRecord } from '../domain/audit';
-import type { SourceConfig } from '../domain/config';
+import type { PipelineConfig, SourceConfig } from '../domain/config';
 import { type AfterChange, afterChange } from '../domain/describeLag';
 import { TableStatSnapshot } from '../domain/dmsStates';
 import {
@@ -614,7 +614,10 @@ async function startReload(
   previousStartDate: string | null,
 ): Promise<void> {
   if (mode === 'tables') {
-    for (const batch of reload.batches) {
+    for (const [i, batch] of reload.batches.entries()) {
+      // "You can reload up to 10 tables from a task" ("Reloading tables during a task"): whether tables still
+      // reloading count is unverified, so a batch waits for the one before it to complete.
+      if (i > 0) await waitForBatch(runbook.config, reload, reload.batches[i - 1]!, planned);
       runbook.record(
         await actions.reloadTables({
           taskArn: reload.taskArn,
@@ -628,6 +631,20 @@ async function startReload(
     return;
   }
   runbook.record(await actions.startTask({ taskArn: reload.taskArn, startType: 'reload-target', previousStartDate }));
+}
+
+/** Waits until one ReloadTables batch of a task has reloaded (a table error fails it, as in the wait step). */
+async function waitForBatch(config: PipelineConfig, reload: TaskReload, batch: TableName[], planned: FullReloadPlan): Promise<void> {
+  const minutes = config.waits.fullLoadHours * 60;
+  await waitUntil(
+    `${batch.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier} before its next ReloadTables call`,
+    minutes,
+    () =>
+      waiting(config, minutes).waitForReload({
+        taskArn: reload.taskArn,
+        tables: batch.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
+      }),
+  );
 }
 
 /** What the finalize gate shows: the quarantine to delete on approval, the rollback on rejection. */

@@ -56,6 +56,7 @@ export function validationCheck(deps: ActivityDeps) {
               deletes: stat.deletes,
               state: stat.state,
               fullLoadReloaded: stat.fullLoadReloaded ?? false,
+              ddls: stat.ddls,
             },
             parquet: census,
           });

@@ -29,7 +29,16 @@ export interface RowCountFacts {
   task: string;
   taskStatus: string;
   sourceRows: number;
-  dms: { fullLoadRows: number; inserts: number; updates: number; deletes: number; state: string; fullLoadReloaded: boolean };
+  dms: {
+    fullLoadRows: number;
+    inserts: number;
+    updates: number;
+    deletes: number;
+    state: string;
+    fullLoadReloaded: boolean;
+    /** DDL statements DMS captured for the table (TableStatistics.Ddls). */
+    ddls?: number;
+  };
   parquet: ParquetCensus;
 }
 
@@ -66,6 +75,21 @@ function evaluateTable(f: RowCountFacts, at: string): Finding[] {
       evidence: { ...evidence, keys: shown.map((p) => p.key).join(', ') },
       remedy: reload(`${problems.length} corrupt or truncated Parquet file(s), first ${problems[0]!.key}`),
     });
+  }
+  // The LOAD files are gone while DMS loaded rows and saw DDL: most likely a source TRUNCATE, which removes all of
+  // the table's files on S3 by default ("Using Amazon S3 as a target for AWS DMS": "A truncate DDL operation removes
+  // all files and corresponding table folders from an S3 bucket"; task setting HandleSourceTableTruncated). The
+  // counts since the load no longer compare, so this is said once instead of as lost rows.
+  if (f.parquet.loadFiles === 0 && f.dms.fullLoadRows > 0 && (f.dms.ddls ?? 0) > 0) {
+    findings.push({
+      check: 'validation',
+      severity: 'warning',
+      subject,
+      title: `${f.table}: no LOAD file under ${f.parquet.prefix} although DMS loaded ${f.dms.fullLoadRows} rows, and DMS captured ${f.dms.ddls} DDL statement(s) since: the table was most likely truncated (or dropped) on the source, and DMS removed its files (HandleSourceTableTruncated). S3 holds ${f.parquet.changeRows} change rows written since; the source has ${f.sourceRows} rows. If the source was not truncated, the files were lost: reload the table`,
+      evidence: { ...evidence, dmsDdls: f.dms.ddls ?? 0 },
+      remedy: reload(`no LOAD file after ${f.dms.ddls} DDL statement(s); source ${f.sourceRows} rows`),
+    });
+    return findings;
   }
   if (f.parquet.loadRows !== f.dms.fullLoadRows) {
     const diff = f.parquet.loadRows - f.dms.fullLoadRows;

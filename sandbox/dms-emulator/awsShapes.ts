@@ -1,4 +1,5 @@
 import { resourceIdOf } from './arns';
+import { describedS3Settings } from './s3SettingsDefaults';
 import type { ConnectionRecord, EndpointRecord, InstanceRecord, TableRecord, TaskRecord } from './emulatorState';
 
 /** How the emulator's records look on the wire: the DMS API's field names, timestamps as epoch seconds. */
@@ -46,7 +47,8 @@ export function instanceShape(instance: InstanceRecord): Record<string, unknown>
   };
 }
 
-export function endpointShape(endpoint: EndpointRecord): Record<string, unknown> {
+/** `fillS3Defaults`: S3Settings with DMS's documented defaults filled in (s3SettingsDefaults.ts). */
+export function endpointShape(endpoint: EndpointRecord, fillS3Defaults = true): Record<string, unknown> {
   const mySql = endpoint.mySqlSettings ? { ...endpoint.mySqlSettings } : undefined;
   if (mySql) delete mySql.Password;
   return {
@@ -63,7 +65,8 @@ export function endpointShape(endpoint: EndpointRecord): Record<string, unknown>
     KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/sandbox',
     EndpointArn: endpoint.arn,
     SslMode: endpoint.sslMode,
-    S3Settings: endpoint.s3Settings,
+    ServiceAccessRoleArn: endpoint.s3Settings?.ServiceAccessRoleArn,
+    S3Settings: describedS3Settings(endpoint.s3Settings, fillS3Defaults),
     MySQLSettings: mySql,
   };
 }

@@ -47,6 +47,33 @@ export const behaviourSettingsSchema = z
       .strict()
       .default({ reloadTarget: 'reread', resume: 'keep', reloadTablesAfterColumnDdl: 'table-error' }),
     /**
+     * "Reloading tables during a task": "You can reload up to 10 tables from a task." Whether tables still reloading
+     * from an earlier call count against the 10 is unverified: `in-flight` (default; they count) or `per-call`.
+     */
+    reloadTables: z
+      .object({ limit: z.enum(['in-flight', 'per-call']).default('in-flight') })
+      .strict()
+      .default({ limit: 'in-flight' }),
+    /** Where DMS puts objects in an S3 target (see dataPlane/s3Layout.ts). */
+    s3Layout: z
+      .object({
+        /**
+         * The date folder of a CDC file: `write-time` (default; the time the file is written, as DatePartitionTimezone's
+         * description says) or `commit-time` (the commit date of each change, as DatePartitionEnabled's says).
+         */
+        cdcDateFolder: z.enum(['write-time', 'commit-time']).default('write-time'),
+      })
+      .strict()
+      .default({ cdcDateFolder: 'write-time' }),
+    /** Endpoints as Describe returns them (unverified; see s3SettingsDefaults.ts). */
+    endpoints: z
+      .object({
+        /** `filled` (default): S3Settings come back with the documented defaults of the settings left out; `as-given`. */
+        describeS3Defaults: z.enum(['filled', 'as-given']).default('filled'),
+      })
+      .strict()
+      .default({ describeS3Defaults: 'filled' }),
+    /**
      * Eventually consistent reads: for `milliseconds` (real time) after one of `operations`, Describe answers what it
      * answered before the call (a task just created is not found). AWS documents no duration (unverified);
      * terraform-provider-aws waits 30-60 s before its first poll after creating, modifying, starting or stopping a

@@ -133,6 +133,8 @@ export interface CdcRecord {
   /** Read from this time (CdcStartTime) when no position is known yet. */
   startTimeMs?: number;
   buffers: Record<string, CdcBuffer>;
+  /** Tables truncated on the source whose files are still to be removed (HandleSourceTableTruncated). */
+  truncated?: string[];
   lastEventCommitMs?: number;
   lastPollAt?: number;
 }

@@ -28,12 +28,18 @@ const SANDBOX_STORAGE_GB = 100;
 /** Groups the seed starts; `marketing` is left for the onboarding demo to create. */
 const SEEDED_GROUPS = ['core', 'events'];
 
+/**
+ * The role DMS writes to the bucket with: an S3 endpoint cannot be created without one (botocore `S3Settings`
+ * `ServiceAccessRoleArn`: "It is a required parameter that enables DMS to write and read objects from an S3 bucket.").
+ */
+export const SANDBOX_S3_ROLE_ARN = 'arn:aws:iam::123456789012:role/dms-s3-sandbox';
+
 /** The sandbox S3 target settings: what the pipeline wants (see DMS-FACTS.md). */
 export function sandboxS3Settings(bucket: string, folder: string) {
   return {
     BucketName: bucket,
     BucketFolder: folder,
-    ServiceAccessRoleArn: 'arn:aws:iam::123456789012:role/dms-s3-sandbox',
+    ServiceAccessRoleArn: SANDBOX_S3_ROLE_ARN,
     DataFormat: 'parquet' as const,
     ParquetVersion: 'parquet-2-0' as const,
     DatePartitionEnabled: true,

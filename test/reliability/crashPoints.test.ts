@@ -126,7 +126,7 @@ async function expectFilesAccountedFor(handle: WorkflowHandle, table: string, be
   expect(quarantined).toEqual(before);
   const live = await objectsUnder(prefixOf(table));
   expect(live.length).toBeGreaterThan(0);
-  expect(live.every((o) => /\/LOAD\d{8}\.parquet$/.test(o.key))).toBe(true);
+  expect(live.every((o) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(o.key))).toBe(true);
   return live;
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../support/dmsEmulatorClient';
 import { fetchParquet, listObjects, readRows, s3 } from '../support/s3Parquet';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
+import { SANDBOX_S3_ROLE_ARN } from '../../sandbox/stack/dmsEmulator';
 
 jest.setTimeout(180000);
 
@@ -58,7 +59,7 @@ async function tableStats(): Promise<TableStatistics> {
 /** Every CDC row written so far (files not named LOAD…), in change-sequence order. */
 async function cdcRows(): Promise<Record<string, unknown>[]> {
   const objects = (await listObjects(storage, bucket, `${pipeline.folder}/${SCHEMA}/${table}/`)).filter(
-    (o) => !/\/LOAD\d{8}\.parquet$/.test(o.key),
+    (o) => !/\/LOAD[0-9A-F]{8}\.parquet$/.test(o.key),
   );
   const rows = (await Promise.all(objects.map(async (o) => readRows(await fetchParquet(storage, bucket, o.key))))).flat();
   return rows.sort((a, b) => String(a.ar_h_change_seq).localeCompare(String(b.ar_h_change_seq)));
@@ -66,7 +67,7 @@ async function cdcRows(): Promise<Record<string, unknown>[]> {
 
 async function loadRows(): Promise<Record<string, unknown>[]> {
   const objects = (await listObjects(storage, bucket, `${pipeline.folder}/${SCHEMA}/${table}/`)).filter((o) =>
-    /\/LOAD\d{8}\.parquet$/.test(o.key),
+    /\/LOAD[0-9A-F]{8}\.parquet$/.test(o.key),
   );
   return (await Promise.all(objects.map(async (o) => readRows(await fetchParquet(storage, bucket, o.key))))).flat();
 }
@@ -216,7 +217,13 @@ it('starts a cdc task at CdcStartPosition and resumes from its RecoveryCheckpoin
       EndpointIdentifier: `${name}-cdc-only`,
       EndpointType: 'target',
       EngineName: 's3',
-      S3Settings: { BucketName: bucket, BucketFolder: folder, DataFormat: 'parquet', CdcMaxBatchInterval: 60 },
+      S3Settings: {
+        BucketName: bucket,
+        BucketFolder: folder,
+        DataFormat: 'parquet',
+        CdcMaxBatchInterval: 60,
+        ServiceAccessRoleArn: SANDBOX_S3_ROLE_ARN,
+      },
     }),
   );
   const created = await client.send(

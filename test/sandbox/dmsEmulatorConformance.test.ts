@@ -50,6 +50,7 @@ import {
 } from '../support/dmsEmulatorClient';
 import { type RecordedExchange, RecordingProxy } from '../support/recordingProxy';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
+import { SANDBOX_S3_ROLE_ARN } from '../../sandbox/stack/dmsEmulator';
 
 jest.setTimeout(120000);
 
@@ -260,7 +261,7 @@ describe('endpoints and connections', () => {
         EndpointIdentifier: `${name}-nobucket`,
         EndpointType: 'target',
         EngineName: 's3',
-        S3Settings: { BucketName: `missing-${name}`, DataFormat: 'parquet' },
+        S3Settings: { BucketName: `missing-${name}`, DataFormat: 'parquet', ServiceAccessRoleArn: SANDBOX_S3_ROLE_ARN },
       }),
     );
     for (const arn of [pipeline.sourceArn, pipeline.targetArn, bad.Endpoint!.EndpointArn!, noBucket.Endpoint!.EndpointArn!]) {

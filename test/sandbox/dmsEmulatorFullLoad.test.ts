@@ -22,6 +22,7 @@ import {
   uniqueId,
 } from '../support/dmsEmulatorClient';
 import { fetchParquet, listObjects, readRows, rowCount, s3 } from '../support/s3Parquet';
+import { SANDBOX_S3_ROLE_ARN } from '../../sandbox/stack/dmsEmulator';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(240000);
@@ -237,7 +238,13 @@ it('splits full-load files at MaxFileSize', async () => {
       EndpointIdentifier: `${name}-split-s3`,
       EndpointType: 'target',
       EngineName: 's3',
-      S3Settings: { BucketName: bucket, BucketFolder: folder, DataFormat: 'parquet', MaxFileSize: 64 },
+      S3Settings: {
+        BucketName: bucket,
+        BucketFolder: folder,
+        DataFormat: 'parquet',
+        MaxFileSize: 32,
+        ServiceAccessRoleArn: SANDBOX_S3_ROLE_ARN,
+      },
     }),
   );
   extraEndpoints.push(target.Endpoint!.EndpointArn!);
@@ -251,12 +258,45 @@ it('splits full-load files at MaxFileSize', async () => {
     },
   ]);
   const objects = await listObjects(storage, bucket, `${folder}/shop/order_items/`);
-  expect(objects.length).toBeGreaterThan(1);
+  // More than 16 files: the counter passes LOAD00000009, LOAD0000000F and LOAD00000010.
+  expect(objects.length).toBeGreaterThan(16);
+  // A hexadecimal counter ("Using Amazon S3 as a target for AWS DMS"): LOAD00000009, LOAD0000000A, …, LOAD00000010.
   expect(objects.map((o) => o.key.slice(o.key.lastIndexOf('/') + 1))).toEqual(
-    objects.map((_, i) => `LOAD${String(i + 1).padStart(8, '0')}.parquet`),
+    objects.map((_, i) => `LOAD${(i + 1).toString(16).toUpperCase().padStart(8, '0')}.parquet`),
   );
-  for (const object of objects) expect(object.size).toBeLessThanOrEqual(64 * 1024);
+  for (const object of objects) expect(object.size).toBeLessThanOrEqual(32 * 1024);
   let rows = 0;
   for (const object of objects) rows += rowCount(await fetchParquet(storage, bucket, object.key));
   expect(rows).toBe(await count('SELECT COUNT(*) AS n FROM shop.order_items'));
+});
+
+it('writes no object for a table without rows ("for each source table that contains records")', async () => {
+  const table = `empty_${name.replace(/[^a-z0-9]/gi, '_')}`;
+  const folder = `tests/${name}-empty`;
+  await source.query(`CREATE TABLE shop.\`${table}\` (id INT PRIMARY KEY, note VARCHAR(20))`);
+  try {
+    const target = await client.send(
+      new CreateEndpointCommand({
+        EndpointIdentifier: `${name}-empty-s3`,
+        EndpointType: 'target',
+        EngineName: 's3',
+        S3Settings: { BucketName: bucket, BucketFolder: folder, DataFormat: 'parquet', ServiceAccessRoleArn: SANDBOX_S3_ROLE_ARN },
+      }),
+    );
+    extraEndpoints.push(target.Endpoint!.EndpointArn!);
+    const arn = await runFullLoad(`${name}-empty`, target.Endpoint!.EndpointArn!, [
+      {
+        'rule-type': 'selection',
+        'rule-id': '1',
+        'rule-name': 'empty',
+        'object-locator': { 'schema-name': 'shop', 'table-name': table },
+        'rule-action': 'include',
+      },
+    ]);
+    expect(await listObjects(storage, bucket, `${folder}/`)).toEqual([]);
+    const stats = await client.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn }));
+    expect(stats.TableStatistics!.map((t) => [t.TableName, t.TableState, t.FullLoadRows])).toEqual([[table, 'Table completed', 0]]);
+  } finally {
+    await source.query(`DROP TABLE IF EXISTS shop.\`${table}\``);
+  }
 });

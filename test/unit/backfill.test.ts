@@ -8,8 +8,9 @@ import {
   rangeRefusal,
   stagingS3Settings,
   temporaryIdentifiers,
+  zoneDayRefusal,
 } from '../../domain/backfill';
-import { addDays, daysFrom, isCalendarDay, spanDays } from '../../domain/calendarDays';
+import { addDays, daysFrom, isCalendarDay, msToDayIn, spanDays } from '../../domain/calendarDays';
 import { parseTableMapping, TableMapping } from '../../domain/tableMappingSchema';
 import { newTaskMapping } from '../../domain/tableMappings';
 
@@ -60,6 +61,22 @@ describe('partition naming follows the endpoint', () => {
     expect(partitionFolder('20260601', naming({ DatePartitionSequence: 'DDMMYYYY', DatePartitionDelimiter: 'DASH' }))).toBe('01-06-2026');
     expect(partitionNaming({ DatePartitionEnabled: true, DatePartitionSequence: 'YYYYMMDDHH' }, 'e')).toMatchObject({ ok: false });
     expect(partitionNaming({}, 'e')).toMatchObject({ ok: false });
+  });
+
+  test('a DatePartitionTimezone names the days: a day past in UTC may still be written there', () => {
+    const result = partitionNaming({ DatePartitionEnabled: true, DatePartitionTimezone: 'America/Los_Angeles' }, 'lake');
+    expect(result).toMatchObject({ ok: true, naming: { timezone: 'America/Los_Angeles' } });
+    if (!result.ok) return;
+    // 2026-06-02 03:00 UTC is still 2026-06-01 in Los Angeles (UTC−7 in summer).
+    const at = Date.UTC(2026, 5, 2, 3, 0, 0);
+    expect(msToDayIn(at, undefined)).toBe('20260602');
+    expect(msToDayIn(at, 'America/Los_Angeles')).toBe('20260601');
+    expect(zoneDayRefusal('20260601', result.naming, msToDayIn(at, 'America/Los_Angeles'), 'lake')).toContain(
+      'to: 20260601 is not a past day in America/Los_Angeles (today there is 20260601), the DatePartitionTimezone of S3 endpoint lake',
+    );
+    expect(zoneDayRefusal('20260531', result.naming, msToDayIn(at, 'America/Los_Angeles'), 'lake')).toBeUndefined();
+    const utc = partitionNaming({ DatePartitionEnabled: true }, 'lake');
+    if (utc.ok) expect(zoneDayRefusal('20260601', utc.naming, '20260602', 'lake')).toBeUndefined();
   });
 });
 

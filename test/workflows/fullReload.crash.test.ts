@@ -112,7 +112,7 @@ test('SIGKILL during the quarantine: a new worker finishes the move, nothing los
   expect(quarantined).toEqual(before);
   // The table prefix holds only the reload's new full-load file.
   const now = await objectsUnder(prefix);
-  expect(now.map((o) => o.key).every((k) => /\/LOAD\d{8}\.parquet$/.test(k))).toBe(true);
+  expect(now.map((o) => o.key).every((k) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(k))).toBe(true);
 
   await decide(handle, { gate: 'finalize', approver: 'dba-oncall', reason: 'ok', decision: 'approve' });
   const result = await handle.result();

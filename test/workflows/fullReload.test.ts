@@ -4,7 +4,9 @@ import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineRoot } from '../../domain/quarantineLayout';
 import { approveSignal } from '../../workflows/definitions';
 import type { FullReloadReport } from '../../workflows/fullReload';
+import { ReloadTablesCommand } from '@aws-sdk/client-database-migration-service';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
+import { admin, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
 import { objectsUnder, removeTask, replicateGroup, stopTask, tableStatistics } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
@@ -116,7 +118,7 @@ describe('fullReload', () => {
     expect(await mutatingCalls()).toEqual({ ReloadTables: 1 });
     expect(await objectsUnder(root)).toEqual([]);
     const after = await objectsUnder(prefixOf(main));
-    expect(after.map((o) => o.key).every((k) => /\/LOAD\d{8}\.parquet$/.test(k))).toBe(true);
+    expect(after.map((o) => o.key).every((k) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(k))).toBe(true);
     const stat = (await tableStatistics(tasks.main!))[0]!;
     expect(stat).toMatchObject({ TableState: 'Table completed', FullLoadReloaded: true, FullLoadRows: 600 });
     expect(stat.FullLoadStartTime!.getTime()).toBeGreaterThan(loadBefore!.getTime());
@@ -179,5 +181,32 @@ describe('fullReload', () => {
     expect(calls.map((c) => (c.params!.TablesToReload as unknown[]).length)).toEqual([10, 1]);
     const report = result.report as FullReloadReport;
     expect(report.verification!.map((v) => [v.table, v.sourceRows, v.matches])).toEqual(batch.map((t, k) => [t, 40 + k, true]));
+  });
+
+  test('the 10-table limit counts tables still reloading (reloadTables.limit in-flight), which is why the runbook waits between calls', async () => {
+    const client = dmsClient();
+    const names = batch.map((t) => {
+      const [SchemaName, TableName] = t.split('.');
+      return { SchemaName: SchemaName!, TableName: TableName! };
+    });
+    try {
+      await client.send(new ReloadTablesCommand({ ReplicationTaskArn: tasks.batch!, TablesToReload: names.slice(0, 10) }));
+      const refused = await client
+        .send(new ReloadTablesCommand({ ReplicationTaskArn: tasks.batch!, TablesToReload: names.slice(10) }))
+        .catch((e: Error) => e);
+      expect((refused as Error).name).toBe('InvalidParameterValueException');
+      expect((refused as Error).message).toContain('can reload up to 10 tables: 10 still reloading');
+      await admin('/behaviour', 'POST', { reloadTables: { limit: 'per-call' } });
+      await client.send(new ReloadTablesCommand({ ReplicationTaskArn: tasks.batch!, TablesToReload: names.slice(10) }));
+    } finally {
+      await admin('/behaviour', 'POST', { reloadTables: { limit: 'in-flight' } });
+      client.destroy();
+    }
+    await eventually(
+      () => tableStatistics(tasks.batch!),
+      (stats) => stats.every((s) => s.TableState === 'Table completed'),
+      90000,
+      'the direct reloads to complete',
+    );
   });
 });

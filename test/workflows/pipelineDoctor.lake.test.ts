@@ -14,6 +14,8 @@ import { captureHistory } from '../support/histories';
 import { scratchGroup } from '../support/runbooks';
 import { fetchParquet, listObjects, s3 } from '../support/s3Parquet';
 import { uniqueName } from '../support/scratchTables';
+import { sourceAdmin } from '../support/sourceAdmin';
+import { eventually } from '../support/dmsEmulatorClient';
 import { requireEnv } from '../support/stackEnv';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -26,7 +28,7 @@ import { startTestWorker, TestWorker } from '../support/testWorker';
 let tw: TestWorker;
 const bucket = requireEnv('STACK_BUCKET');
 const client = s3();
-const g: Record<'small' | 'missing' | 'corrupt', ReplicatedGroup> = {} as never;
+const g: Record<'small' | 'missing' | 'corrupt' | 'truncated', ReplicatedGroup> = {} as never;
 let smallEndpoint: { identifier: string; arn: string };
 const driftTable = `shop.${uniqueName('docdrift')}`;
 const driftGroup = scratchGroup(uniqueName('g-docdrift'), [driftTable]);
@@ -40,6 +42,7 @@ beforeAll(async () => {
   g.small = await replicatedGroup('docsmall', instance, { rows: 20000, targetEndpoint: smallEndpoint });
   g.missing = await replicatedGroup('docmissing', instance, { rows: 1000, targetEndpoint: smallEndpoint });
   g.corrupt = await replicatedGroup('doccorrupt', instance, { rows: 1000 });
+  g.truncated = await replicatedGroup('doctrunc', instance, { rows: 300 });
   const base = testConfig();
   tw = await startTestWorker(
     testConfig({
@@ -98,7 +101,7 @@ describe('pipelineDoctor on the lake', () => {
   });
 
   test('a missing Parquet file: the counts differ, critical, with a fullReload of the table', async () => {
-    const loads = (await listObjects(client, bucket, prefixOf(g.missing.table))).filter((o) => /\/LOAD\d+\.parquet$/.test(o.key));
+    const loads = (await listObjects(client, bucket, prefixOf(g.missing.table))).filter((o) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(o.key));
     expect(loads.length).toBeGreaterThan(1);
     const gone = loads[1]!;
     const goneRows = Number((await import('hyparquet')).parquetMetadata(await fetchParquet(client, bucket, gone.key)).num_rows);
@@ -117,6 +120,32 @@ describe('pipelineDoctor on the lake', () => {
       `LOAD files hold ${1000 - goneRows} rows in ${loads.length - 1} file(s), DMS loaded 1000 (-${goneRows})`,
     );
     expect(finding!.remedy!.command).toContain(`"tables":["${g.missing.table}"]`);
+  });
+
+  test('a table truncated on the source: DMS removed its files (HandleSourceTableTruncated), reported as such, not as lost rows', async () => {
+    const prefix = prefixOf(g.truncated.table);
+    expect((await listObjects(client, bucket, prefix)).length).toBeGreaterThan(0);
+    const admin = await sourceAdmin();
+    try {
+      await admin.query(`TRUNCATE TABLE ${g.truncated.table}`);
+    } finally {
+      await admin.end();
+    }
+    await eventually(
+      () => listObjects(client, bucket, prefix),
+      (o) => o.length === 0,
+      60000,
+      'DMS to remove the truncated table files',
+    );
+
+    const { report } = await doctor({ taskGroups: [g.truncated.group.name], checks: ['validation'] });
+    expect(report.findings.map((f) => f.severity)).toEqual(['warning']);
+    expect(report.findings[0]).toMatchObject({
+      check: 'validation',
+      subject: `table ${g.truncated.table}`,
+      evidence: { sourceRows: 0, dmsFullLoadRows: 300, s3LoadRows: 0, s3Files: 0, dmsDdls: 1 },
+    });
+    expect(report.findings[0]!.title).toContain('the table was most likely truncated (or dropped) on the source');
   });
 
   test('corrupt and truncated Parquet files are reported with their keys; the doctor completes every check', async () => {

@@ -111,13 +111,16 @@ export function parseBinlogText(output: string, startFile: string): BinlogEvent[
   return events;
 }
 
-/** The table a DDL statement changes, if it names one (ALTER/CREATE/DROP/TRUNCATE/RENAME TABLE). */
+/** The table a DDL statement changes, if it names one (ALTER/CREATE/DROP/RENAME TABLE, TRUNCATE [TABLE]). */
 export function ddlTable(statement: string, database: string | undefined): { schema: string; table: string } | undefined {
   const match =
-    /^\s*(?:ALTER|CREATE|DROP|TRUNCATE|RENAME)\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?([A-Za-z0-9_$]+)`?(?:\.`?([A-Za-z0-9_$]+)`?)?/i.exec(
+    /^\s*(?:(?:ALTER|CREATE|DROP|RENAME)\s+(?:ONLINE\s+|IGNORE\s+)?TABLE\s+|TRUNCATE\s+(?:TABLE\s+)?)(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?([A-Za-z0-9_$]+)`?(?:\.`?([A-Za-z0-9_$]+)`?)?/i.exec(
       statement,
     );
   if (!match) return undefined;
   if (match[2]) return { schema: match[1]!, table: match[2] };
   return database ? { schema: database, table: match[1]! } : undefined;
 }
+
+/** TRUNCATE [TABLE] t: MySQL logs it as a statement in the binary log, whatever the binlog format. */
+export const isTruncate = (statement: string) => /^\s*TRUNCATE\s/i.test(statement);

@@ -83,7 +83,9 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
   const names = targetNames(mapping, table.schema, table.table);
   const taskSettings = emulatedTaskSettings(task.settings);
   const { shape, fileRows } = outputRowsFor(ctx, mapping, table.schema, table.table, columns, settings, rows, loadMs, taskSettings.lob);
-  const files = encodeSplit(shape.columns, fileRows, settings.maxFileSizeKb * 1024);
+  // No object for a table without rows ("Using Amazon S3 as a target for AWS DMS": DMS creates a folder for each
+  // source table "that contains records"); the earlier files still go under DROP_AND_CREATE/TRUNCATE_BEFORE_LOAD.
+  const files = fileRows.length === 0 ? [] : encodeSplit(shape.columns, fileRows, settings.maxFileSizeKb * 1024);
   const folder = folderFor(settings, names.schema, names.table, loadMs);
   const existing = (await listKeys(s3, settings.bucket, `${tablePrefix(settings, names.schema, names.table)}/`)).filter(isLoadFile);
   const prepMode = taskSettings.targetTablePrepMode;

@@ -3,6 +3,13 @@ export interface EmulatedTaskSettings {
   targetTablePrepMode: 'DROP_AND_CREATE' | 'TRUNCATE_BEFORE_LOAD' | 'DO_NOTHING';
   maxFullLoadSubTasks: number;
   lob: LobHandling;
+  /**
+   * ChangeProcessingDdlHandlingPolicy.HandleSourceTableTruncated ("Task settings for change processing DDL handling":
+   * "Set this option to true to truncate the target table when the source table is truncated"). On by default for
+   * S3: "A truncate DDL operation removes all files and corresponding table folders from an S3 bucket. You can use
+   * task settings to disable that behavior" ("Using Amazon S3 as a target for AWS DMS", limitations).
+   */
+  handleSourceTableTruncated: boolean;
 }
 
 /**
@@ -25,6 +32,7 @@ export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
   let parsed: {
     FullLoadSettings?: { TargetTablePrepMode?: string; MaxFullLoadSubTasks?: number };
     TargetMetadata?: { SupportLobs?: boolean; FullLobMode?: boolean; LimitedSizeLobMode?: boolean; LobMaxSize?: number };
+    ChangeProcessingDdlHandlingPolicy?: { HandleSourceTableTruncated?: boolean };
   } = {};
   try {
     parsed = JSON.parse(json) as typeof parsed;
@@ -37,6 +45,7 @@ export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
   return {
     targetTablePrepMode: mode === 'TRUNCATE_BEFORE_LOAD' || mode === 'DO_NOTHING' ? mode : 'DROP_AND_CREATE',
     maxFullLoadSubTasks: typeof subTasks === 'number' && subTasks >= 1 && subTasks <= 49 ? Math.floor(subTasks) : 8,
+    handleSourceTableTruncated: parsed.ChangeProcessingDdlHandlingPolicy?.HandleSourceTableTruncated !== false,
     lob: {
       supportLobs: target.SupportLobs !== false,
       fullLobMode: target.FullLobMode === true,

@@ -21,6 +21,7 @@ const s3SettingsInput = z.looseObject({
   DatePartitionEnabled: z.boolean().optional(),
   DatePartitionSequence: z.enum(['YYYYMMDD', 'YYYYMMDDHH', 'YYYYMM', 'MMYYYYDD', 'DDMMYYYY']).optional(),
   DatePartitionDelimiter: z.enum(['SLASH', 'UNDERSCORE', 'DASH', 'NONE']).optional(),
+  DatePartitionTimezone: z.string().optional(),
   TimestampColumnName: z.string().optional(),
   IncludeOpForFullLoad: z.boolean().optional(),
   CdcInsertsOnly: z.boolean().optional(),
@@ -96,13 +97,34 @@ function checkEndpoint(endpoint: EndpointRecord): void {
     }
   } else {
     const s3 = endpoint.s3Settings ?? {};
-    if (!s3.BucketName) throw invalidValue('An s3 endpoint needs S3Settings.BucketName');
+    if (!s3.BucketName) throw invalidValue(`S3 endpoint ${endpoint.identifier} needs S3Settings.BucketName`);
+    // botocore S3Settings.ServiceAccessRoleArn: "It is a required parameter that enables DMS to write and read objects
+    // from an S3 bucket." The error code DMS answers with is unverified.
+    if (typeof s3.ServiceAccessRoleArn !== 'string' || s3.ServiceAccessRoleArn === '') {
+      throw invalidValue(
+        `S3 endpoint ${endpoint.identifier} needs ServiceAccessRoleArn (top level or S3Settings): the IAM role DMS writes to the bucket with`,
+      );
+    }
     if (s3.DatePartitionEnabled === true && (s3.PreserveTransactions === true || s3.CdcPath !== undefined)) {
       throw invalidCombination('DatePartitionEnabled cannot be combined with PreserveTransactions or CdcPath');
+    }
+    if (typeof s3.DatePartitionTimezone === 'string' && s3.DatePartitionTimezone !== '' && !validTimeZone(s3.DatePartitionTimezone)) {
+      throw invalidValue(
+        `S3 endpoint ${endpoint.identifier}: DatePartitionTimezone ${s3.DatePartitionTimezone} is not an Area/Location time zone`,
+      );
     }
     if (s3.DatePartitionEnabled !== true && (s3.DatePartitionSequence !== undefined || s3.DatePartitionDelimiter !== undefined)) {
       throw invalidCombination('DatePartitionSequence and DatePartitionDelimiter need DatePartitionEnabled=true');
     }
+  }
+}
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -140,6 +162,8 @@ function applyFields(endpoint: EndpointRecord, input: EndpointInput): void {
   }
 }
 
+const fill = (ctx: EmulatorContext) => ctx.behaviour().endpoints.describeS3Defaults === 'filled';
+
 function tasksUsing(ctx: EmulatorContext, arn: string) {
   return ctx.state.tasks.filter((t) => t.sourceEndpointArn === arn || t.targetEndpointArn === arn);
 }
@@ -165,7 +189,7 @@ export const endpointOperations: OperationTable = {
       checkEndpoint(endpoint);
       ctx.state.endpoints.push(endpoint);
       ctx.changed();
-      return { Endpoint: endpointShape(endpoint) };
+      return { Endpoint: endpointShape(endpoint, fill(ctx)) };
     },
   },
 
@@ -182,7 +206,7 @@ export const endpointOperations: OperationTable = {
       });
       const { page, marker } = paginate(matching, input.MaxRecords, input.Marker, DESCRIBE_LIMITS);
       if (page.length === 0) throw notFound('No endpoints found matching the filters');
-      return { Endpoints: page.map(endpointShape), Marker: marker };
+      return { Endpoints: page.map((e) => endpointShape(e, fill(ctx))), Marker: marker };
     },
   },
 
@@ -213,7 +237,7 @@ export const endpointOperations: OperationTable = {
       checkEndpoint(updated);
       Object.assign(endpoint, updated);
       ctx.changed();
-      return { Endpoint: endpointShape(endpoint) };
+      return { Endpoint: endpointShape(endpoint, fill(ctx)) };
     },
   },
 
@@ -231,7 +255,7 @@ export const endpointOperations: OperationTable = {
       ctx.state.endpoints = ctx.state.endpoints.filter((e) => e.arn !== endpoint.arn);
       ctx.state.connections = ctx.state.connections.filter((c) => c.endpointArn !== endpoint.arn);
       ctx.changed();
-      return { Endpoint: { ...endpointShape(endpoint), Status: 'deleting' } };
+      return { Endpoint: { ...endpointShape(endpoint, fill(ctx)), Status: 'deleting' } };
     },
   },
 };

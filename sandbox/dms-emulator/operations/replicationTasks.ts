@@ -12,7 +12,7 @@ import { unsupportedTransformations } from '../mapping/tableTransformations';
 import type { OperationTable } from '../operation';
 import { DESCRIBE_LIMITS, paginate } from '../pagination';
 import { filtersInput, parseInput, tagsInput, timestampInput } from '../requestValidation';
-import { emptyStats } from '../taskStatistics';
+import { emptyStats, LOADING_STATES } from '../taskStatistics';
 
 /** Puts a task in a transitional state that ends after `durationSeconds` of emulated time; answers its new shape. */
 function enterTransition(ctx: EmulatorContext, task: TaskRecord, status: string, durationSeconds: number) {
@@ -101,6 +101,9 @@ export const DEFAULT_TASK_SETTINGS = {
     TableErrorEscalationPolicy: 'STOP_TASK',
   },
   ChangeProcessingTuning: { BatchApplyTimeoutMin: 1, BatchApplyTimeoutMax: 30, MemoryLimitTotal: 1024 },
+  // "Task settings for change processing DDL handling" shows all three true; for S3, "A truncate DDL operation removes
+  // all files and corresponding table folders" unless task settings disable it ("Using Amazon S3 as a target").
+  ChangeProcessingDdlHandlingPolicy: { HandleSourceTableDropped: true, HandleSourceTableTruncated: true, HandleSourceTableAltered: true },
 };
 
 function checkMapping(json: string): void {
@@ -139,6 +142,9 @@ const knownSettings = z
       })
       .partial(),
     Logging: z.object({ EnableLogging: z.boolean() }).partial(),
+    ChangeProcessingDdlHandlingPolicy: z
+      .object({ HandleSourceTableDropped: z.boolean(), HandleSourceTableTruncated: z.boolean(), HandleSourceTableAltered: z.boolean() })
+      .partial(),
     ErrorBehavior: z
       .object({
         DataErrorPolicy: z.enum(['IGNORE_RECORD', 'LOG_ERROR', 'SUSPEND_TABLE', 'STOP_TASK']),
@@ -443,6 +449,18 @@ export const replicationTaskOperations: OperationTable = {
         if (!table) {
           throw invalidValue(
             `Table ${key} is not in the scope of task ${task.identifier} (in scope: ${Object.keys(task.tables).join(', ')})`,
+          );
+        }
+      }
+      // Tables of an earlier call still reloading count against the 10 under reloadTables.limit `in-flight`
+      // (behaviourSettings.ts; unverified, the error code too).
+      if (ctx.behaviour().reloadTables.limit === 'in-flight') {
+        const reloading = Object.entries(task.tables)
+          .filter(([key, t]) => t.fullLoadReloaded === true && LOADING_STATES.has(t.state) && !named.includes(key))
+          .map(([key]) => key);
+        if (reloading.length + named.length > 10) {
+          throw invalidValue(
+            `Task ${task.identifier} can reload up to 10 tables: ${reloading.length} still reloading (${reloading.join(', ')}) and ${named.length} asked; wait for the reloads to complete`,
           );
         }
       }
