@@ -13,6 +13,7 @@ import { toTableName } from '../../domain/tableName';
 import { startFaultProxy } from '../../sandbox/faultProxy';
 import type { OnboardTableReport } from '../../workflows/onboardTable';
 import { clearDmsFaults, dmsCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
+import { describeTask, eventually } from '../support/dmsEmulatorClient';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
@@ -102,11 +103,17 @@ test('ResourceNotFoundFault (a task deleted behind the runbook) fails it at once
       TableMappings: JSON.stringify(newTaskMapping(toTableName('shop.orders'))),
     }),
   );
+  // The runbook must plan with the task in view (Describe may not show a task just created: describeLag).
+  await eventually(
+    () => describeTask(dms, created.ReplicationTask!.ReplicationTaskArn!),
+    (t) => t.Status === 'ready',
+    60000,
+    'the task created behind the runbook to show',
+  );
   const tw = await startTestWorker(configFor(table));
   try {
     const handle = await startRunbook(tw.client, 'onboardTable', { table }, { taskQueue: tw.taskQueue });
     await waitForGate(handle, 'apply-mapping', 120000);
-    await new Promise((r) => setTimeout(r, 1500)); // creating → ready
     await dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: created.ReplicationTask!.ReplicationTaskArn }));
     for (let gone = false; !gone; await new Promise((r) => setTimeout(r, 250))) {
       gone = await dms
