@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { sha256Digest } from '../activities/signatures';
-import type { Decision } from '../domain/audit';
-import { DECISION_NAMESPACE, decisionDocumentText, SignedDocument, START_NAMESPACE, startDocumentText } from '../domain/signedDecision';
+import {
+  DECISION_NAMESPACE,
+  type DecisionDocument,
+  decisionDocumentText,
+  SignedDocument,
+  START_NAMESPACE,
+  startDocumentText,
+} from '../domain/signedDecision';
 
 /**
  * Signing on the person's machine, with OpenSSH: `ssh-keygen -Y sign -f <key> -n <namespace>` over the canonical
@@ -23,15 +29,8 @@ export function sshSign(text: string, namespace: string, key: string): Promise<s
   });
 }
 
-export interface DecisionToSign {
-  workflowId: string;
-  runId: string;
-  gate: string;
-  planDigest: string;
-  decision: Decision;
-  approver: string;
-  reason: string;
-}
+/** A decision as it will be signed: the document's fields but its type and signing time, which signing adds. */
+export type DecisionToSign = Omit<DecisionDocument, 'type' | 'signedAt'>;
 
 export async function signDecision(d: DecisionToSign, key: string, now = new Date()): Promise<SignedDocument> {
   const document = decisionDocumentText({ ...d, signedAt: now.toISOString() });

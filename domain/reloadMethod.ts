@@ -1,4 +1,4 @@
-import type { ChangeKind, SchemaChange } from './schemaDrift';
+import { type ChangeKind, changeKindSchema, type SchemaChange } from './schemaDrift';
 import { formatTableName, type TableName } from './tableName';
 
 /**
@@ -15,20 +15,8 @@ import { formatTableName, type TableName } from './tableName';
  */
 
 /** Schema changes that alter the definition DMS decodes CDC with: every kind but nullability and default. */
-const DEFINITION_CHANGES = new Set<ChangeKind>([
-  'enum-values-appended',
-  'enum-values-reordered',
-  'enum-values-inserted',
-  'enum-values-removed',
-  'type-widened',
-  'type-changed',
-  'charset-changed',
-  'column-added-at-end',
-  'column-added-in-middle',
-  'column-dropped',
-  'column-renamed',
-  'column-moved',
-]);
+const METADATA_ONLY: ReadonlySet<ChangeKind> = new Set<ChangeKind>(['nullability-changed', 'default-changed']);
+const DEFINITION_CHANGES = new Set<ChangeKind>(changeKindSchema.options.filter((kind) => !METADATA_ONLY.has(kind)));
 
 export type ReloadMode = 'tables' | 'task';
 

@@ -111,21 +111,39 @@ export interface ExpectedDecision {
   reason: string;
 }
 
+/** Parses a signed document and requires it to be the canonical text of its type (nothing added, reordered or edited). */
+function parseCanonical<T extends { type: string }>(
+  text: string,
+  type: T['type'],
+  canonical: (doc: T) => string,
+  messages: { notJson: string; notCanonical: string },
+): T {
+  let doc: T;
+  try {
+    doc = JSON.parse(text) as T;
+  } catch {
+    throw new Refusal('malformed', messages.notJson);
+  }
+  if (doc?.type !== type || canonical(doc) !== text) throw new Refusal('malformed', messages.notCanonical);
+  return doc;
+}
+
+/** Signed within `windowMinutes` of now, either way (clocks differ a little); an unreadable time is outside. */
+function withinWindow(signedAt: string, now: Date, windowMinutes: number): boolean {
+  const ageMs = now.getTime() - Date.parse(signedAt);
+  return !Number.isNaN(ageMs) && Math.abs(ageMs) <= windowMinutes * 60_000;
+}
+
 /**
  * Checks a signed decision document against the decision it comes with and the gate that is open: the run, the gate,
  * the plan digest, the fields, and the signing window. Throws a Refusal naming the first thing wrong. The signature
  * itself is checked by the verification activity.
  */
 export function checkDecisionDocument(text: string, expected: ExpectedDecision, now: Date, windowMinutes: number): DecisionDocument {
-  let doc: DecisionDocument;
-  try {
-    doc = JSON.parse(text) as DecisionDocument;
-  } catch {
-    throw new Refusal('malformed', 'the signed document is not JSON; produce it with `dms-runbooks sign`');
-  }
-  if (doc?.type !== 'dms-runbooks/decision' || decisionDocumentText(doc) !== text) {
-    throw new Refusal('malformed', 'the signed document is not a canonical dms-runbooks decision; produce it with `dms-runbooks sign`');
-  }
+  const doc = parseCanonical<DecisionDocument>(text, 'dms-runbooks/decision', decisionDocumentText, {
+    notJson: 'the signed document is not JSON; produce it with `dms-runbooks sign`',
+    notCanonical: 'the signed document is not a canonical dms-runbooks decision; produce it with `dms-runbooks sign`',
+  });
   if (doc.workflowId !== expected.workflowId || doc.runId !== expected.runId) {
     throw new Refusal(
       'wrong-run',
@@ -143,9 +161,7 @@ export function checkDecisionDocument(text: string, expected: ExpectedDecision, 
   if (differ.length) {
     throw new Refusal('fields-differ', `the signed ${differ.join(', ')} differ from the decision sent; send what was signed`);
   }
-  const signedAt = Date.parse(doc.signedAt);
-  const ageMs = now.getTime() - signedAt;
-  if (Number.isNaN(signedAt) || ageMs > windowMinutes * 60_000 || ageMs < -windowMinutes * 60_000) {
+  if (!withinWindow(doc.signedAt, now, windowMinutes)) {
     throw new Refusal(
       'expired',
       `signed at ${doc.signedAt}, outside the ${windowMinutes} min signing window around ${now.toISOString()}; sign again`,
@@ -160,15 +176,10 @@ export function checkStartDocument(
   now: Date,
   windowMinutes: number,
 ): StartDocument {
-  let doc: StartDocument;
-  try {
-    doc = JSON.parse(text) as StartDocument;
-  } catch {
-    throw new Refusal('malformed', 'the signed start is not JSON; start with `dms-runbooks start`');
-  }
-  if (doc?.type !== 'dms-runbooks/start' || startDocumentText(doc) !== text) {
-    throw new Refusal('malformed', 'the signed start is not a canonical dms-runbooks start document; start with `dms-runbooks start`');
-  }
+  const doc = parseCanonical<StartDocument>(text, 'dms-runbooks/start', startDocumentText, {
+    notJson: 'the signed start is not JSON; start with `dms-runbooks start`',
+    notCanonical: 'the signed start is not a canonical dms-runbooks start document; start with `dms-runbooks start`',
+  });
   if (doc.workflowId !== expected.workflowId || doc.kind !== expected.kind) {
     throw new Refusal('wrong-run', `the start signature is for ${doc.kind} ${doc.workflowId}, not ${expected.kind} ${expected.workflowId}`);
   }
@@ -178,8 +189,7 @@ export function checkStartDocument(
   if (doc.inputDigest !== expected.inputDigest) {
     throw new Refusal('wrong-plan', `the start signature covers input ${doc.inputDigest}, not the input given (${expected.inputDigest})`);
   }
-  const ageMs = now.getTime() - Date.parse(doc.signedAt);
-  if (Number.isNaN(ageMs) || Math.abs(ageMs) > windowMinutes * 60_000) {
+  if (!withinWindow(doc.signedAt, now, windowMinutes)) {
     throw new Refusal('expired', `the start was signed at ${doc.signedAt}, outside the ${windowMinutes} min signing window`);
   }
   return doc;
