@@ -78,6 +78,7 @@ export function toInstanceSnapshot(instance: ReplicationInstance): InstanceSnaps
     instanceClass: instance.ReplicationInstanceClass ?? 'unknown',
     allocatedStorageGb: instance.AllocatedStorage ?? 0,
     pending,
+    multiAz: instance.MultiAZ ?? false,
   };
 }
 

@@ -124,6 +124,8 @@ export const pipelineConfigSchema = z
           .strict(),
         /** USD per hour by instance class, for the resize plan's cost estimate. */
         hourlyPrices: z.record(instanceClass, z.number().nonnegative()).default({}),
+        /** A Multi-AZ instance's price over hourlyPrices (Single-AZ): primary and standby, so 2 unless your prices differ. */
+        multiAzPriceFactor: z.number().positive().default(2),
       })
       .strict(),
     taskGroups: z.array(taskGroupSchema).min(1),

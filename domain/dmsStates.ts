@@ -35,6 +35,8 @@ export interface InstanceSnapshot {
   instanceClass: string;
   allocatedStorageGb: number;
   pending: Record<string, unknown>;
+  /** A standby replica in another AZ (DescribeReplicationInstances MultiAZ); absent in histories before it was read. */
+  multiAz?: boolean;
 }
 
 export interface TableStatSnapshot {

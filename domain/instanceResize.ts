@@ -88,6 +88,26 @@ export function priceOf(prices: Record<string, number>, instanceClass: string): 
   return prices[instanceClass];
 }
 
+/**
+ * The hourly prices that apply to this instance. dms.hourlyPrices are Single-AZ prices; a Multi-AZ instance runs a
+ * synchronous standby replica in another Availability Zone beside the primary ("Working with an AWS DMS
+ * replication instance"), so it is priced at multiAzPriceFactor times them (2 by default: two instances; inferred,
+ * the AWS DMS pricing page is the authority — set the factor or Multi-AZ prices of your own).
+ */
+export function pricesFor(input: { instance: InstanceSnapshot; prices: Record<string, number>; multiAzPriceFactor?: number }) {
+  if (!input.instance.multiAz) return input.prices;
+  const factor = input.multiAzPriceFactor ?? 2;
+  return Object.fromEntries(Object.entries(input.prices).map(([c, price]) => [c, round2(price * factor)]));
+}
+
+/** What Multi-AZ changes in a resize plan: the price, and a downtime DMS does not document. */
+function multiAzWarnings(input: { instance: InstanceSnapshot; multiAzPriceFactor?: number }): string[] {
+  if (!input.instance.multiAz) return [];
+  return [
+    `${input.instance.identifier} is Multi-AZ: prices are ${input.multiAzPriceFactor ?? 2}× dms.hourlyPrices (primary and standby, dms.multiAzPriceFactor); whether DMS changes the standby first and fails over, shortening the pause, is not documented (unverified), so the downtime estimate is the Single-AZ one`,
+  ];
+}
+
 const round2 = (v: number) => Math.round(v * 100) / 100;
 const times = (price: number | undefined, hours: number) => (price === undefined ? undefined : round2(price * hours));
 
@@ -138,6 +158,8 @@ export interface SimpleResizePlanInput {
   targetClass: string;
   allocatedStorageGb?: number;
   prices: Record<string, number>;
+  /** Multi-AZ price over Single-AZ (dms.multiAzPriceFactor). */
+  multiAzPriceFactor?: number;
   settleMinutes: number;
   freeStorageBytes: number;
 }
@@ -162,7 +184,8 @@ export function planSimpleResize(input: SimpleResizePlanInput): Plan {
   const { instance, targetClass } = input;
   const running = input.tasks.filter(isRunning);
   const minutes = changeMinutes(instance, targetClass);
-  const lines = simpleCostLines(input.prices, instance.instanceClass, targetClass);
+  const prices = pricesFor(input);
+  const lines = simpleCostLines(prices, instance.instanceClass, targetClass);
   const delta = lines[2]!.total;
   const storage =
     input.allocatedStorageGb !== undefined && input.allocatedStorageGb !== instance.allocatedStorageGb
@@ -175,8 +198,8 @@ export function planSimpleResize(input: SimpleResizePlanInput): Plan {
     expectedMinutes: 3 + minutes + input.settleMinutes,
     cost: {
       currency: 'USD',
-      currentHourly: priceOf(input.prices, instance.instanceClass),
-      targetHourly: priceOf(input.prices, targetClass),
+      currentHourly: priceOf(prices, instance.instanceClass),
+      targetHourly: priceOf(prices, targetClass),
       estimate: delta ?? 0,
       note:
         delta === undefined
@@ -191,10 +214,16 @@ export function planSimpleResize(input: SimpleResizePlanInput): Plan {
           ]
         : []),
       ...taskWarnings(input.tasks),
-      ...priceWarnings(input.prices, [instance.instanceClass, targetClass]),
+      ...priceWarnings(prices, [instance.instanceClass, targetClass]),
+      ...multiAzWarnings(input),
     ],
     details: {
-      instance: { identifier: instance.identifier, class: instance.instanceClass, storageGb: instance.allocatedStorageGb },
+      instance: {
+        identifier: instance.identifier,
+        class: instance.instanceClass,
+        storageGb: instance.allocatedStorageGb,
+        multiAz: instance.multiAz ?? false,
+      },
       freeStorageGb: freeStorageGb(input.freeStorageBytes),
       tasks: input.tasks.map((t) => ({ identifier: t.identifier, status: t.status, stopReason: t.stopReason, resumed: isRunning(t) })),
       settleMinutes: input.settleMinutes,
@@ -209,6 +238,7 @@ export interface CompositeResizePlanInput {
   cdcClass: string;
   allocatedStorageGb?: number;
   prices: Record<string, number>;
+  multiAzPriceFactor?: number;
   settleMinutes: number;
   freeStorageBytes: number;
   during: { kind: string; plan?: Plan; workflowId: string };
@@ -256,13 +286,14 @@ export function compositeCostLines(
 export function planCompositeResize(input: CompositeResizePlanInput): Plan {
   const { instance, fullLoadClass, cdcClass, during } = input;
   const running = input.tasks.filter(isRunning);
+  const prices = pricesFor(input);
   const plannedOn = typeof during.plan?.details.instanceClass === 'string' ? during.plan.details.instanceClass : instance.instanceClass;
   const hoursBig = round2(loadHours(during.plan, fullLoadClass, plannedOn));
   const hoursSmall = round2(loadHours(during.plan, cdcClass, plannedOn));
-  const lines = compositeCostLines(input.prices, fullLoadClass, cdcClass, hoursBig, hoursSmall);
+  const lines = compositeCostLines(prices, fullLoadClass, cdcClass, hoursBig, hoursSmall);
   const up = changeMinutes(instance, fullLoadClass);
   const down = CLASS_CHANGE_MINUTES;
-  const big = priceOf(input.prices, fullLoadClass);
+  const big = priceOf(prices, fullLoadClass);
   const estimate = big === undefined ? 0 : round2(big * (hoursBig + (up + down + 2 * input.settleMinutes) / 60));
   const saving = lines[4]!.total;
   const scaleUp = instance.instanceClass === fullLoadClass ? [] : resizeCalls(instance, running, fullLoadClass, input.allocatedStorageGb);
@@ -285,7 +316,7 @@ export function planCompositeResize(input: CompositeResizePlanInput): Plan {
     expectedMinutes: Math.ceil(up + down + 6 + hoursBig * 60 + 2 * input.settleMinutes),
     cost: {
       currency: 'USD',
-      currentHourly: priceOf(input.prices, instance.instanceClass),
+      currentHourly: priceOf(prices, instance.instanceClass),
       targetHourly: big,
       estimate,
       note:
@@ -301,11 +332,17 @@ export function planCompositeResize(input: CompositeResizePlanInput): Plan {
           ]
         : []),
       ...taskWarnings(input.tasks),
-      ...priceWarnings(input.prices, [instance.instanceClass, fullLoadClass, cdcClass]),
+      ...priceWarnings(prices, [instance.instanceClass, fullLoadClass, cdcClass]),
+      ...multiAzWarnings(input),
       ...(during.plan?.warnings ?? []).map((w) => `${during.kind}: ${w}`),
     ],
     details: {
-      instance: { identifier: instance.identifier, class: instance.instanceClass, storageGb: instance.allocatedStorageGb },
+      instance: {
+        identifier: instance.identifier,
+        class: instance.instanceClass,
+        storageGb: instance.allocatedStorageGb,
+        multiAz: instance.multiAz ?? false,
+      },
       freeStorageGb: freeStorageGb(input.freeStorageBytes),
       tasks: input.tasks.map((t) => ({ identifier: t.identifier, status: t.status, stopReason: t.stopReason, resumed: isRunning(t) })),
       during: { kind: during.kind, workflowId: during.workflowId, plan: during.plan },
@@ -366,26 +403,71 @@ export interface LatencySeries {
   max?: number;
 }
 
-export interface LatencyVerdict {
-  breaches: Array<{ task: string; metric: string; max: number }>;
-  unmeasured: string[];
-  worst: Record<string, number>;
+export type LatencyTrend = 'falling' | 'flat' | 'rising';
+
+export interface LatencyBreach {
+  task: string;
+  metric: string;
+  /** The highest datapoint since the resume (kept for the report; not what is judged). */
+  max: number;
+  /** The last datapoint of the settling period: what is judged against the threshold. */
+  end: number;
+  trend: LatencyTrend;
 }
 
-/** CDC latency of the resumed tasks over the settling period against the threshold (seconds). */
+export interface LatencyVerdict {
+  breaches: LatencyBreach[];
+  unmeasured: string[];
+  worst: Record<string, number>;
+  /** Per task: the latency at the end of the settling period and its direction, for the report. */
+  ends?: Record<string, { end: number; trend: LatencyTrend }>;
+}
+
+/** Direction of the last stretch of a series: the last point against the mean of the points before it. */
+export function latencyTrend(points: Array<{ value: number }>): LatencyTrend {
+  if (points.length < 2) return 'flat';
+  const last = points.at(-1)!.value;
+  const before = points.slice(Math.max(0, points.length - 4), -1);
+  const mean = before.reduce((sum, p) => sum + p.value, 0) / before.length;
+  if (last < mean * 0.9) return 'falling';
+  if (last > mean * 1.1) return 'rising';
+  return 'flat';
+}
+
+/**
+ * CDC latency of the resumed tasks over the settling period, judged on its end and its trend, not its peak: a
+ * task resumed after a stop of N minutes starts about N minutes behind, so the peak right after the resume says
+ * nothing about the new class. (CDCLatencySource measures how far the last captured source event lags behind the
+ * instance's clock, "Monitoring AWS DMS tasks"; that a resume starts as far behind as the stop lasted is inferred
+ * from resume-processing reading the binlog from the stop point.) A breach is a latency still over the threshold
+ * at the end of the period, or one rising past half of it (not coming down).
+ */
 export function judgeLatency(tasks: TaskSnapshot[], series: LatencySeries[], taskIdOf: (arn: string) => string, maxSeconds: number) {
-  const verdict: LatencyVerdict = { breaches: [], unmeasured: [], worst: {} };
+  const verdict: LatencyVerdict = { breaches: [], unmeasured: [], worst: {}, ends: {} };
   for (const task of tasks) {
     const mine = series.filter((s) => s.dimensions.ReplicationTaskIdentifier === taskIdOf(task.arn) && s.points.length);
     if (mine.length === 0) {
       verdict.unmeasured.push(task.identifier);
       continue;
     }
-    const worst = Math.max(...mine.map((s) => s.max ?? 0));
-    verdict.worst[task.identifier] = worst;
+    verdict.worst[task.identifier] = Math.max(...mine.map((s) => s.max ?? Math.max(...s.points.map((p) => p.value))));
+    let judged: { end: number; trend: LatencyTrend } | undefined;
     for (const s of mine) {
-      if ((s.max ?? 0) > maxSeconds) verdict.breaches.push({ task: task.identifier, metric: s.metric, max: s.max ?? 0 });
+      const end = s.points.at(-1)!.value;
+      const trend = latencyTrend(s.points);
+      if (!judged || end > judged.end) judged = { end, trend };
+      const max = s.max ?? Math.max(...s.points.map((p) => p.value));
+      if (end > maxSeconds || (trend === 'rising' && end > maxSeconds / 2)) {
+        verdict.breaches.push({ task: task.identifier, metric: s.metric, max, end, trend });
+      }
     }
+    verdict.ends![task.identifier] = judged!;
   }
   return verdict;
+}
+
+/** One line per breach for the failure message: the end value and the direction that failed it. */
+export function describeBreach(b: LatencyBreach, maxSeconds: number): string {
+  const why = b.end > maxSeconds ? `still ${b.end} s at the end` : `${b.end} s at the end and rising`;
+  return `task ${b.task} ${b.metric} ${why} (peak ${b.max} s)`;
 }

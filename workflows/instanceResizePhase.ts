@@ -1,7 +1,7 @@
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { InstanceSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import { type AfterChange, afterChange } from '../domain/describeLag';
-import { describeInstanceCommand, isRunning, judgeLatency, LatencyVerdict, resumeCommand } from '../domain/instanceResize';
+import { describeBreach, describeInstanceCommand, isRunning, judgeLatency, LatencyVerdict, resumeCommand } from '../domain/instanceResize';
 import { actions, reads } from './engine/activityProxies';
 import { errorMessage, Runbook } from './engine/runbook';
 import { waiting, waitUntil } from './engine/waits';
@@ -143,14 +143,14 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
     const judged = judgeLatency(cdc, series, taskResourceId, max);
     const summary = `CDC latency over ${config.waits.settleMinutes} min: ${
       Object.entries(judged.worst)
-        .map(([task, s]) => `${task} max ${s} s`)
+        .map(([task, s]) => `${task} peak ${s} s, ${judged.ends?.[task]?.end ?? s} s at the end (${judged.ends?.[task]?.trend ?? 'flat'})`)
         .join(', ') || 'no datapoint'
-    }${judged.unmeasured.length ? `; no datapoint for ${judged.unmeasured.join(', ')}` : ''} (threshold ${max} s)`;
+    }${judged.unmeasured.length ? `; no datapoint for ${judged.unmeasured.join(', ')}` : ''} (threshold ${max} s, judged at the end)`;
     runbook.note(`${p}verify`, summary);
     if (judged.breaches.length && input.strictLatency) {
       throw ApplicationFailure.nonRetryable(
-        `after resizing ${instance.identifier} to ${targetClass}, CDC latency stayed over ${max} s during the ${config.waits.settleMinutes}-min settling period: ${judged.breaches
-          .map((b) => `task ${b.task} ${b.metric} max ${b.max} s`)
+        `after resizing ${instance.identifier} to ${targetClass}, CDC latency did not come down under ${max} s by the end of the ${config.waits.settleMinutes}-min settling period: ${judged.breaches
+          .map((b) => describeBreach(b, max))
           .join(
             '; ',
           )}. The tasks are running on ${targetClass}; watch CDCLatencySource/CDCLatencyTarget in CloudWatch (AWS/DMS) and, if the latency does not come down, resize to a larger class or run pipelineDoctor`,

@@ -137,6 +137,7 @@ async function simple(runbook: Runbook, i: SimpleResizeInput, facts: Facts) {
       targetClass: i.targetClass,
       allocatedStorageGb: i.allocatedStorageGb,
       prices: config.dms.hourlyPrices,
+      multiAzPriceFactor: config.dms.multiAzPriceFactor,
       settleMinutes: config.waits.settleMinutes,
       freeStorageBytes: facts.freeStorageBytes ?? 0,
     });
@@ -199,6 +200,7 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
       cdcClass: i.cdcClass,
       allocatedStorageGb: i.allocatedStorageGb,
       prices: config.dms.hourlyPrices,
+      multiAzPriceFactor: config.dms.multiAzPriceFactor,
       settleMinutes: config.waits.settleMinutes,
       freeStorageBytes: facts.freeStorageBytes ?? 0,
       during: { kind: i.during.kind, plan: childPlan, workflowId: childId },
@@ -260,6 +262,7 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
     tasks: down.tasks,
     targetClass: i.cdcClass,
     prices: config.dms.hourlyPrices,
+    multiAzPriceFactor: config.dms.multiAzPriceFactor,
     settleMinutes: config.waits.settleMinutes,
     freeStorageBytes: down.freeStorageBytes ?? 0,
   });

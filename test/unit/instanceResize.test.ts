@@ -1,6 +1,11 @@
 import type { InstanceSnapshot, TaskSnapshot } from '../../domain/dmsStates';
 import {
   compositeCostLines,
+  describeBreach,
+  judgeLatency,
+  latencyTrend,
+  planCompositeResize,
+  planSimpleResize,
   planTouchesInstance,
   proposedStorageGb,
   resizeRefusal,
@@ -98,5 +103,89 @@ describe('what a child plan acts on', () => {
     expect(planTouchesInstance(plan, instance.arn, facts.tasks)).toBe(true);
     expect(planTouchesInstance(plan, instance.arn, [])).toBe(false);
     expect(planTouchesInstance(emptyPlan('none'), instance.arn, [])).toBeUndefined();
+  });
+});
+
+describe('CDC latency after a resume, judged on its end and trend', () => {
+  const resumed = [task('cdc', 'running')];
+  const idOf = (arn: string) => arn.split(':').at(-1)!;
+  const series = (metric: string, values: number[]) => ({
+    metric,
+    dimensions: { ReplicationTaskIdentifier: 'cdc' },
+    points: values.map((value, i) => ({ at: `2026-12-01T10:0${i}:00Z`, value })),
+    max: Math.max(...values),
+  });
+
+  test('a task that starts far behind and catches up passes: the peak is not what is judged', () => {
+    const verdict = judgeLatency(resumed, [series('CDCLatencySource', [1800, 900, 200, 20])], idOf, 300);
+    expect(verdict.breaches).toEqual([]);
+    expect(verdict.worst).toEqual({ cdc: 1800 });
+    expect(verdict.ends).toEqual({ cdc: { end: 20, trend: 'falling' } });
+  });
+
+  test('still over the threshold at the end fails, even when coming down', () => {
+    const verdict = judgeLatency(resumed, [series('CDCLatencyTarget', [1800, 900, 400])], idOf, 300);
+    expect(verdict.breaches).toEqual([{ task: 'cdc', metric: 'CDCLatencyTarget', max: 1800, end: 400, trend: 'falling' }]);
+    expect(describeBreach(verdict.breaches[0]!, 300)).toBe('task cdc CDCLatencyTarget still 400 s at the end (peak 1800 s)');
+  });
+
+  test('rising past half the threshold fails: the task is not catching up', () => {
+    const verdict = judgeLatency(resumed, [series('CDCLatencySource', [10, 60, 120, 200])], idOf, 300);
+    expect(verdict.breaches.map((b) => [b.end, b.trend])).toEqual([[200, 'rising']]);
+    expect(describeBreach(verdict.breaches[0]!, 300)).toContain('200 s at the end and rising');
+  });
+
+  test('a small latency that wobbles upward is no breach; a task without datapoints is unmeasured', () => {
+    expect(judgeLatency(resumed, [series('CDCLatencySource', [2, 1, 3])], idOf, 300).breaches).toEqual([]);
+    expect(judgeLatency(resumed, [], idOf, 300).unmeasured).toEqual(['cdc']);
+  });
+
+  test('the trend compares the last point with the mean of the three before it', () => {
+    expect(latencyTrend([{ value: 5 }])).toBe('flat');
+    expect(latencyTrend([{ value: 100 }, { value: 100 }, { value: 100 }, { value: 50 }])).toBe('falling');
+    expect(latencyTrend([{ value: 100 }, { value: 100 }, { value: 105 }])).toBe('flat');
+    expect(latencyTrend([{ value: 999 }, { value: 10 }, { value: 10 }, { value: 10 }, { value: 20 }])).toBe('rising');
+  });
+});
+
+describe('a Multi-AZ instance in the resize plan', () => {
+  const prices = { 'dms.r5.large': 0.2, 'dms.r5.4xlarge': 1.6 };
+  const simple = (multiAz: boolean, multiAzPriceFactor?: number) =>
+    planSimpleResize({
+      instance: { ...instance, multiAz },
+      tasks: [task('a', 'running')],
+      targetClass: 'dms.r5.4xlarge',
+      prices,
+      multiAzPriceFactor,
+      settleMinutes: 10,
+      freeStorageBytes: 50 * GB,
+    });
+
+  test('is priced as primary and standby (twice by default), and says the downtime is unverified', () => {
+    const single = simple(false);
+    const multi = simple(true);
+    expect(single.cost!.targetHourly).toBe(1.6);
+    expect(multi.cost!.targetHourly).toBe(3.2);
+    expect(multi.cost!.estimate).toBeCloseTo(single.cost!.estimate * 2, 1);
+    expect(multi.warnings.join('\n')).toContain('repl is Multi-AZ: prices are 2× dms.hourlyPrices');
+    expect(multi.warnings.join('\n')).toContain('unverified');
+    expect(single.warnings.join('\n')).not.toContain('Multi-AZ');
+    expect(multi.details.instance).toMatchObject({ multiAz: true });
+  });
+
+  test('the factor is configurable, and the composite plan prices both classes with it', () => {
+    expect(simple(true, 1.5).cost!.targetHourly).toBe(2.4);
+    const composite = planCompositeResize({
+      instance: { ...instance, multiAz: true },
+      tasks: [],
+      fullLoadClass: 'dms.r5.4xlarge',
+      cdcClass: 'dms.r5.large',
+      prices,
+      settleMinutes: 10,
+      freeStorageBytes: 50 * GB,
+      during: { kind: 'onboardTable', workflowId: 'child', plan: { ...emptyPlan('x'), expectedMinutes: 60 } },
+    });
+    expect(composite.cost!.lines!.find((l) => l.item === 'CDC after scaling down, per month')!.hourly).toBe(0.4);
+    expect(composite.warnings.join('\n')).toContain('Multi-AZ');
   });
 });
