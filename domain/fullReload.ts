@@ -1,6 +1,6 @@
 import type { TaskGroupConfig } from './config';
 import { describeTask, TableStatSnapshot, TaskSnapshot } from './dmsStates';
-import { fullLoadMinutes } from './instanceClasses';
+import { fullLoadEstimate } from './instanceClasses';
 import { formatBytes, Plan, PlannedCall, PlannedPrefix } from './plan';
 import { QuarantineLayout, quarantineLayout, quarantineRoot } from './quarantineLayout';
 import type { ReloadMethod } from './reloadMethod';
@@ -262,10 +262,12 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
   const loadStartedBefore = Object.fromEntries(
     facts.tables.map((t) => [formatTableName(t.table), t.stat?.fullLoadStartTime ?? null] as const),
   );
-  const loadMinutes = facts.tasks.reduce((max, t) => {
-    const rows = facts.tables.filter((x) => x.taskIdentifier === t.task.identifier).reduce((sum, x) => sum + x.rowEstimate, 0);
-    return Math.max(max, fullLoadMinutes(rows, t.instanceClass));
-  }, 0);
+  // Tasks load side by side; inside a task, tables load on their own subtasks (domain/instanceClasses.ts).
+  const tableRowsOf = (task: string) => facts.tables.filter((x) => x.taskIdentifier === task).map((x) => x.rowEstimate);
+  const loadMinutes = facts.tasks.reduce(
+    (max, t) => Math.max(max, fullLoadEstimate(tableRowsOf(t.task.identifier), t.instanceClass).minutes),
+    0,
+  );
   // Server-side copies: roughly 100 MB/s per move, at least a minute.
   const moveMinutes = Math.max(1, Math.ceil(totalBytes / (100 * 1024 * 1024) / 60));
   const names = facts.requested.map(formatTableName);
@@ -297,6 +299,8 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
       },
       affectedBytes: totalBytes,
       affectedObjects: totalObjects,
+      /** Source rows per table (estimates), which a composite resize sizes the full load with. */
+      tableRows: facts.tables.map((t) => t.rowEstimate),
       quarantineRoot: `s3://${facts.bucket}/${root}`,
       tables: facts.tables.map((t) => ({
         table: formatTableName(t.table),

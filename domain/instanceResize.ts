@@ -1,6 +1,6 @@
 import type { InstanceSnapshot, TaskSnapshot } from './dmsStates';
 import { describeTask } from './dmsStates';
-import { fullLoadMinutes, vcpusOf } from './instanceClasses';
+import { fullLoadEstimate, vcpusOf } from './instanceClasses';
 import { CostLine, Plan, PlannedCall } from './plan';
 
 /**
@@ -244,13 +244,25 @@ export interface CompositeResizePlanInput {
   during: { kind: string; plan?: Plan; workflowId: string };
 }
 
-/** Hours the child's full load takes on a class: from its row count when its plan gives one, else its own estimate. */
+/**
+ * Hours the child's full load takes on a class: from its tables' row counts when its plan gives them (one
+ * subtask per table, domain/instanceClasses.ts), else its own estimate scaled by the vCPUs of the class it was
+ * planned on.
+ */
 export function loadHours(childPlan: Plan | undefined, instanceClass: string, plannedOn?: string): number {
-  const rows = childPlan?.details.rows;
-  if (typeof rows === 'number') return fullLoadMinutes(rows, instanceClass) / 60;
+  const { tableRows, rows } = childPlan?.details ?? {};
+  if (Array.isArray(tableRows)) return fullLoadEstimate(tableRows as number[], instanceClass).minutes / 60;
+  if (typeof rows === 'number') return fullLoadEstimate([rows], instanceClass).minutes / 60;
   const minutes = childPlan?.expectedMinutes ?? 60;
-  // Without a row count, scale the child's own estimate by the vCPUs of the class it was planned on.
   return (minutes * vcpusOf(plannedOn ?? instanceClass)) / vcpusOf(instanceClass) / 60;
+}
+
+/** When the big class cannot load faster (one big table on one subtask), the plan says so before anyone pays for it. */
+function noGainWarning(fullLoadClass: string, cdcClass: string, hoursBig: number, hoursSmall: number): string[] {
+  if (hoursBig < hoursSmall * 0.95) return [];
+  return [
+    `the full load is estimated at ${hoursBig} h on ${fullLoadClass} and ${hoursSmall} h on ${cdcClass}: it is bound by its largest table, which loads on one subtask whatever the class; the bigger class buys nothing unless a parallel-load rule splits that table ("Table and collection settings rules and operations")`,
+  ];
 }
 
 export function compositeCostLines(
@@ -334,6 +346,7 @@ export function planCompositeResize(input: CompositeResizePlanInput): Plan {
       ...taskWarnings(input.tasks),
       ...priceWarnings(prices, [instance.instanceClass, fullLoadClass, cdcClass]),
       ...multiAzWarnings(input),
+      ...noGainWarning(fullLoadClass, cdcClass, hoursBig, hoursSmall),
       ...(during.plan?.warnings ?? []).map((w) => `${during.kind}: ${w}`),
     ],
     details: {

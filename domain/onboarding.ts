@@ -1,6 +1,6 @@
 import type { PipelineConfig, TaskGroupConfig } from './config';
 import { TaskSnapshot, taskHasRun } from './dmsStates';
-import { fullLoadMinutes } from './instanceClasses';
+import { fullLoadMinutes, parallelLoadSuggestion } from './instanceClasses';
 import { Plan } from './plan';
 import { addTable, diffMappings, MappingDiff, missingMetadata, newTaskMapping, selectedTables } from './tableMappings';
 import { parseTableMapping, TableMapping } from './tableMappingSchema';
@@ -151,6 +151,8 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
       `the task's mapping lacked transaction metadata columns: they are added for every table of task ${input.group.taskIdentifier}`,
     );
   const loadMinutes = fullLoadMinutes(input.rows, input.instanceClass);
+  const parallelLoad = parallelLoadSuggestion(name, input.rows);
+  if (parallelLoad) warnings.push(parallelLoad);
   const plan: Plan = {
     summary: input.task
       ? `add ${name} to task ${input.group.taskIdentifier} (group ${input.group.name}) and full-load it`

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../../domain/config';
+import { stackSettings } from '../../sandbox/stack/settings';
 import { loadPipelineConfigFile } from '../../worker/configFile';
 
 const sandboxFile = path.resolve(__dirname, '..', '..', 'config', 'sandbox.pipeline.yaml');
@@ -32,6 +33,17 @@ describe('pipeline configuration', () => {
     expect(config.thresholds.binlogRetentionDays).toBe(7);
     expect(config.taskGroups.map((g) => g.taskIdentifier)).toEqual(['shop-core', 'shop-events', 'shop-marketing']);
     expect(config.waits.dmsRequestsPerSecond).toBeLessThan(4);
+  });
+
+  test("the sandbox's waits for DMS work are scaled to the emulator's clock; a real pipeline gets the real defaults", () => {
+    const sandbox = loadPipelineConfigFile(sandboxFile, {});
+    const real = loadPipelineConfigFile(withConfig((raw) => delete raw.waits));
+    const speed = stackSettings().dmsSpeed;
+    // Each sandbox wait, in emulated time, is at least the real default: the rehearsal watches as much DMS work.
+    expect(sandbox.waits.settleMinutes * speed).toBeGreaterThanOrEqual(real.waits.settleMinutes);
+    expect(sandbox.waits.cdcCheckMinutes * speed).toBeGreaterThanOrEqual(real.waits.cdcCheckMinutes);
+    expect(sandbox.waits.settleMinutes).toBeLessThanOrEqual(1);
+    expect(real.waits).toMatchObject({ settleMinutes: 10, cdcCheckMinutes: 15, pollSeconds: 30 });
   });
 
   test('a bad field is reported with its path', () => {
