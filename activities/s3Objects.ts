@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, S3Client, _Object } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, _Object } from '@aws-sdk/client-s3';
 
 /**
  * Pages through a prefix with ListObjectsV2 continuation tokens, one page (≤ 1,000 keys) at a time, so a prefix
@@ -34,4 +34,19 @@ export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T
   });
   await Promise.all(runners);
   return results;
+}
+
+/** A JSON object of the bucket, or undefined when there is none at that key. */
+export async function readJsonObject<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await object.Body!.transformToString()) as T;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+export function putJsonObject(s3: S3Client, bucket: string, key: string, value: unknown) {
+  return s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
 }

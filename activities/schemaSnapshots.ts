@@ -1,10 +1,11 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { CallRecord } from '../domain/audit';
 import { ColumnSnapshot, diffSnapshots, SchemaSnapshot, SnapshotDiff } from '../domain/schemaDrift';
 import { formatTableName, TableName } from '../domain/tableName';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
+import { putJsonObject, readJsonObject } from './s3Objects';
 
 /**
  * Schema snapshots of the replicated tables, stored in the target bucket:
@@ -33,18 +34,8 @@ const pendingKey = (prefix: string, runId: string) => `${prefix}/pending/${runId
 export function schemaSnapshotActivities(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;
 
-  async function readJson<T>(key: string): Promise<T | undefined> {
-    try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return JSON.parse(await object.Body!.transformToString()) as T;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
-  }
-
-  const putJson = (key: string, value: unknown) =>
-    deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+  const readJson = <T>(key: string) => readJsonObject<T>(deps.s3, bucket, key);
+  const putJson = (key: string, value: unknown) => putJsonObject(deps.s3, bucket, key, value);
 
   async function readColumns(source: string, tables: TableName[]): Promise<Record<string, ColumnSnapshot[]>> {
     const out: Record<string, ColumnSnapshot[]> = {};

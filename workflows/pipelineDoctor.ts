@@ -53,7 +53,7 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
         instanceHealth: () => checks.checkInstanceHealth(base),
         binlogMargin: () => checks.checkBinlogMargin(base),
         smallFiles: () => checks.checkSmallFiles({ ...base, writeRateWindowHours: i.writeRateWindowHours }),
-        validation: () => checks.checkRowCounts({ ...base, footerConcurrency: i.footerConcurrency }),
+        validation: () => checks.checkRowCounts({ ...base, footerConcurrency: i.footerConcurrency, fullCensus: i.fullCensus }),
         schemaDrift: () => checks.checkSchemaDrift(base),
       };
       const wanted = new Set<DoctorCheck>(i.checks ?? DOCTOR_CHECKS);

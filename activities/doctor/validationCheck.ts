@@ -1,18 +1,24 @@
 import type { ApplicationFailure } from '@temporalio/activity';
 import { TABLE_DONE } from '../../domain/dmsStates';
+import { CensusEntry, CensusLedger, censusLedgerKey, previousEntries } from '../../domain/doctor/censusLedger';
 import type { CheckResult } from '../../domain/doctor/findings';
 import { evaluateRowCounts, RowCountFacts } from '../../domain/doctor/rowValidation';
 import type { ActivityDeps } from '../deps';
 import { countS3BytesRead } from '../metrics';
+import { putJsonObject, readJsonObject } from '../s3Objects';
 import { sourceTableActivities } from '../sourceTables';
 import { DoctorCheckInput, doctorFacts, tableLabel } from './doctorFacts';
 import { parquetCensus } from './parquetCensus';
 
-/** Per replicated table: source COUNT(*), DMS statistics, and rows in S3 read from Parquet footers only. */
+/**
+ * Per replicated table: source COUNT(*), DMS statistics, and rows in S3 read from Parquet footers only. Footers
+ * are read once: each table's census is kept in the bucket (domain/doctor/censusLedger.ts) and the next run
+ * reads only files new or rewritten since, unless `fullCensus` asks to read every footer again.
+ */
 export function validationCheck(deps: ActivityDeps) {
   const sourceTables = sourceTableActivities(deps);
   return {
-    async checkRowCounts(input: DoctorCheckInput & { footerConcurrency?: number }): Promise<CheckResult> {
+    async checkRowCounts(input: DoctorCheckInput & { footerConcurrency?: number; fullCensus?: boolean }): Promise<CheckResult> {
       const facts = doctorFacts(deps);
       const config = deps.config;
       const groups = facts.groups(input.taskGroups);
@@ -38,10 +44,20 @@ export function validationCheck(deps: ActivityDeps) {
             skipped.push({ table, why: `it no longer exists on source ${group.source} (task ${task.identifier} still lists it)` });
             continue;
           }
-          const census = await parquetCensus(deps.s3, config.target.bucket, `${config.target.folder}/${stat.schema}/${stat.table}/`, {
+          const prefix = `${config.target.folder}/${stat.schema}/${stat.table}/`;
+          const ledgerKey = censusLedgerKey(stat.schema, stat.table);
+          const previous = input.fullCensus
+            ? new Map()
+            : previousEntries(await readJsonObject(deps.s3, config.target.bucket, ledgerKey), prefix);
+          const entries: CensusEntry[] = [];
+          const census = await parquetCensus(deps.s3, config.target.bucket, prefix, {
             concurrency: input.footerConcurrency,
             onPage: (progress) => facts.beat({ table, ...progress }),
+            previous,
+            entries,
           });
+          const ledger: CensusLedger = { version: 1, prefix, at: input.at, entries };
+          await putJsonObject(deps.s3, config.target.bucket, ledgerKey, ledger);
           countS3BytesRead('parquet-footer', census.bytesRead);
           out.push({
             table,

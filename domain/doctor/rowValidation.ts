@@ -20,6 +20,8 @@ export interface ParquetCensus {
   changeRows: number;
   bytesStored: number;
   bytesRead: number;
+  /** Files counted from the previous run's ledger without reading their footer (domain/doctor/censusLedger.ts). */
+  filesReused?: number;
   problems: Array<{ key: string; error: string }>;
 }
 
@@ -48,6 +50,7 @@ function evidenceOf(f: RowCountFacts): Record<string, Figure> {
     s3LoadRows: f.parquet.loadRows,
     s3ChangeRows: f.parquet.changeRows,
     s3Files: f.parquet.files,
+    s3FootersRead: f.parquet.files - (f.parquet.filesReused ?? 0),
     dmsFullLoadRows: f.dms.fullLoadRows,
     dmsInserts: f.dms.inserts,
     dmsUpdates: f.dms.updates,

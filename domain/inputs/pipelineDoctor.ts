@@ -26,6 +26,8 @@ export const pipelineDoctorInputSchema = z
       .default(24),
     /** Parquet footers read at once per table. */
     footerConcurrency: z.number().int().min(1).max(64).default(8),
+    /** Read every Parquet footer again instead of only those of files new or rewritten since the last run. */
+    fullCensus: z.boolean().default(false),
     // The doctor has no gate: who started it is only recorded. A scheduled run says so, also under four-eyes.
     requestedBy: requestedBySchema.default('schedule'),
     requestedBySignature: requestedBySignatureSchema,

@@ -96,6 +96,7 @@ describe('pipelineDoctor', () => {
     expect(report.checks.filter((c) => c.check !== 'schemaDrift').map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     const validation = (report.figures.validation!.tables as Array<Record<string, number>>)[0]!;
     expect(validation).toMatchObject({ sourceRows: 1000, s3LoadRows: 1000, dmsFullLoadRows: 1000, s3Files: 1, unreadableFiles: 0 });
+    expect(validation).toMatchObject({ s3FootersRead: 1 });
     expect(validation.bytesRead).toBeLessThanOrEqual(validation.bytesStored!);
     const instance = (report.figures.instanceHealth!.instances as Array<Record<string, unknown>>)[0]!;
     expect(instance).toMatchObject({ identifier: healthyInstance, status: 'available' });
@@ -112,6 +113,15 @@ describe('pipelineDoctor', () => {
     const completed = webhook.received.find((n) => n.dms_runbooks.workflowId === handle.workflowId && n.dms_runbooks.event === 'completed');
     expect(completed?.text).toContain('## Pipeline doctor — shop-lake');
     expect(completed?.text).toContain('✅ Healthy');
+  });
+
+  test('the next run reads no footer of an unchanged table (the census is kept in the bucket); fullCensus reads them again', async () => {
+    const tableOf = (report: DoctorReport) => (report.figures.validation!.tables as Array<Record<string, number>>)[0]!;
+    const again = tableOf((await doctor({ taskGroups: [g.healthy.group.name], checks: ['validation'] })).report);
+    expect(again).toMatchObject({ s3LoadRows: 1000, s3Files: 1, s3FootersRead: 0, bytesRead: 0 });
+    const full = tableOf((await doctor({ taskGroups: [g.healthy.group.name], checks: ['validation'], fullCensus: true })).report);
+    expect(full).toMatchObject({ s3LoadRows: 1000, s3Files: 1, s3FootersRead: 1 });
+    expect(full.bytesRead).toBeGreaterThan(0);
   });
 
   test('a failed task: critical, with LastFailureMessage and a fullReload of the whole task', async () => {
