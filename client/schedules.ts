@@ -53,7 +53,7 @@ export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
   }
 }
 
-/** The same schedule with the Temporal CLI, as the README documents it. */
+/** The same schedule with the Temporal CLI, as docs/runbooks/pipelineDoctor.md#on-a-schedule documents it. */
 export function runbookScheduleCommand<K extends keyof RunbookInputs>(options: RunbookScheduleOptions<K>): string {
   return scheduleCreateCommand(options.scheduleId, options.kind, String(options.every), options.input, {
     taskQueue: options.taskQueue,

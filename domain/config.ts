@@ -27,12 +27,18 @@ export const passwordSourceSchema = z.union(
 
 export const sourceSchema = z
   .object({
+    /** How runbooks and task groups name this source. */
     name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+    /** Decides how a long query is bounded (MariaDB `max_statement_time`, MySQL `MAX_EXECUTION_TIME`) and which parameter group the readiness advice names (Aurora: the cluster's). */
     engine: z.enum(['mysql', 'aurora-mysql', 'mariadb']).default('mysql'),
+    /** The source's address, as the worker reaches it. */
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(3306),
+    /** The DMS user; the worker connects as it too, and checkSourceReadiness checks its grants. */
     user: z.string().min(1),
+    /** Never the password itself: `{ env: VARIABLE }` or `{ secretArn: … }` (an RDS-managed secret's JSON `password` key is used). */
     password: passwordSourceSchema,
+    /** The source schemas the pipeline replicates. */
     schemas: z.array(schemaName).min(1),
     /** For the RDS API checks (parameter group, backup retention). */
     rds: z
@@ -52,10 +58,15 @@ export const tableClassSchema = z
 
 export const taskGroupSchema = z
   .object({
+    /** How inputs (`taskGroup`, the doctor's `taskGroups`) name this group. */
     name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/),
+    /** The group's DMS replication task; onboardTable creates it when it does not exist yet. */
     taskIdentifier: identifier,
+    /** The class of the group's tables (`volume`, `churn`, `criticality`): file-size advice and the CDC batch interval follow it. */
     tableClass: tableClassSchema,
+    /** The replication instance (`dms.replicationInstances[].identifier`) the task runs on. */
     instance: identifier,
+    /** The source (`sources[].name`) the group's tables come from. */
     source: z.string(),
     /** Tables this group takes when onboarding without an explicit group. */
     tables: z.array(tablePattern).default([]),
@@ -88,17 +99,22 @@ export type RunbookKind = z.infer<typeof runbookKindSchema>;
 
 export const pipelineConfigSchema = z
   .object({
+    /** The pipeline's name: in notifications, and in the default schema-snapshot prefix `_runbooks/schema-snapshots/<name>`. */
     name: z.string().min(1),
     /** The AWS account the pipeline runs in; scopes the generated IAM policy (any account when absent). */
     accountId: z
       .string()
       .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
       .optional(),
+    /** The AWS region of the DMS, S3, RDS and CloudWatch resources. */
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
     sources: z.array(sourceSchema).min(1),
+    /** The S3 target every task writes to. */
     target: z
       .object({
+        /** The lake's bucket; the quarantine, staging and schema snapshots live at its root, beside `folder`. */
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+        /** The S3 endpoint's `BucketFolder`: a table's files are under `<folder>/<schema>/<table>/`. */
         folder: z.string().regex(/^[A-Za-z0-9_./-]*[A-Za-z0-9_-]$/, 'must be an S3 folder without leading or trailing slash'),
       })
       .strict(),
@@ -108,7 +124,9 @@ export const pipelineConfigSchema = z
           .array(
             z
               .object({
+                /** A replication instance the runbooks may act on (resizeInstance refuses any other). */
                 identifier,
+                /** The classes resizeInstance may move the instance to, and the doctor may propose. */
                 allowedClasses: z.array(instanceClass).min(1),
                 /** Free storage below this (GB) refuses a resize and proposes more storage. */
                 minFreeStorageGb: z.number().positive().default(20),
@@ -118,7 +136,9 @@ export const pipelineConfigSchema = z
           .min(1),
         endpoints: z
           .object({
+            /** The DMS source endpoint's identifier. */
             source: identifier,
+            /** The default S3 target endpoint's identifier (a task group may name its own). */
             target: identifier,
           })
           .strict(),
@@ -133,12 +153,13 @@ export const pipelineConfigSchema = z
       .object({
         /** Allowed approvers for every runbook kind that has no list of its own. */
         default: z.array(z.string().min(1)).min(1),
+        /** Allowed approvers for one runbook kind, instead of `default`. */
         byKind: z.partialRecord(runbookKindSchema, z.array(z.string().min(1)).min(1)).default({}),
         /** When true, the person who started a runbook cannot approve its gates. */
         fourEyes: z.boolean().default(false),
       })
       .strict(),
-    /** Signed gate decisions (SSHSIG, `ssh-keygen -Y sign`): see domain/signedDecision.ts and the README. */
+    /** Signed gate decisions (SSHSIG, `ssh-keygen -Y sign`): see domain/signedDecision.ts and docs/operating.md#signed-decisions. */
     approvals: z
       .object({
         /** `required`: unsigned decisions are refused; `optional`: a signature present must verify; `off`: not checked. */
@@ -159,6 +180,7 @@ export const pipelineConfigSchema = z
       .default({ signatures: 'off', keys: {}, signingWindowMinutes: 15, refusedKept: 20 }),
     notifications: z
       .object({
+        /** A Slack-compatible incoming webhook: gates opened, reminders, decisions, outcomes, drift detected. A failing webhook never fails a runbook. */
         webhookUrl: z.url().optional(),
         /** The Temporal Web UI's base address (e.g. https://temporal.example.com): notifications link to the run. */
         webUiUrl: z.url().optional(),
@@ -198,10 +220,13 @@ export const pipelineConfigSchema = z
     /** How runbooks wait for DMS: one Describe per task or instance per interval, shared by every waiting runbook. */
     waits: z
       .object({
+        /** How often a wait checks DMS again (through the activity retry policy, so the history does not grow with the wait). */
         pollSeconds: z.number().positive().default(30),
         /** Worker-wide DMS API budget, kept under the account's refill rate of about 4 requests per second. */
         dmsRequestsPerSecond: z.number().positive().max(4).default(2),
+        /** Deadline for a full load to finish. */
         fullLoadHours: z.number().positive().default(48),
+        /** Deadline for a task to reach the state a runbook waits for (stopped, running, out of modifying). */
         stateChangeMinutes: z.number().positive().default(30),
         /** Deadline for a replication instance change to finish (available, nothing pending) before it counts as stuck. */
         instanceModifyMinutes: z.number().positive().default(60),
@@ -211,7 +236,8 @@ export const pipelineConfigSchema = z
         cdcCheckMinutes: z.number().nonnegative().default(15),
         /**
          * How long DMS's Describe may still show the state from before a Create, Modify or Start of this runbook
-         * (eventually consistent reads; see domain/describeLag.ts) before the change counts as lost.
+         * (eventually consistent reads; see domain/describeLag.ts) before the change counts as lost. The waits go on, and a
+         * refusal explained by a stale read (InvalidResourceStateFault, ResourceAlreadyExistsFault) is retried, that long.
          */
         describeLagSeconds: z.number().int().min(0).default(300),
       })
@@ -228,17 +254,26 @@ export const pipelineConfigSchema = z
       }),
     thresholds: z
       .object({
+        /** Minimum binlog retention: checkSourceReadiness and onboardTable fail under it, the doctor reports it. */
         binlogRetentionDays: z.number().positive().default(7),
+        /** The Parquet file size the S3 endpoint settings should aim at (onboardTable's target checks, the doctor's small-file advice). */
         targetFileSizeMb: z.number().int().min(1).default(128),
+        /** A gate not decided within this expires: the runbook ends `expired` (fullReload's finalize: see its rollback). */
         gateTimeoutMinutes: z
           .number()
           .positive()
           .default(24 * 60),
+        /** How often the webhook is reminded of a gate that waits. */
         gateReminderMinutes: z.number().positive().default(60),
+        /** The longest range of days backfillPartitions accepts. */
         maxBackfillDays: z.number().int().positive().default(93),
+        /** CDC latency above this fails a resize's verification and is a doctor warning (critical over ten times it). */
         cdcLatencySecondsMax: z.number().positive().default(300),
+        /** pipelineDoctor: an instance's free storage under this share is a warning (critical under half of it). */
         freeStoragePercentMin: z.number().min(0).max(100).default(15),
+        /** pipelineDoctor: an instance's CPU over this is a warning. */
         cpuPercentMax: z.number().min(0).max(100).default(85),
+        /** pipelineDoctor: an instance's freeable memory under this is a warning. */
         freeableMemoryMbMin: z.number().nonnegative().default(512),
         /** pipelineDoctor: CPU (max over its window) under which an instance running only CDC is oversized. */
         cdcCpuPercentLow: z.number().min(0).max(100).default(20),

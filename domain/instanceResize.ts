@@ -8,7 +8,10 @@ import { CostLine, Plan, PlannedCall } from './plan';
  * stopped and resumed, the downtime and the cost, and the commands an operator runs when it cannot finish.
  */
 
-/** A class change takes minutes (DMS-FACTS: unverified duration); the plan says so rather than promising a figure. */
+/**
+ * A class change takes minutes: unverified — the API reference for ModifyReplicationInstance gives no duration ("Some
+ * settings are applied during the maintenance window"), so the plan says so rather than promising a figure.
+ */
 export const CLASS_CHANGE_MINUTES = 15;
 export const STORAGE_CHANGE_MINUTES = 5;
 export const HOURS_PER_MONTH = 730;

@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecideInput, GateDecisionInput } from '../domain/approval';
 import type { RunbookStatus } from '../domain/runbookStatus';
 
-/** The operator-facing handler names: stable, they are the public API (see DESIGN.md). */
+/** The operator-facing handler names: stable, they are the public API (docs/operating.md#start-approve-reject). */
 export const approveSignal = defineSignal<[GateDecisionInput]>('approve');
 export const rejectSignal = defineSignal<[GateDecisionInput]>('reject');
 export const decideUpdate = defineUpdate<DecisionAccepted, [DecideInput]>('decide');

@@ -485,7 +485,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         if (error instanceof RunbookHalt && error.phase === 'expired')
           throw new RunbookHalt(
             'expired',
-            `${error.message}. The reloaded files stay in place and the quarantine is kept at ${report.quarantine.root}: roll back or delete it by hand (see the README, "fullReload: rolling back by hand")`,
+            `${error.message}. The reloaded files stay in place and the quarantine is kept at ${report.quarantine.root}: roll back or delete it by hand (docs/runbooks/fullReload.md#rolling-back)`,
           );
         throw error;
       }
@@ -588,7 +588,7 @@ function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayou
     throw ApplicationFailure.nonRetryable(
       `${errorMessage(error)}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
         `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
-        `run fullReload again, or put the old files back by hand (README: fullReload, "Rolling back", by hand):\n${commands.join('\n')}`,
+        `run fullReload again, or put the old files back by hand (docs/runbooks/fullReload.md#rolling-back):\n${commands.join('\n')}`,
       error instanceof ApplicationFailure ? error.type : 'ReloadFailed',
     );
   };

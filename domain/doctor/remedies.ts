@@ -69,7 +69,7 @@ export function modifyEndpointCommand(endpointArn: string, settings: Record<stri
   return `aws dms modify-endpoint --endpoint-arn ${endpointArn} --s3-settings ${shellJson(settings)}`;
 }
 
-/** The schemaDriftWatch schedule as the README and the demo create it. */
+/** The schemaDriftWatch schedule as docs/runbooks/schemaDriftWatch.md#the-schedule and the demo create it. */
 export function schemaDriftScheduleRemedy(): Remedy {
   return {
     summary: 'schedule schemaDriftWatch every 15 minutes',

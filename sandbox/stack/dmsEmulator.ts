@@ -34,7 +34,10 @@ const SEEDED_GROUPS = ['core', 'events'];
  */
 export const SANDBOX_S3_ROLE_ARN = 'arn:aws:iam::123456789012:role/dms-s3-sandbox';
 
-/** The sandbox S3 target settings: what the pipeline wants (see DMS-FACTS.md). */
+/**
+ * The sandbox S3 target settings: what the pipeline wants (AWS DMS User Guide, "Using Amazon S3 as a target for AWS
+ * Database Migration Service": Parquet, date-based folder partitioning, endpoint settings).
+ */
 export function sandboxS3Settings(bucket: string, folder: string) {
   return {
     BucketName: bucket,

@@ -104,7 +104,7 @@ export function mariadbComponent(s: StackSettings, log: (line: string) => void):
           `--pid-file=${path.join(home, 'mariadbd.pid')}`,
           `--port=${s.mysqlPort}`,
           `--bind-address=${s.host}`,
-          // What DMS needs from a MySQL source (see DMS-FACTS.md).
+          // What DMS needs from a MySQL source (AWS DMS User Guide, "Using a MySQL-compatible database as a source for AWS DMS").
           `--log-bin=${path.join(home, 'binlog', 'mysql-bin')}`,
           '--server-id=1',
           '--binlog-format=ROW',

@@ -4,7 +4,7 @@ import { encodeParquet, sourceColumn, unscaledDecimal } from '../../sandbox/dms-
 import type { ColumnMeta } from '../../sandbox/dms-emulator/emulatorState';
 
 /**
- * The emulator's Parquet encoding of MySQL values (README "Type mapping") read back by the runbooks' exact reader:
+ * The emulator's Parquet encoding of MySQL values (sandbox/dms-emulator/README.md#type-mapping-mysql--parquet) read back by the runbooks' exact reader:
  * no DECIMAL or 64-bit unsigned value passes through a JS number on either side; timestamps at the unit
  * ParquetTimestampInMillisecond chooses.
  */

@@ -110,7 +110,7 @@ afterAll(async () => {
   await dropScratchTable(appended);
 });
 
-test('the schedule command the README shows is accepted by the Temporal CLI', () => {
+test('the schedule command docs/runbooks/schemaDriftWatch.md shows is accepted by the Temporal CLI', () => {
   const command = schemaDriftScheduleCommand({ scheduleId: uniqueName('cli-'), every: '15m', taskQueue: tw.taskQueue });
   const id = /--schedule-id (\S+)/.exec(command)![1]!;
   const args = command

@@ -6,7 +6,7 @@ import type { ColumnMeta } from '../emulatorState';
 type SchemaElement = NonNullable<Parameters<typeof parquetWriteBuffer>[0]['schema']>[number];
 
 /**
- * MySQL values → Parquet columns as the DMS User Guide maps them (README "Type mapping", FIDELITY.md "Parquet types
+ * MySQL values → Parquet columns as the DMS User Guide maps them (sandbox/dms-emulator/README.md#type-mapping-mysql--parquet, FIDELITY.md "Parquet types
  * and change sequence"): "Source data types for MySQL" gives the DMS type (UNSIGNED BIGINT → UINT8, DECIMAL →
  * NUMERIC, BIT → BOOLEAN, BIT(64) → BYTES(8), YEAR → INT2, FLOAT → REAL(DOUBLE)), "Target data types for S3 Parquet"
  * the Parquet type (UINT8 → UINT64, NUMERIC → DECIMAL, BOOLEAN → BOOL, DATETIME → TIMESTAMP, …), and
