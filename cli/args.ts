@@ -1,12 +1,21 @@
+import { FieldSpec, typedValue } from './flagTypes';
+import { UsageError } from './usageError';
+
+export { UsageError };
+
 /** `cmd pos1 pos2 --flag value --bool`: positionals and flags; `--k=v` works too. */
 export interface Args {
   positionals: string[];
+  /** The last value of each flag. */
   flags: Record<string, string | true>;
+  /** Every value of each flag, in order (a list field takes them all). */
+  occurrences: Record<string, Array<string | true>>;
 }
 
 export function parseArgs(argv: string[]): Args {
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
+  const occurrences: Record<string, Array<string | true>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) {
@@ -14,14 +23,12 @@ export function parseArgs(argv: string[]): Args {
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (inline !== undefined) flags[name] = inline;
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags[name] = argv[++i]!;
-    else flags[name] = true;
+    const value = inline ?? (i + 1 < argv.length && !argv[i + 1]!.startsWith('--') ? argv[++i]! : true);
+    flags[name] = value;
+    (occurrences[name] ??= []).push(value);
   }
-  return { positionals, flags };
+  return { positionals, flags, occurrences };
 }
-
-export class UsageError extends Error {}
 
 export function flag(args: Args, name: string): string | undefined {
   const value = args.flags[name];
@@ -30,10 +37,11 @@ export function flag(args: Args, name: string): string | undefined {
 }
 
 /**
- * Runbook input from `--input JSON` or from the other flags: `--table shop.x --dry-run` gives
- * { table: 'shop.x', dryRun: true }; numbers and true/false are typed; a flag given twice becomes a list.
+ * Runbook input from `--input JSON` and the other flags, each typed by its field in the runbook's schemas
+ * (cli/flagTypes.ts): `--table shop.x --dry-run` gives { table: 'shop.x', dryRun: true }, `--from 20261101` stays
+ * text, `--tables a --tables b` gives a list. A flag wins over the same field in `--input`.
  */
-export function runbookInput(args: Args, reserved: string[]): Record<string, unknown> {
+export function runbookInput(args: Args, reserved: string[], fields: Map<string, FieldSpec>): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   const json = flag(args, 'input');
   if (json) {
@@ -43,11 +51,10 @@ export function runbookInput(args: Args, reserved: string[]): Record<string, unk
       throw new UsageError(`--input is not JSON: ${(error as Error).message}`);
     }
   }
-  for (const [name, raw] of Object.entries(args.flags)) {
+  for (const [name, values] of Object.entries(args.occurrences)) {
     if (reserved.includes(name)) continue;
     const key = name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const value = raw === true || raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
-    input[key] = value;
+    input[key] = typedValue(name, values, fields.get(key));
   }
   return input;
 }

@@ -3,12 +3,14 @@ import { defaultWorkflowId, startRunbook } from '../client/runbooks';
 import { signDecision, signStart } from '../client/signing';
 import type { DecideInput } from '../domain/approval';
 import { runbookKindSchema } from '../domain/config';
+import { INPUT_FORMS } from '../domain/inputs';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { statusToMarkdown } from '../domain/statusMarkdown';
 import { decideUpdate, statusQuery } from '../workflows/definitions';
 import { temporalConnectSettings } from '../worker/temporalConnection';
 import { Args, flag, parseArgs, runbookInput, UsageError } from './args';
+import { fieldTypes } from './flagTypes';
 import { signingKey, whoAmI } from './identity';
 
 /**
@@ -62,7 +64,7 @@ function age(since: string, now = Date.now()): string {
 async function start(client: Client, namespace: string, args: Args): Promise<number> {
   const kind = runbookKindSchema.safeParse(required(args, 1, 'runbook kind'));
   if (!kind.success) throw new UsageError(`unknown runbook kind; one of: ${runbookKindSchema.options.join(', ')}`);
-  const input = runbookInput(args, ['as', 'key', 'task-queue', 'input', 'unsigned', 'workflow-id']);
+  const input = runbookInput(args, ['as', 'key', 'task-queue', 'input', 'unsigned', 'workflow-id'], fieldTypes(INPUT_FORMS[kind.data]));
   input.requestedBy ??= whoAmI(args);
   const workflowId = flag(args, 'workflow-id') ?? defaultWorkflowId(kind.data, input);
   if (args.flags.unsigned !== true) {
