@@ -21,9 +21,19 @@ const S3_ACTIONS: Record<string, string[]> = {
   DeleteObjects: ['s3:DeleteObject'],
 };
 
+/**
+ * DMS commands that also need a permission of another service. CreateEndpoint passes the S3 endpoint's service
+ * access role to DMS: "The role must allow the iam:PassRole action" (API reference, CreateEndpoint
+ * ServiceAccessRoleArn), so the caller needs iam:PassRole on it.
+ */
+const DMS_EXTRA_ACTIONS: Record<string, string[]> = {
+  CreateEndpoint: ['iam:PassRole'],
+};
+
 /** `('s3', 'CopyObjectCommand')` → `['s3:GetObject', 's3:PutObject']`. */
 export function iamActionsFor(prefix: string, commandName: string): string[] {
   const operation = commandName.replace(/Command$/, '');
   if (prefix === 's3') return S3_ACTIONS[operation] ?? [`s3:${operation}`];
+  if (prefix === 'dms') return [`dms:${operation}`, ...(DMS_EXTRA_ACTIONS[operation] ?? [])];
   return [`${prefix}:${operation}`];
 }

@@ -29,6 +29,7 @@ interface Statement {
   Effect: 'Allow';
   Action: string[];
   Resource: string[];
+  Condition?: Record<string, Record<string, string>>;
 }
 
 export function buildPolicy(config: PipelineConfig, actions: string[]): { Version: string; Statement: Statement[] } {
@@ -36,8 +37,8 @@ export function buildPolicy(config: PipelineConfig, actions: string[]): { Versio
   const account = config.accountId ?? '*';
   const of = (prefix: string) => actions.filter((a) => a.startsWith(`${prefix}:`));
   const statements: Statement[] = [];
-  const add = (Sid: string, Action: string[], Resource: string[]) => {
-    if (Action.length) statements.push({ Sid, Effect: 'Allow', Action, Resource });
+  const add = (Sid: string, Action: string[], Resource: string[], Condition?: Statement['Condition']) => {
+    if (Action.length) statements.push({ Sid, Effect: 'Allow', Action, Resource, ...(Condition ? { Condition } : {}) });
   };
 
   const dms = of('dms');
@@ -49,6 +50,12 @@ export function buildPolicy(config: PipelineConfig, actions: string[]): { Versio
     dms.filter((a) => !dmsRead.includes(a)),
     [`arn:aws:dms:${region}:${account}:task:*`, `arn:aws:dms:${region}:${account}:rep:*`, `arn:aws:dms:${region}:${account}:endpoint:*`],
   );
+
+  // backfillPartitions' staging endpoint passes the target endpoint's service access role (read from it at run
+  // time, so any role of the account), only to DMS.
+  add('PassEndpointRoleToDms', of('iam'), [`arn:aws:iam::${account}:role/*`], {
+    StringEquals: { 'iam:PassedToService': 'dms.amazonaws.com' },
+  });
 
   const s3 = of('s3');
   add(

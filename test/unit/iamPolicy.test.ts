@@ -43,6 +43,15 @@ describe('the IAM policy generated from the code', () => {
     expect(scanSdkActions(dir)).toEqual(['dms:ModifyReplicationInstance', 's3:GetObject', 's3:PutObject']);
   });
 
+  test('CreateEndpoint (backfill staging) brings iam:PassRole, only for passing a role to DMS', () => {
+    expect(actions()).toContain('iam:PassRole');
+    const pass = policyFor('example.production.yaml').Statement.find((s) => s.Action.includes('iam:PassRole')) as unknown;
+    expect(pass).toMatchObject({
+      Sid: 'PassEndpointRoleToDms',
+      Condition: { StringEquals: { 'iam:PassedToService': 'dms.amazonaws.com' } },
+    });
+  });
+
   test('activities call AWS only through commands the scan sees (no paginators or lib-storage)', () => {
     for (const entry of fs.readdirSync(path.join(root, 'activities'), { withFileTypes: true, recursive: true })) {
       if (entry.isFile())
