@@ -4,6 +4,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { runbookKindSchema } from '../../domain/config';
 import { HISTORIES_DIR } from '../support/histories';
+import { workflowBundlePath } from '../support/workflowBundle';
 
 /**
  * Histories of every runbook's main paths, captured from real runs on the stack (`npm run histories:capture`),
@@ -11,8 +12,7 @@ import { HISTORIES_DIR } from '../support/histories';
  * change running code with `patched()` and add a history for each new path.
  */
 
-const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
-const bundlePath = path.join(stackDir, 'test', 'workflow-bundle.js');
+const bundlePath = workflowBundlePath();
 const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 function histories(): Array<[string, string]> {
