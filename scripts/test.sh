@@ -9,7 +9,7 @@ echo "[test] eslint"; npx eslint .
 echo "[test] prettier"; npx prettier --check . > /dev/null || { npx prettier --list-different .; echo "[test] run: npx prettier --write ."; exit 1; }
 echo "[test] tsc"; npx tsc --noEmit -p .
 # Arguments (test paths, -t) go to both lanes; a lane with no matching suite passes.
-echo "[test] jest: fast lane"; npx jest --selectProjects fast --passWithNoTests "$@"
+echo "[test] jest: fast lane"; bash scripts/jest-lane.sh fast --passWithNoTests "$@"
 bash scripts/ensure-chromium.sh
 npx tsx sandbox/stack/cli.ts up
-echo "[test] jest: stack lane"; npx jest --selectProjects stack --runInBand --passWithNoTests "$@"
+echo "[test] jest: stack lane"; bash scripts/jest-lane.sh stack --runInBand --passWithNoTests "$@"
