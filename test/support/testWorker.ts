@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pino, { Logger } from 'pino';
 import type { PipelineConfig } from '../../domain/config';
 import { createRunbookWorker, RunbookWorker } from '../../worker/createWorker';
 import { testConfig } from './testConfig';
+import { workflowBundlePath } from './workflowBundle';
 
 export interface TestWorker {
   client: Client;
@@ -25,14 +25,13 @@ export async function startTestWorker(
   logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
 ): Promise<TestWorker> {
   const address = process.env.TEMPORAL_ADDRESS!;
-  const stackDir = process.env.STACK_DIR ?? path.resolve(__dirname, '..', '..', '.stack');
   const worker = await createRunbookWorker({
     config,
     address,
     namespace: 'default',
     taskQueue,
     logger,
-    workflows: { bundlePath: path.join(stackDir, 'test', 'workflow-bundle.js') },
+    workflows: { bundlePath: workflowBundlePath() },
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });

@@ -1,5 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { decide, runbookStatus, startRunbook } from '../../client/runbooks';
+import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { OnboardTableReport } from '../../workflows/onboardTable';
 import { approveSignal, rejectSignal } from '../../workflows/definitions';
@@ -14,6 +13,8 @@ import { startWebhookReceiver } from '../support/webhookReceiver';
 /**
  * onboardTable against the real Temporal dev server, MariaDB, moto and the DMS emulator: approvals and gates.
  * Refused decisions (allowlist, gate not open, duplicate, closed gate): test/reliability/approvalAbuse.test.ts.
+ * The engine's gate mechanics — reminder count and expiry time, a late approval, four-eyes — are tested in skipped
+ * time without the stack (test/engine/); here, what onboardTable does around its gate.
  */
 
 let tw: TestWorker;
@@ -31,7 +32,7 @@ async function scratch(key: string, rows = 1500): Promise<string> {
 
 beforeAll(async () => {
   webhook = await startWebhookReceiver();
-  for (const key of ['signal', 'first', 'second', 'reject', 'timeout', 'foureyes', 'dry']) await scratch(key);
+  for (const key of ['signal', 'first', 'second', 'reject', 'timeout', 'dry']) await scratch(key);
   // `first` and `second` share one group: the second onboarding modifies a running task.
   const shared = groups.find((g) => g.tables[0] === tables.first)!;
   shared.tables.push(tables.second!);
@@ -46,8 +47,8 @@ beforeAll(async () => {
     testConfig({
       taskGroups: [...base.taskGroups, ...groups],
       notifications: { webhookUrl: webhook.url },
-      thresholds: { gateTimeoutMinutes: 0.15, gateReminderMinutes: 0.05 },
-      approvers: { default: ['dba-oncall', 'data-platform-lead'], fourEyes: true },
+      // Short enough to wait for in real time, long enough for a reminder on a loaded machine (captured for replay).
+      thresholds: { gateTimeoutMinutes: 0.1, gateReminderMinutes: 0.04 },
     }),
   );
 });
@@ -143,47 +144,21 @@ describe('onboardTable approvals', () => {
   });
 
   test('gate timeout: reminders go out, then the gate expires with nothing changed', async () => {
-    const handle = await start(shortGates, { table: tables.timeout, requestedBy: 'dba-oncall' });
-    await waitForGate(handle, 'apply-mapping');
-    await resetDmsCalls();
+    await resetDmsCalls(); // onboardTable's steps before its gate make no mutating call (see the dry run)
+    const handle = await start(shortGates, { table: tables.timeout });
     const result = await handle.result();
     expect(result.outcome).toBe('expired');
     expect(result.message).toContain('gate "apply-mapping" expired');
     expect(result.audit.gates[0]!.outcome).toBe('expired');
     expect(result.audit.gates[0]!.remindersSent).toBeGreaterThanOrEqual(1);
+    expect(result.audit.calls).toEqual([]);
     expect(await mutatingCalls()).toEqual({});
+    expect(result.steps.filter((s) => s.state === 'done').map((s) => s.id)).toEqual(['readiness', 'choose-task', 'target', 'plan']);
     const events = webhook.events(handle.workflowId);
     expect(events[0]).toBe('gate-opened');
     expect(events).toContain('reminder');
     expect(events[events.length - 1]).toBe('expired');
     await captureHistory(handle, 'onboardTable', 'gate-timeout');
-  });
-
-  test('four-eyes: the person who started the runbook cannot approve it; another approver can', async () => {
-    const handle = await start(shortGates, { table: tables.foureyes, requestedBy: 'dba-oncall' });
-    await waitForGate(handle, 'apply-mapping');
-    const refused = await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'mine', decision: 'approve' }).catch(
-      (e: unknown) => e,
-    );
-    expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toContain('four-eyes rule: "dba-oncall" started this runbook');
-    await decide(handle, { gate: 'apply-mapping', approver: 'data-platform-lead', reason: 'checked', decision: 'approve' });
-    const duplicate = await decide(handle, {
-      gate: 'apply-mapping',
-      approver: 'data-platform-lead',
-      reason: 'again',
-      decision: 'approve',
-    }).catch((e: unknown) => e);
-    expect(duplicate).toBeInstanceOf(WorkflowUpdateFailedError);
-    const result = await handle.result();
-    expect(result.outcome).toBe('succeeded');
-    expect(result.audit.gates[0]).toMatchObject({ approver: 'data-platform-lead', outcome: 'approved' });
-  });
-
-  test('four-eyes needs requestedBy', async () => {
-    const handle = await start(shortGates, { table: tables.foureyes });
-    const error = (await handle.result().catch((e: unknown) => e)) as { cause?: Error };
-    expect(String(error.cause?.message)).toContain('requestedBy: required when the four-eyes rule is on');
-    expect((await runbookStatus(handle)).phase).toBe('failed');
   });
 
   test('a dry run returns the plan and makes no mutating DMS call', async () => {

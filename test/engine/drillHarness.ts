@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import type { ActivityDeps } from '../../activities/deps';
+import { lockActivities } from '../../activities/locks';
+import { notifyActivities } from '../../activities/notify';
+import { pipelineConfigActivities } from '../../activities/pipelineConfig';
+import { signatureActivities } from '../../activities/signatures';
+import type { PipelineConfig } from '../../domain/config';
+import type { RunbookResult } from '../../workflows/engine/runbook';
+import { SEARCH_ATTRIBUTES } from '../../sandbox/stack/temporal';
+import { resolveTestServerBinary } from '../../sandbox/stack/testServerBinary';
+import { installRuntime } from '../../worker/runtime';
+import { DeepPartial, testConfig } from '../support/testConfig';
+import { drillBundlePath } from '../support/workflowBundle';
+import { startWebhookReceiver } from '../support/webhookReceiver';
+
+export interface DrillInput {
+  target: string;
+  requestedBy?: string;
+  gates?: string[];
+  holdBeforeGates?: boolean;
+  failAfterGates?: boolean;
+}
+
+let counter = 0;
+
+/**
+ * Temporal's time-skipping test server (the pinned binary in .tools/) and a worker running the drill workflows with
+ * the engine's real activities — configuration, plan freezing, webhook notifications, resource locks — and no AWS.
+ */
+export async function startDrills(patch: DeepPartial<PipelineConfig> = {}) {
+  installRuntime(pino({ level: 'error' }));
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: resolveTestServerBinary(path.resolve(__dirname, '..', '..', '.tools')) } },
+  });
+  // The runbooks' Keyword search attributes, as the dev server registers them at start (sandbox/stack/temporal.ts).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  const webhook = await startWebhookReceiver();
+  const config = testConfig({ ...patch, notifications: { webhookUrl: webhook.url } });
+  const deps = { config, temporal: env.client, logger: pino({ level: 'silent' }) } as unknown as ActivityDeps;
+  const taskQueue = `engine-${process.pid}-${counter++}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: drillBundlePath() }, // built by the fast lane's global setup
+    activities: { ...pipelineConfigActivities(deps), ...signatureActivities(deps), ...notifyActivities(deps), ...lockActivities(deps) },
+  });
+  const running = worker.run();
+  return {
+    env,
+    webhook,
+    config,
+    start(input: DrillInput): Promise<WorkflowHandle<(raw: unknown) => Promise<RunbookResult<never>>>> {
+      return env.client.workflow.start('gateDrill', { taskQueue, workflowId: `drill-${input.target}-${counter++}`, args: [input] });
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await webhook.close();
+      await env.teardown();
+    },
+  };
+}
+
+export type Drills = Awaited<ReturnType<typeof startDrills>>;
