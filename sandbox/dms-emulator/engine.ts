@@ -208,7 +208,8 @@ function retryingRecoverableError(ctx: EmulatorContext, task: TaskRecord, now: n
  */
 function stopAfterCachedChanges(ctx: EmulatorContext, task: TaskRecord, now: number): void {
   const run = task.run;
-  if (!run?.fullLoad || run.fullLoadFinishAt === undefined || task.migrationType !== 'full-load-and-cdc') return;
+  if (!run?.fullLoad || run.fullLoadFinishAt === undefined || run.loading.length === 0 || task.migrationType !== 'full-load-and-cdc')
+    return;
   if (emulatedTaskSettings(task.settings).stopAfterFullLoad !== 'cached-changes-applied') return;
   if ((task.cdc?.lastPollAt ?? 0) < run.fullLoadFinishAt) return;
   task.pendingStopReason = afterFullLoadReason(ctx, 'Stop Reason STOPPED_AFTER_CACHED_EVENTS');
@@ -274,7 +275,8 @@ function advanceFullLoad(ctx: EmulatorContext, task: TaskRecord, now: number): v
   task.stats.fullLoadFinishDate = now;
   task.stats.fullLoadProgressPercent = 100;
   if (task.migrationType === 'full-load') stopTask(task, 'Stop Reason FULL_LOAD_ONLY_FINISHED', now, ctx.behaviour());
-  else if (emulatedTaskSettings(task.settings).stopAfterFullLoad === 'cached-changes-not-applied')
+  // Only after a full load this run did (a resume of a task whose tables all completed loads nothing: inferred).
+  else if (run.loading.length > 0 && emulatedTaskSettings(task.settings).stopAfterFullLoad === 'cached-changes-not-applied')
     stopTask(task, afterFullLoadReason(ctx, 'Stop Reason STOPPED_AFTER_FULL_LOAD'), now, ctx.behaviour());
 }
 

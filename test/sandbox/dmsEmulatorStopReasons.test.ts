@@ -23,7 +23,8 @@ import {
   uniqueId,
   withoutDescribeLag,
 } from '../support/dmsEmulatorClient';
-import { loadStackEnv, requireEnv } from '../support/stackEnv';
+import { sourceAdmin } from '../support/sourceAdmin';
+import { loadStackEnv } from '../support/stackEnv';
 
 jest.setTimeout(240000);
 
@@ -101,12 +102,7 @@ beforeAll(async () => {
   await admin('/clock', 'POST', { speed: 600 });
   await defaultSections();
   client = dmsClient();
-  db = await mysql.createConnection({
-    host: requireEnv('SOURCE_DB_HOST'),
-    port: Number(requireEnv('SOURCE_DB_PORT')),
-    user: requireEnv('SANDBOX_MYSQL_ADMIN_USER'),
-    password: requireEnv('SANDBOX_MYSQL_ADMIN_PASSWORD'),
-  });
+  db = await sourceAdmin();
   await db.query(`CREATE DATABASE IF NOT EXISTS ${SCHEMA}`);
   await db.query(`CREATE TABLE ${SCHEMA}.${table} (id INT PRIMARY KEY, note VARCHAR(20))`);
   await db.query(`INSERT INTO ${SCHEMA}.${table} VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e')`);
@@ -134,6 +130,11 @@ describe('a full-load-and-cdc task that stops itself after its full load', () =>
     expect(stopped.StopReason).toBe('Stop Reason STOPPED_AFTER_FULL_LOAD');
     expect(stopped.ReplicationTaskStats?.FullLoadProgressPercent).toBe(100);
     expect((await tableStat(arn)).TableState).toBe('Table completed');
+    // A resume loads nothing more, so the task runs on (CDC from the checkpoint) rather than stopping again.
+    await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'resume-processing' }));
+    await until(arn, (t) => t.Status === 'running', 'the resume');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await describeTask(client, arn)).Status).toBe('running');
   });
 
   it('StopTaskCachedChangesApplied stops it with STOPPED_AFTER_CACHED_EVENTS once CDC caught up', async () => {

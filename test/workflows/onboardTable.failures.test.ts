@@ -36,10 +36,16 @@ afterAll(async () => {
   for (const table of Object.values(tables)) await dropScratchTable(table);
 });
 
-async function approveAndFail(table: string, runPath: string): Promise<string> {
+/** Starts onboardTable for the table and approves its mapping. */
+async function startApproved(table: string) {
   const handle = await startRunbook(tw.client, 'onboardTable', { table }, { taskQueue: tw.taskQueue });
   await waitForGate(handle, 'apply-mapping');
   await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+  return handle;
+}
+
+async function approveAndFail(table: string, runPath: string): Promise<string> {
+  const handle = await startApproved(table);
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   await captureHistory(handle, 'onboardTable', runPath);
@@ -144,9 +150,7 @@ describe('onboardTable failures', () => {
     // FIDELITY.md); FullLoadRows and the LOAD files agree with each other, only the source count shows the loss.
     const [schema, table] = tables.partial!.split('.');
     await setDmsFaults({ partialLoads: { [groups.partial!.taskIdentifier]: { schema, table, rows: 1200 } } });
-    const handle = await startRunbook(tw.client, 'onboardTable', { table: tables.partial! }, { taskQueue: tw.taskQueue });
-    await waitForGate(handle, 'apply-mapping');
-    await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+    const handle = await startApproved(tables.partial!);
     const error = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(error.cause?.message).toContain(`verification failed for ${tables.partial}`);
@@ -158,9 +162,7 @@ describe('onboardTable failures', () => {
     const before = (await dmsBehaviour()).describeLag;
     await setDmsBehaviour({ describeLag: { milliseconds: 4000, operations: [...LAGGING_OPERATIONS] } });
     try {
-      const handle = await startRunbook(tw.client, 'onboardTable', { table: tables.tiny! }, { taskQueue: tw.taskQueue });
-      await waitForGate(handle, 'apply-mapping');
-      await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+      const handle = await startApproved(tables.tiny!);
       const result = await handle.result();
       expect(result.outcome).toBe('succeeded');
       expect((result.report as OnboardTableReport).verification).toMatchObject({

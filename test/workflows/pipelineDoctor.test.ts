@@ -20,7 +20,7 @@ import { startWebhookReceiver } from '../support/webhookReceiver';
 let tw: TestWorker;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let admin: Connection;
-const g: Record<'healthy' | 'failed' | 'tableError' | 'latency' | 'lag', ReplicatedGroup> = {} as never;
+const g: Record<'healthy' | 'failed' | 'tableError' | 'latency' | 'lag' | 'lob', ReplicatedGroup> = {} as never;
 let healthyInstance: string;
 let faultInstance: string;
 
@@ -43,6 +43,14 @@ beforeAll(async () => {
       setDmsFaults({
         tableErrors: { [task]: { schema: 'shop', table: table.split('.')[1], message: 'Out of memory while converting rows' } },
       }),
+  });
+  // One LONGTEXT value of 40000 bytes, loaded by a task at DMS's default LobMaxSize of 32 KB: DMS cuts it silently.
+  g.lob = await replicatedGroup('doclob', busy, {
+    rows: 20,
+    beforeStart: async (_task, table) => {
+      await admin.query(`ALTER TABLE ${table} ADD COLUMN body LONGTEXT`);
+      await admin.query(`UPDATE ${table} SET body = REPEAT('x', 40000) WHERE id = (SELECT MIN(id) FROM (SELECT id FROM ${table}) AS t)`);
+    },
   });
   g.latency = await replicatedGroup('doclatency', busy);
   g.lag = await replicatedGroup('doclag', busy);
@@ -142,6 +150,19 @@ describe('pipelineDoctor', () => {
     expect(finding.remedy).toMatchObject({ runbook: 'fullReload' });
     expect(finding.remedy!.command).toContain(`"tables":["${g.tableError.table}"]`);
     expect(finding.remedy!.command).not.toContain('"mode"');
+  });
+
+  test("a LOB value longer than the task's LobMaxSize: critical, with table, column, longest length and the fix", async () => {
+    const { report } = await doctor({ taskGroups: [g.lob.group.name], checks: ['validation'] });
+    const finding = report.findings.find((f) => f.evidence.lobMaxSizeKb !== undefined);
+    expect(finding).toMatchObject({
+      check: 'validation',
+      severity: 'critical',
+      subject: `table ${g.lob.table}`,
+      evidence: { table: g.lob.table, columns: 'body', longestBytes: 40000, lobMaxSizeKb: 32, neededKb: 40 },
+    });
+    expect(finding!.remedy!.command).toContain(`modify-replication-task --replication-task-arn`);
+    expect(finding!.remedy!.command).toContain('"LobMaxSize":40');
   });
 
   test('CDC latency above the threshold (PutMetricData): a warning pointing at resizeInstance', async () => {
