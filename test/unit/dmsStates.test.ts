@@ -115,6 +115,19 @@ describe('table states as DMS reports them', () => {
     expect(verdict('Table completed').kind).toBe('reached');
   });
 
+  it('a table error that stops the task (ErrorBehavior STOP_TASK) fails the wait whether DMS shows it failed or stopped', () => {
+    for (const status of ['failed', 'stopped']) {
+      const stoppedTask = task({
+        status,
+        stopReason: 'Stop Reason FATAL_ERROR',
+        migrationType: 'full-load-and-cdc',
+        lastFailureMessage: 'x failed; the task stopped: ErrorBehavior.TableErrorPolicy is STOP_TASK',
+      });
+      const verdict = tablesVerdict(stoppedTask, [stat('Table error')], tables);
+      expect(verdict).toMatchObject({ kind: 'failed', why: expect.stringContaining('TableErrorPolicy is STOP_TASK') as unknown });
+    }
+  });
+
   it('a full-load-and-cdc task stopped after its full load is not done, though its tables completed', () => {
     const after = tablesVerdict(
       task({ status: 'stopped', stopReason: 'Stop Reason STOPPED_AFTER_FULL_LOAD', migrationType: 'full-load-and-cdc' }),
