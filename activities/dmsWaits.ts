@@ -7,6 +7,7 @@ import {
   taskVerdict,
   TableStatSnapshot,
   tablesVerdict,
+  stoppedAfterOwnStart,
   TaskSnapshot,
   Verdict,
 } from '../domain/dmsStates';
@@ -48,7 +49,8 @@ export function dmsWaitActivities(deps: ActivityDeps) {
       if (input.after?.change.kind === 'task-modified' && task && task.status !== 'modifying' && task.tableMappings === undefined)
         task = await deps.dmsGateway.taskWithMapping(input.taskArn);
       const stale = input.after && staleTaskView(task, input.taskArn, input.after);
-      return settle(stale ?? taskVerdict(task, input.goal), task!);
+      const started = input.after?.change.kind === 'task-started' && !stale;
+      return settle(stale ?? stoppedAfterOwnStart(task, input.goal, started) ?? taskVerdict(task, input.goal), task!);
     },
 
     async waitForTables(input: {

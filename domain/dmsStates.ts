@@ -1,3 +1,5 @@
+import { FULL_LOAD_DONE_REASONS, stopReasonAdvice, TRANSIENT_STOP_REASONS } from './stopReasons';
+
 /**
  * The DMS state model the runbooks wait on. Statuses are plain strings: unknown values are "not settled",
  * never a crash, and a stopped task is only a success when its stop reason says so.
@@ -88,12 +90,25 @@ export function describeTask(task: TaskSnapshot): string {
   return `task ${task.identifier} is ${task.status}${reason ? ` (${reason})` : ''}${progress}`;
 }
 
+/** DMS's LastFailureMessage, when there is one, as the end of a message. */
+function lastFailure(task: TaskSnapshot): string {
+  return task.lastFailureMessage ? `; LastFailureMessage: ${task.lastFailureMessage}` : '';
+}
+
+/** A stopped or failed task: what it is, why DMS stopped it, what to do next, and DMS's own message. */
+export function explainStop(task: TaskSnapshot, context: string): string {
+  return `${describeTask(task)} ${context}: ${stopReasonAdvice(stopReason(task), task.migrationType)}${lastFailure(task)}`;
+}
+
 export function taskVerdict(task: TaskSnapshot | undefined, goal: TaskGoal): Verdict {
   if (!task) return goal === 'deleted' ? { kind: 'reached' } : { kind: 'failed', why: 'the task no longer exists' };
   const status = task.status;
   const reason = stopReason(task);
   if (status === 'failed') {
-    return { kind: 'failed', why: `${describeTask(task)}: ${task.lastFailureMessage ?? 'no LastFailureMessage'}` };
+    return {
+      kind: 'failed',
+      why: `${describeTask(task)}: ${task.lastFailureMessage ?? 'no LastFailureMessage'} (${stopReasonAdvice(reason, task.migrationType)})`,
+    };
   }
   switch (goal) {
     case 'stopped':
@@ -101,44 +116,64 @@ export function taskVerdict(task: TaskSnapshot | undefined, goal: TaskGoal): Ver
       break;
     case 'running':
       if (status === 'running') return { kind: 'reached' };
-      if (status === 'stopped' && reason && reason !== 'NORMAL') {
-        return {
-          kind: 'failed',
-          why: `${describeTask(task)} instead of running${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
-        };
+      // NORMAL may be the stop before this runbook's start, still shown (callers pass `after` to judge that).
+      if (status === 'stopped' && reason && reason !== 'NORMAL' && !TRANSIENT_STOP_REASONS.has(reason)) {
+        return { kind: 'failed', why: explainStop(task, 'instead of running') };
       }
       break;
     case 'settled':
       if (!TRANSITIONAL.has(status) && ['ready', 'stopped', 'running'].includes(status)) return { kind: 'reached' };
       break;
     case 'full-load-finished':
-      if (status === 'stopped' && reason === 'FULL_LOAD_ONLY_FINISHED') return { kind: 'reached' };
-      if (status === 'stopped' && reason && reason !== 'FULL_LOAD_ONLY_FINISHED') {
-        return {
-          kind: 'failed',
-          why: `${describeTask(task)} before its full load finished${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
-        };
-      }
+      // "Full load completed" whichever of the three reasons says it (API reference, ReplicationTask.StopReason).
+      if (status === 'stopped' && reason && FULL_LOAD_DONE_REASONS.has(reason)) return { kind: 'reached' };
+      if (status === 'stopped' && reason) return { kind: 'failed', why: explainStop(task, 'before its full load finished') };
       break;
     case 'deleted':
       break;
   }
-  return { kind: 'waiting', why: describeTask(task) };
+  return { kind: 'waiting', why: `${describeTask(task)}${lastFailure(task)}` };
+}
+
+/**
+ * A wait for `running` after the runbook's own start, once Describe shows that start (a new StartDate): a task
+ * `stopped` with NORMAL now was stopped by someone after it (a user's StopReplicationTask), not a stale view.
+ */
+export function stoppedAfterOwnStart(task: TaskSnapshot | undefined, goal: TaskGoal, startShown: boolean): Verdict | undefined {
+  if (goal !== 'running' || !startShown || task?.status !== 'stopped' || stopReason(task) !== 'NORMAL') return undefined;
+  return { kind: 'failed', why: explainStop(task, 'after this runbook started it') };
 }
 
 export const TABLE_DONE = 'Table completed';
-const TABLE_FAILED = new Set(['Table error', 'Table cancelled']);
+
+/**
+ * Table states that end a wait, with what they mean and what to do (botocore `TableStatistics.TableState`: "Valid
+ * states: Table does not exist | Before load | Full load | Table completed | Table cancelled | Table error | Table is
+ * being reloaded"; the meanings are inferred, see FIDELITY.md). `Before load`, `Full load` and `Table is being
+ * reloaded` keep a wait waiting.
+ */
+const TABLE_FAILED: Record<string, string> = {
+  'Table error':
+    'DMS suspended the table (ErrorBehavior.TableErrorPolicy SUSPEND_TABLE) and replicates nothing for it: fix the cause, then ReloadTables for it',
+  'Table cancelled':
+    'its load was cancelled (the task was stopped while it loaded, or the table left the mapping): start the task with resume-processing, or ReloadTables for it',
+  'Table does not exist':
+    'DMS cannot find the table on the source (dropped or renamed after the task read its tables): restore it on the source or remove it from the mapping',
+};
 
 /** Every table completed; a table in error fails at once with DMS's message. */
 export function tablesVerdict(task: TaskSnapshot, stats: TableStatSnapshot[], tables: Array<{ schema: string; table: string }>): Verdict {
   const taskCheck = taskVerdict(task, 'settled');
   if (taskCheck.kind === 'failed') return taskCheck;
-  if (task.status === 'stopped' && stopReason(task) !== 'FULL_LOAD_ONLY_FINISHED') {
-    return {
-      kind: 'failed',
-      why: `${describeTask(task)} while tables were loading${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
-    };
+  const reason = stopReason(task);
+  // A full-load task ends FULL_LOAD_ONLY_FINISHED; any other stop means the tables will not (or no longer) replicate.
+  const finishedFullLoad = task.migrationType === 'full-load' && reason === 'FULL_LOAD_ONLY_FINISHED';
+  if (task.status === 'stopped' && !finishedFullLoad) {
+    const context = reason && FULL_LOAD_DONE_REASONS.has(reason) ? 'after its full load' : 'while tables were loading';
+    return { kind: 'failed', why: explainStop(task, context) };
   }
+  // While the task starts, the table states are those of its previous run.
+  if (task.status === 'starting') return { kind: 'waiting', why: `${describeTask(task)}; table states are from its previous run` };
   const waiting: string[] = [];
   for (const wanted of tables) {
     const stat = stats.find((s) => s.schema === wanted.schema && s.table === wanted.table);
@@ -147,15 +182,15 @@ export function tablesVerdict(task: TaskSnapshot, stats: TableStatSnapshot[], ta
       waiting.push(`${name}: not in the task's statistics yet`);
       continue;
     }
-    if (TABLE_FAILED.has(stat.state)) {
-      return {
-        kind: 'failed',
-        why: `${name} is in "${stat.state}" in task ${task.identifier}${task.lastFailureMessage ? `: ${task.lastFailureMessage}` : ''}`,
-      };
+    const advice = TABLE_FAILED[stat.state];
+    if (advice) {
+      return { kind: 'failed', why: `${name} is in "${stat.state}" in task ${task.identifier}: ${advice}${lastFailure(task)}` };
     }
     if (stat.state !== TABLE_DONE) waiting.push(`${name}: ${stat.state}, ${stat.fullLoadRows} rows`);
   }
-  return waiting.length === 0 ? { kind: 'reached' } : { kind: 'waiting', why: `${describeTask(task)}; ${waiting.join('; ')}` };
+  return waiting.length === 0
+    ? { kind: 'reached' }
+    : { kind: 'waiting', why: `${describeTask(task)}${lastFailure(task)}; ${waiting.join('; ')}` };
 }
 
 export function instanceVerdict(instance: InstanceSnapshot | undefined): Verdict {

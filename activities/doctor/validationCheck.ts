@@ -2,7 +2,10 @@ import type { ApplicationFailure } from '@temporalio/activity';
 import { TABLE_DONE } from '../../domain/dmsStates';
 import { CensusEntry, CensusLedger, censusLedgerKey, previousEntries } from '../../domain/doctor/censusLedger';
 import type { CheckResult } from '../../domain/doctor/findings';
-import { evaluateRowCounts, RowCountFacts } from '../../domain/doctor/rowValidation';
+import { evaluateRowCounts, resumedSinceLoad, RowCountFacts } from '../../domain/doctor/rowValidation';
+import type { Finding } from '../../domain/doctor/findings';
+import { lobTruncationFindings } from '../../domain/doctor/lobTruncation';
+import { lobColumns, lobSettingsOf } from '../../domain/taskSettings';
 import type { ActivityDeps } from '../deps';
 import { countS3BytesRead } from '../metrics';
 import { putJsonObject, readJsonObject } from '../s3Objects';
@@ -25,9 +28,12 @@ export function validationCheck(deps: ActivityDeps) {
       const tasks = await facts.tasks(groups);
       const out: RowCountFacts[] = [];
       const skipped: Array<{ table: string; why: string }> = [];
+      const lobFindings: Finding[] = [];
       for (const group of groups) {
         const task = tasks[group.taskIdentifier];
         if (!task) continue;
+        // The settings come with a Describe of their own, read once per task and only for a table with LOB columns.
+        let settingsJson: Promise<string | undefined> | undefined;
         for (const stat of await facts.stats(task)) {
           const table = tableLabel(stat);
           if (stat.state !== TABLE_DONE) {
@@ -75,10 +81,36 @@ export function validationCheck(deps: ActivityDeps) {
               ddls: stat.ddls,
             },
             parquet: census,
+            resumedAt: resumedSinceLoad(task, stat),
           });
+          // LOB values longer than the task's LobMaxSize, which limited LOB mode truncates silently.
+          const name = { schema: stat.schema, table: stat.table };
+          const lobs = lobColumns((await sourceTables.readTableFacts({ source: group.source, table: name })).columns);
+          if (lobs.length === 0) continue;
+          settingsJson ??= deps.dmsGateway.taskWithMapping(task.arn).then((t) => t?.settings);
+          const timeoutSeconds = config.taskSettings.lob.measureTimeoutSeconds;
+          const json = await settingsJson;
+          const measured = await facts.fromSource(group.source, `LOB lengths of ${table}`, () =>
+            sourceTables.measureLobColumns({ source: group.source, table: name, columns: lobs, timeoutSeconds }),
+          );
+          lobFindings.push(
+            ...lobTruncationFindings(
+              {
+                table,
+                task: task.identifier,
+                taskArn: task.arn,
+                settings: lobSettingsOf(json),
+                settingsJson: json,
+                measured,
+                timeoutSeconds,
+              },
+              input.at,
+            ),
+          );
         }
       }
-      return evaluateRowCounts(out, skipped, input.at);
+      const result = evaluateRowCounts(out, skipped, input.at);
+      return lobFindings.length ? { ...result, status: 'findings', findings: [...result.findings, ...lobFindings] } : result;
     },
   };
 }

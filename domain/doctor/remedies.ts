@@ -12,7 +12,8 @@ export function suggestedWorkflowId(kind: string, target: string, at: string): s
   return `${kind}-${target.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}-doctor-${stamp}`;
 }
 
-const shellJson = (value: unknown) => `'${JSON.stringify(value).replace(/'/g, "'\\''")}'`;
+/** A JSON value as one single-quoted shell word. */
+export const shellJson = (value: unknown) => `'${JSON.stringify(value).replace(/'/g, "'\\''")}'`;
 
 export function fullReloadRemedy(tables: string[], reason: string, at: string, mode?: 'task'): Remedy {
   const input = { tables, reason: `pipelineDoctor: ${reason}`, ...(mode ? { mode } : {}) };

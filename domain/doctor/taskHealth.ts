@@ -1,6 +1,7 @@
 import { TaskSnapshot, stopReason, taskHasRun } from '../dmsStates';
 import { CheckResult, checkResult, Figure, Finding, Remedy, round } from './findings';
 import { largerClass } from './instanceClassChoice';
+import { stopReasonAdvice } from '../stopReasons';
 import { fullReloadRemedy, onboardRemedy, resizeRemedy, resumeTaskCommand } from './remedies';
 
 /** The figures one task group contributes to the task-health check. */
@@ -134,7 +135,7 @@ function evaluateTask(facts: TaskHealthFacts, maxLatency: number, at: string): F
         check: 'taskHealth',
         severity: 'warning',
         subject,
-        title: `task ${task.identifier} is stopped (${reason ?? 'no stop reason'}): no changes are replicated, and the binlog it needs ages`,
+        title: `task ${task.identifier} is stopped (${reason ?? 'no stop reason'}): no changes are replicated, and the binlog it needs ages; ${stopReasonAdvice(reason, task.migrationType)}`,
         evidence,
         remedy: { summary: 'resume CDC from the task’s checkpoint', command: resume },
       });

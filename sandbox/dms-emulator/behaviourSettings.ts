@@ -94,6 +94,46 @@ export const behaviourSettingsSchema = z
      * documents the header columns as empty during full load. Readers must order LOAD rows right under both.
      */
     fullLoadChangeSeq: z.enum(['filled', 'empty']).default('filled'),
+    /**
+     * The StopReason of a full-load-and-cdc task that stops itself after its full load (FullLoadSettings
+     * StopTaskCachedChangesApplied / StopTaskCachedChangesNotApplied). The API reference lists `STOPPED_AFTER_CACHED_EVENTS`
+     * ("Full load completed, with cached changes applied") and `STOPPED_AFTER_FULL_LOAD` ("… not applied"), but the
+     * SDK's copy of `FULL_LOAD_ONLY_FINISHED` adds "DMS applied cached changes if you set StopTaskCachedChangesApplied to
+     * true": `specific` (default; the two specific reasons) or `full-load-only-finished` (both stop with it).
+     */
+    stopReasons: z
+      .object({ afterFullLoad: z.enum(['specific', 'full-load-only-finished']).default('specific') })
+      .strict()
+      .default({ afterFullLoad: 'specific' }),
+    /**
+     * TableStatistics counters (Inserts, Updates, Deletes, Ddls) across a stop and `resume-processing`: AWS does not
+     * say whether they carry on or start again (unverified): `keep` (default) or `reset`. A fresh start
+     * (start-replication) always starts them again.
+     */
+    statistics: z
+      .object({ afterResume: z.enum(['keep', 'reset']).default('keep') })
+      .strict()
+      .default({ afterResume: 'keep' }),
+    /** When the table states botocore lists but DMS does not explain are shown (unverified). */
+    tableStates: z
+      .object({
+        /** A table dropped on the source before its load: `table-does-not-exist` (default) or `table-error`. */
+        sourceTableMissing: z.enum(['table-does-not-exist', 'table-error']).default('table-does-not-exist'),
+        /** Tables loading when the task is stopped: `unchanged` (default; they keep their state) or `table-cancelled`. */
+        stoppedWhileLoading: z.enum(['unchanged', 'table-cancelled']).default('unchanged'),
+      })
+      .strict()
+      .default({ sourceTableMissing: 'table-does-not-exist', stoppedWhileLoading: 'unchanged' }),
+    /**
+     * What a task stopped by its error handling settings ("The task stops and manual intervention is required":
+     * TableErrorPolicy/TableErrorEscalationPolicy STOP_TASK, RecoverableErrorCount exhausted) looks like: `failed`
+     * (default; status failed) or `stopped` (status stopped). The StopReason is FATAL_ERROR for table errors and
+     * RECOVERABLE_ERROR for exhausted retries either way (inferred from the names; unverified).
+     */
+    errors: z
+      .object({ stopTaskAs: z.enum(['failed', 'stopped']).default('failed') })
+      .strict()
+      .default({ stopTaskAs: 'failed' }),
   })
   .strict();
 

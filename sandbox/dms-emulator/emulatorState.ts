@@ -105,6 +105,10 @@ export interface TableRecord {
   columns?: ColumnMeta[];
   /** The current load must keep `columns` (a ReloadTables, or reload-target under `definitions.reloadTarget: keep`). */
   keepDefinition?: boolean;
+  /** The load found no such table on the source (shown `Table does not exist`, setting tableStates.sourceTableMissing). */
+  sourceMissing?: boolean;
+  /** Table errors of this table since the task's fresh start (ErrorBehavior.TableErrorEscalationCount). */
+  errorCount?: number;
 }
 
 export interface CdcChange {
@@ -183,6 +187,10 @@ export interface TaskRecord {
   /** Status to return to after `modifying`. */
   priorStatus?: string;
   transitionAt?: number;
+  /** The StopReason the current `stopping` ends with (a user's StopReplicationTask: NORMAL). */
+  pendingStopReason?: string;
+  /** Emulated time a recoverable error (fault recoverableErrors) began; DMS is retrying since. */
+  recoverableSince?: number;
   stopReason?: string;
   lastFailureMessage?: string;
   createdAt: number;

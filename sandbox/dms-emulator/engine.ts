@@ -1,9 +1,11 @@
 import { parseCdcStopPosition } from './cdc/cdcPosition';
 import { tableLoadMs } from './dataPlane/tableLoader';
+import { DURATIONS, seconds } from './durations';
 import { emulatedTaskSettings } from './dataPlane/taskSettings';
 import type { EmulatorContext } from './emulatorContext';
 import type { InstanceRecord, TaskRecord } from './emulatorState';
-import { refreshStats, fullLoadPercent, LOADING_STATES } from './taskStatistics';
+import { refreshStats, fullLoadPercent, LOAD_ENDED_STATES } from './taskStatistics';
+import { failTask, stopForErrors, stopTask } from './taskStops';
 
 /**
  * The state machine, advanced on the emulated clock at every tick: transitional states end when their time has
@@ -98,7 +100,7 @@ function tickTask(ctx: EmulatorContext, task: TaskRecord, now: number): void {
       }
       break;
     case 'starting':
-      if (task.run?.scopeError) fail(task, task.run.scopeError, now);
+      if (task.run?.scopeError) failTask(task, task.run.scopeError, now, ctx.behaviour());
       else if (due && task.run?.scopeResolved) enterRunning(ctx, task, now);
       break;
     case 'running':
@@ -106,7 +108,7 @@ function tickTask(ctx: EmulatorContext, task: TaskRecord, now: number): void {
       break;
     case 'stopping':
       advanceFullLoad(ctx, task, now);
-      if (due) stop(task, 'Stop Reason NORMAL', now);
+      if (due) stopTask(task, task.pendingStopReason ?? 'Stop Reason NORMAL', now, ctx.behaviour());
       break;
   }
 }
@@ -154,15 +156,69 @@ function advanceRunning(ctx: EmulatorContext, task: TaskRecord, now: number): vo
   const instance = ctx.state.instances.find((i) => i.arn === task.instanceArn);
   if (instance?.status === 'storage-full') {
     task.lastFailureMessage = `Replication instance ${instance.identifier} ran out of storage`;
-    stop(task, 'Stop Reason STOPPED_DUE_TO_LOW_DISK', now);
+    stopTask(task, 'Stop Reason STOPPED_DUE_TO_LOW_DISK', now, ctx.behaviour());
     return;
   }
+  if (retryingRecoverableError(ctx, task, now)) return;
   advanceFullLoad(ctx, task, now);
   if (task.status !== 'running') return;
+  stopAfterCachedChanges(ctx, task, now);
   const stopAt = task.cdcStopPosition ? parseCdcStopPosition(task.cdcStopPosition) : undefined;
-  if (stopAt?.kind === 'server_time' && now >= stopAt.atMs) stop(task, 'Stop Reason STOPPED_AT_SERVER_TIME', now);
+  if (stopAt?.kind === 'server_time' && now >= stopAt.atMs) stopTask(task, 'Stop Reason STOPPED_AT_SERVER_TIME', now, ctx.behaviour());
   if (stopAt?.kind === 'commit_time' && (task.cdc?.lastEventCommitMs ?? 0) >= stopAt.atMs)
-    stop(task, 'Stop Reason STOPPED_AT_COMMIT_TIME', now);
+    stopTask(task, 'Stop Reason STOPPED_AT_COMMIT_TIME', now, ctx.behaviour());
+}
+
+/** The recoverable error a fault injects, by identifier or ARN. */
+export function recoverableError(ctx: EmulatorContext, task: TaskRecord): { message: string } | undefined {
+  const faults = ctx.state.faults.recoverableErrors;
+  return faults[task.identifier] ?? faults[task.arn];
+}
+
+/**
+ * A recoverable (environmental) error: DMS restarts the task every RecoverableErrorInterval seconds while it stays
+ * `running` with the error in LastFailureMessage, and makes no progress; once RecoverableErrorCount restarts are spent
+ * "the task is stopped and manual intervention is required" ("Error handling task settings"). True while retrying.
+ */
+function retryingRecoverableError(ctx: EmulatorContext, task: TaskRecord, now: number): boolean {
+  const fault = recoverableError(ctx, task);
+  if (!fault) {
+    task.recoverableSince = undefined;
+    return false;
+  }
+  task.recoverableSince ??= now;
+  task.lastFailureMessage = fault.message;
+  const { recoverableErrorCount, recoverableErrorIntervalSeconds } = emulatedTaskSettings(task.settings).errors;
+  const attempts = Math.floor((now - task.recoverableSince) / (recoverableErrorIntervalSeconds * 1000));
+  if (recoverableErrorCount >= 0 && attempts > recoverableErrorCount) {
+    stopForErrors(
+      task,
+      'Stop Reason RECOVERABLE_ERROR',
+      `${fault.message} (DMS gave up after ${recoverableErrorCount} restart attempt(s), ErrorBehavior.RecoverableErrorCount)`,
+      now,
+      ctx.behaviour(),
+    );
+  }
+  return true;
+}
+
+/**
+ * StopTaskCachedChangesApplied: the task stops once CDC has read the changes cached during the full load (a poll that
+ * reached the binlog's head after the load finished), ending with STOPPED_AFTER_CACHED_EVENTS.
+ */
+function stopAfterCachedChanges(ctx: EmulatorContext, task: TaskRecord, now: number): void {
+  const run = task.run;
+  if (!run?.fullLoad || run.fullLoadFinishAt === undefined || run.loading.length === 0 || task.migrationType !== 'full-load-and-cdc')
+    return;
+  if (emulatedTaskSettings(task.settings).stopAfterFullLoad !== 'cached-changes-applied') return;
+  if ((task.cdc?.lastPollAt ?? 0) < run.fullLoadFinishAt) return;
+  task.pendingStopReason = afterFullLoadReason(ctx, 'Stop Reason STOPPED_AFTER_CACHED_EVENTS');
+  task.status = 'stopping';
+  task.transitionAt = now + seconds(DURATIONS.taskStop);
+}
+
+function afterFullLoadReason(ctx: EmulatorContext, specific: string): string {
+  return ctx.behaviour().stopReasons.afterFullLoad === 'specific' ? specific : 'Stop Reason FULL_LOAD_ONLY_FINISHED';
 }
 
 function advanceFullLoad(ctx: EmulatorContext, task: TaskRecord, now: number): void {
@@ -170,9 +226,10 @@ function advanceFullLoad(ctx: EmulatorContext, task: TaskRecord, now: number): v
   if (!run) return;
   const faults = ctx.state.faults;
   const tableFault = faults.tableErrors[task.identifier] ?? faults.tableErrors[task.arn];
+  const errored: string[] = [];
   for (const key of run.loading) {
     const table = task.tables[key];
-    if (!table || table.state === 'Table completed' || table.state === 'Table error') continue;
+    if (!table || LOAD_ENDED_STATES.has(table.state)) continue;
     if (table.loadError && table.plannedEnd === undefined) table.plannedEnd = now;
     if (table.plannedStart === undefined) continue;
     if (now < table.plannedStart) {
@@ -189,45 +246,61 @@ function advanceFullLoad(ctx: EmulatorContext, task: TaskRecord, now: number): v
     if (tableFault && tableFault.schema === table.schema && tableFault.table === table.table) {
       table.state = 'Table error';
       task.lastFailureMessage = tableFault.message ?? `Table ${key} failed to load: injected table error`;
+    } else if (table.sourceMissing && ctx.behaviour().tableStates.sourceTableMissing === 'table-does-not-exist') {
+      // botocore TableStatistics.TableState lists "Table does not exist"; that a table dropped before its load shows
+      // it is inferred from the name (unverified: tableStates.sourceTableMissing).
+      table.state = 'Table does not exist';
+      task.lastFailureMessage = `Table ${key} failed to load: ${table.loadError}`;
     } else if (table.loadError) {
       table.state = 'Table error';
       task.lastFailureMessage = `Table ${key} failed to load: ${table.loadError}`;
     } else {
       table.state = 'Table completed';
     }
+    if (table.state === 'Table error') {
+      table.errorCount = (table.errorCount ?? 0) + 1;
+      errored.push(key);
+    }
   }
+  if (errored.length && applyTableErrorPolicy(ctx, task, errored, now)) return;
   if (task.status !== 'running' || run.fullLoadFinishAt !== undefined || !run.fullLoad) return;
   const failure = faults.taskFailures[task.identifier] ?? faults.taskFailures[task.arn];
   if (failure && fullLoadPercent(task, now) >= failure.atPercent) {
-    fail(task, failure.message ?? `Injected failure at ${failure.atPercent}% of the full load`, now);
+    failTask(task, failure.message ?? `Injected failure at ${failure.atPercent}% of the full load`, now, ctx.behaviour());
     return;
   }
-  const pending = run.loading.some((key) => {
-    const state = task.tables[key]?.state;
-    return state !== 'Table completed' && state !== 'Table error';
-  });
+  const pending = run.loading.some((key) => !LOAD_ENDED_STATES.has(task.tables[key]?.state ?? ''));
   if (pending) return;
   run.fullLoadFinishAt = now;
   task.stats.fullLoadFinishDate = now;
   task.stats.fullLoadProgressPercent = 100;
-  if (task.migrationType === 'full-load') stop(task, 'Stop Reason FULL_LOAD_ONLY_FINISHED', now);
+  if (task.migrationType === 'full-load') stopTask(task, 'Stop Reason FULL_LOAD_ONLY_FINISHED', now, ctx.behaviour());
+  // Only after a full load this run did (a resume of a task whose tables all completed loads nothing: inferred).
+  else if (run.loading.length > 0 && emulatedTaskSettings(task.settings).stopAfterFullLoad === 'cached-changes-not-applied')
+    stopTask(task, afterFullLoadReason(ctx, 'Stop Reason STOPPED_AFTER_FULL_LOAD'), now, ctx.behaviour());
 }
 
-function stop(task: TaskRecord, reason: string, now: number): void {
-  if (task.stats.startDate !== undefined) task.elapsedBeforeMs += now - task.stats.startDate;
-  task.stats.elapsedTimeMillis = Math.round(task.elapsedBeforeMs);
-  task.stats.stopDate = now;
-  task.stopReason = reason;
-  task.status = 'stopped';
-  task.transitionAt = undefined;
-  task.run = undefined;
-}
-
-function fail(task: TaskRecord, message: string, now: number): void {
-  for (const table of Object.values(task.tables)) {
-    if (LOADING_STATES.has(table.state)) table.state = 'Table error';
-  }
-  stop(task, 'Stop Reason FATAL_ERROR', now);
-  task.status = 'failed';
-  task.lastFailureMessage = message;
+/**
+ * ErrorBehavior after a table error: TableErrorPolicy STOP_TASK stops the task at once; under SUSPEND_TABLE (the
+ * default) a TableErrorEscalationCount above 0 stops it once a table reaches that many errors (TableErrorEscalationPolicy,
+ * whose only value is STOP_TASK). True when the task was stopped.
+ */
+function applyTableErrorPolicy(ctx: EmulatorContext, task: TaskRecord, errored: string[], now: number): boolean {
+  const { tableErrorPolicy, tableErrorEscalationCount } = emulatedTaskSettings(task.settings).errors;
+  const escalated = errored.filter(
+    (key) => tableErrorEscalationCount > 0 && (task.tables[key]?.errorCount ?? 0) >= tableErrorEscalationCount,
+  );
+  if (tableErrorPolicy !== 'STOP_TASK' && escalated.length === 0) return false;
+  const why =
+    tableErrorPolicy === 'STOP_TASK'
+      ? `ErrorBehavior.TableErrorPolicy is STOP_TASK`
+      : `${escalated.join(', ')} reached ErrorBehavior.TableErrorEscalationCount ${tableErrorEscalationCount} (TableErrorEscalationPolicy STOP_TASK)`;
+  stopForErrors(
+    task,
+    'Stop Reason FATAL_ERROR',
+    `${task.lastFailureMessage ?? `Table ${errored[0]} failed`}; the task stopped: ${why}`,
+    now,
+    ctx.behaviour(),
+  );
+  return true;
 }

@@ -27,6 +27,19 @@ export const faultSettingsSchema = z
     tableErrors: z
       .record(z.string(), z.object({ schema: z.string(), table: z.string(), message: z.string().optional() }).strict())
       .default({}),
+    /**
+     * Task → a recoverable (environmental) error DMS keeps retrying: the task stays `running` with this
+     * LastFailureMessage and makes no progress (no load, no CDC) until the key is removed, or until its
+     * ErrorBehavior.RecoverableErrorCount retries (RecoverableErrorInterval seconds apart) are spent.
+     */
+    recoverableErrors: z.record(z.string(), z.object({ message: z.string().min(1) }).strict()).default({}),
+    /**
+     * Task → the source stops answering part-way through this table's load and DMS ends it `Table completed` with the
+     * first `rows` rows only (what DMS does then is unverified; this models the quiet case).
+     */
+    partialLoads: z
+      .record(z.string(), z.object({ schema: z.string(), table: z.string(), rows: z.number().int().min(0) }).strict())
+      .default({}),
     /** Instances that are `storage-full` (their running tasks stop with STOPPED_DUE_TO_LOW_DISK). */
     storageFull: z.array(z.string()).default([]),
     /** Instance → how its next ModifyReplicationInstance goes: refused (InsufficientResourceCapacityFault) or stuck in modifying. */

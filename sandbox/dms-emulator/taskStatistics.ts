@@ -7,6 +7,8 @@ export function emptyStats(): TaskStats {
 }
 
 export const LOADING_STATES = new Set(['Full load', 'Table is being reloaded']);
+/** States a table's load ends in: the full load is over for it (`Table does not exist`: dropped on the source). */
+export const LOAD_ENDED_STATES = new Set(['Table completed', 'Table error', 'Table does not exist']);
 
 /** Share of the planned rows loaded, by emulated time; capped at 99 until the real load of a table is written. */
 export function fullLoadPercent(task: TaskRecord, now: number): number {
@@ -19,7 +21,7 @@ export function fullLoadPercent(task: TaskRecord, now: number): number {
     if (!table) continue;
     const weight = Math.max(table.plannedRows, 1);
     total += weight;
-    if (table.state === 'Table completed' || table.state === 'Table error') done += weight;
+    if (LOAD_ENDED_STATES.has(table.state)) done += weight;
     else if (table.plannedStart !== undefined && table.plannedEnd !== undefined && now > table.plannedStart) {
       const fraction = Math.min(1, (now - table.plannedStart) / Math.max(table.plannedEnd - table.plannedStart, 1));
       done += weight * Math.min(fraction, 0.99);

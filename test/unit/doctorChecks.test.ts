@@ -114,6 +114,16 @@ describe('task health', () => {
     expect(result.findings[0]!.remedy!.steps![0]).toContain('--start-replication-task-type resume-processing');
   });
 
+  test('a full-load-and-cdc task stopped after its full load names the setting to clear before the resume', () => {
+    const result = evaluateTaskHealth(
+      [facts(task({ status: 'stopped', migrationType: 'full-load-and-cdc', stopReason: 'Stop Reason STOPPED_AFTER_FULL_LOAD' }))],
+      { cdcLatencySecondsMax: 300 },
+      at,
+    );
+    expect(result.findings[0]!.title).toContain('StopTaskCachedChangesNotApplied is true');
+    expect(result.findings[0]!.remedy!.command).toContain('resume-processing');
+  });
+
   test('a ready task that never ran is started with start-replication; one that ran (modified since) is resumed', () => {
     const result = evaluateTaskHealth(
       [facts(task({ status: 'ready', startDate: undefined, stopDate: undefined })), facts(task({ status: 'ready', stopDate: at }))],

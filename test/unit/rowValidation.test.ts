@@ -1,4 +1,4 @@
-import { evaluateRowCounts, type RowCountFacts } from '../../domain/doctor/rowValidation';
+import { evaluateRowCounts, resumedSinceLoad, type RowCountFacts } from '../../domain/doctor/rowValidation';
 
 /** The doctor's row counts on the S3 layouts DMS writes: an empty table has no file; a source TRUNCATE removes them. */
 
@@ -52,4 +52,29 @@ test('LOAD files missing without any DDL stay a critical finding', () => {
   const result = evaluateRowCounts([facts({ sourceRows: 600, dms: { fullLoadRows: 600 }, parquet: {} })], [], at);
   expect(result.findings.map((f) => f.severity)).toContain('critical');
   expect(result.findings.find((f) => f.severity === 'critical')!.title).toContain('LOAD files hold 0 rows in 0 file(s), DMS loaded 600');
+});
+
+test('after a resume the change counts are not compared (DMS may count them from the resume): an info, not lost rows', () => {
+  // Under the emulator's statistics.afterResume `reset`, Inserts restart at the resume: 600 + 1 looks like 9 rows lost.
+  const resumed = facts({
+    sourceRows: 610,
+    dms: { fullLoadRows: 600, inserts: 1 },
+    parquet: { files: 2, loadFiles: 1, loadRows: 600, changeRows: 10 },
+  });
+  const result = evaluateRowCounts([{ ...resumed, resumedAt: '2026-06-10T11:00:00.000Z' }], [], at);
+  expect(result.findings.map((f) => f.severity)).toEqual(['info']);
+  expect(result.findings[0]!.title).toContain('was resumed at 2026-06-10T11:00:00.000Z');
+  // Without the resume the same counts are a warning.
+  expect(evaluateRowCounts([resumed], [], at).findings.map((f) => f.severity)).toContain('warning');
+});
+
+test('resumedSinceLoad: only a resume after the fresh start, for a table not loaded since', () => {
+  const fresh = '2026-06-10T10:00:00.000Z';
+  const resumed = '2026-06-10T11:00:00.000Z';
+  expect(resumedSinceLoad({ startDate: fresh, freshStartDate: fresh }, {})).toBeUndefined();
+  expect(resumedSinceLoad({ startDate: resumed, freshStartDate: fresh }, { fullLoadStartTime: fresh })).toBe(resumed);
+  expect(
+    resumedSinceLoad({ startDate: resumed, freshStartDate: fresh }, { fullLoadStartTime: '2026-06-10T11:01:00.000Z' }),
+  ).toBeUndefined();
+  expect(resumedSinceLoad({}, {})).toBeUndefined();
 });

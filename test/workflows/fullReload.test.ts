@@ -23,6 +23,7 @@ const tables: string[] = [];
 let main: string;
 let stoppedTable: string;
 let failing: string;
+let partial: string;
 const batch: string[] = [];
 
 const prefixOf = (table: string) => `dms/${table.replace('.', '/')}/`;
@@ -37,10 +38,13 @@ beforeAll(async () => {
   const failingName = uniqueName('frfail');
   failing = await createScratchTable(failingName, { rows: 100 });
   groups.failing = scratchGroup(`g-${failingName}`, [failing]);
+  const partialName = uniqueName('frpart');
+  partial = await createScratchTable(partialName, { rows: 100 });
+  groups.partial = scratchGroup(`g-${partialName}`, [partial]);
   const batchName = uniqueName('frb');
   for (let k = 0; k < 11; k++) batch.push(await createScratchTable(`${batchName}x${k}`, { rows: 40 + k }));
   groups.batch = scratchGroup(`g-${batchName}`, batch);
-  tables.push(main, stoppedTable, failing, ...batch);
+  tables.push(main, stoppedTable, failing, partial, ...batch);
   for (const [key, group] of Object.entries(groups)) tasks[key] = await replicateGroup(group);
   await stopTask(tasks.stopped!);
   const base = testConfig();
@@ -163,6 +167,24 @@ describe('fullReload', () => {
     const quarantined = (await objectsUnder(`${root}dms/`)).map((o) => ({ key: o.key.slice(root.length), size: o.size }));
     expect(quarantined).toEqual(before);
     await captureHistory(handle, 'fullReload', 'dms-table-error-during-reload');
+  });
+
+  test('a reload DMS ends "Table completed" with rows missing (source gone mid-load) fails the verification: reject recommended', async () => {
+    // Emulator fault partialLoads (unverified DMS behaviour, FIDELITY.md): FullLoadRows and the LOAD files agree at 60.
+    const [schema, table] = partial.split('.');
+    await setDmsFaults({ partialLoads: { [groups.partial!.taskIdentifier]: { schema, table, rows: 60 } } });
+    try {
+      const handle = await start({ tables: [partial], reason: 'reload cut short', checkCurrentFiles: false });
+      await waitForGate(handle, 'reload');
+      await decide(handle, { gate: 'reload', approver: 'dba-oncall', reason: 'go', decision: 'approve' });
+      const finalize = await waitForGate(handle, 'finalize', 90000);
+      expect(finalize.pendingGate!.note).toContain('Verification FAILED');
+      expect(finalize.pendingGate!.note).toContain('Recommended: reject to roll back');
+      await decide(handle, { gate: 'finalize', approver: 'data-platform-lead', reason: 'rows missing', decision: 'reject' });
+      await handle.result().catch(() => undefined);
+    } finally {
+      await setDmsFaults({ partialLoads: { [groups.partial!.taskIdentifier]: null } });
+    }
   });
 
   test('11 tables: ReloadTables in two calls of 10 and 1, every table verified', async () => {

@@ -3,9 +3,11 @@ import { runbookStatus, startRunbook } from '../../client/runbooks';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import type { PipelineDoctorInput } from '../../domain/inputs/pipelineDoctor';
 import { putDmsMetric, taskDimensions, waitForDatapoint } from '../support/cloudwatchMetrics';
-import { setDmsFaults } from '../support/dmsAdmin';
+import { DescribeTableStatisticsCommand, StartReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { setDmsBehaviour, setDmsFaults } from '../support/dmsAdmin';
+import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
-import { createTestInstance, deleteReplicatedGroups, ReplicatedGroup, replicatedGroup } from '../support/replicatedGroups';
+import { createTestInstance, deleteReplicatedGroups, ReplicatedGroup, replicatedGroup, stopTask } from '../support/replicatedGroups';
 import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -20,7 +22,7 @@ import { startWebhookReceiver } from '../support/webhookReceiver';
 let tw: TestWorker;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let admin: Connection;
-const g: Record<'healthy' | 'failed' | 'tableError' | 'latency' | 'lag', ReplicatedGroup> = {} as never;
+const g: Record<'healthy' | 'failed' | 'tableError' | 'latency' | 'lag' | 'lob' | 'resumed', ReplicatedGroup> = {} as never;
 let healthyInstance: string;
 let faultInstance: string;
 
@@ -44,6 +46,15 @@ beforeAll(async () => {
         tableErrors: { [task]: { schema: 'shop', table: table.split('.')[1], message: 'Out of memory while converting rows' } },
       }),
   });
+  // One LONGTEXT value of 40000 bytes, loaded by a task at DMS's default LobMaxSize of 32 KB: DMS cuts it silently.
+  g.lob = await replicatedGroup('doclob', busy, {
+    rows: 20,
+    beforeStart: async (_task, table) => {
+      await admin.query(`ALTER TABLE ${table} ADD COLUMN body LONGTEXT`);
+      await admin.query(`UPDATE ${table} SET body = REPEAT('x', 40000) WHERE id = (SELECT MIN(id) FROM (SELECT id FROM ${table}) AS t)`);
+    },
+  });
+  g.resumed = await replicatedGroup('docresumed', busy, { rows: 20 });
   g.latency = await replicatedGroup('doclatency', busy);
   g.lag = await replicatedGroup('doclag', busy);
   const base = testConfig();
@@ -152,6 +163,58 @@ describe('pipelineDoctor', () => {
     expect(finding.remedy).toMatchObject({ runbook: 'fullReload' });
     expect(finding.remedy!.command).toContain(`"tables":["${g.tableError.table}"]`);
     expect(finding.remedy!.command).not.toContain('"mode"');
+  });
+
+  test("a LOB value longer than the task's LobMaxSize: critical, with table, column, longest length and the fix", async () => {
+    const { report } = await doctor({ taskGroups: [g.lob.group.name], checks: ['validation'] });
+    const finding = report.findings.find((f) => f.evidence.lobMaxSizeKb !== undefined);
+    expect(finding).toMatchObject({
+      check: 'validation',
+      severity: 'critical',
+      subject: `table ${g.lob.table}`,
+      evidence: { table: g.lob.table, columns: 'body', longestBytes: 40000, lobMaxSizeKb: 32, neededKb: 40 },
+    });
+    expect(finding!.remedy!.command).toContain(`modify-replication-task --replication-task-arn`);
+    expect(finding!.remedy!.command).toContain('"LobMaxSize":40');
+  });
+
+  test('table counters that start again at a resume (statistics.afterResume reset) are not read as lost changes', async () => {
+    const dms = dmsClient();
+    const { table, taskArn } = g.resumed;
+    const inserts = (n: number) =>
+      eventually(
+        () => dms.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: taskArn })).then((r) => r.TableStatistics?.[0]?.Inserts),
+        (count) => count === n,
+        60000,
+        `Inserts ${n} for ${table}`,
+      );
+    await setDmsBehaviour({ statistics: { afterResume: 'reset' } });
+    try {
+      await admin.query(
+        `INSERT INTO ${table} (id, customer_id, state, amount, created_on) SELECT id + 1000000, customer_id, state, amount, created_on FROM ${table} ORDER BY id LIMIT 2`,
+      );
+      await inserts(2);
+      await stopTask(taskArn);
+      await dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'resume-processing' }));
+      await eventually(
+        () => describeTask(dms, taskArn),
+        (t) => t.Status === 'running',
+        60000,
+        'the resume',
+      );
+      await admin.query(
+        `INSERT INTO ${table} (id, customer_id, state, amount, created_on) SELECT id + 2000000, customer_id, state, amount, created_on FROM ${table} ORDER BY id LIMIT 1`,
+      );
+      // Source 23 rows, DMS FullLoadRows 20 + Inserts 1: "3 changes lost" if the counts were compared.
+      await inserts(1);
+      const { report } = await doctor({ taskGroups: [g.resumed.group.name], checks: ['validation'] });
+      const mine = report.findings.filter((f) => f.subject === `table ${table}`);
+      expect(mine.map((f) => f.severity)).toEqual(['info']);
+      expect(mine[0]!.title).toContain(`task ${g.resumed.group.taskIdentifier} was resumed at`);
+    } finally {
+      await setDmsBehaviour({ statistics: { afterResume: 'keep' } });
+      dms.destroy();
+    }
   });
 
   test('CDC latency above the threshold (PutMetricData): a warning pointing at resizeInstance', async () => {

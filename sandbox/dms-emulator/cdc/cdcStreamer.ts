@@ -47,7 +47,11 @@ export class CdcStreamer {
     if (!stopping && Date.now() - (this.lastPoll.get(task.arn) ?? 0) < this.ctx.settings.cdcPollMs) return;
     this.lastPoll.set(task.arn, Date.now());
     this.active.add(task.arn);
-    const work = stopping ? this.flush(task.arn, true) : this.poll(task.arn).then(() => this.flush(task.arn, false));
+    const work = stopping
+      ? this.flush(task.arn, true)
+      : this.poll(task.arn)
+          .then(() => this.markPolled(task.arn))
+          .then(() => this.flush(task.arn, false));
     work
       .catch((error: Error) => this.failTask(task.arn, error))
       .finally(() => {
@@ -58,6 +62,12 @@ export class CdcStreamer {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /** A poll read the binlog up to its head: the changes cached during the full load are applied (StopTaskCachedChangesApplied). */
+  private markPolled(arn: string): void {
+    const task = this.ctx.state.tasks.find((t) => t.arn === arn);
+    if (task?.cdc && task.status === 'running') task.cdc.lastPollAt = this.ctx.now();
   }
 
   private current(arn: string, cdc: CdcRecord): TaskRecord | undefined {

@@ -4,7 +4,8 @@ import type { TaskRecord } from '../emulatorState';
 import { testEndpoint } from './connectionTester';
 import { resolveScope } from './scopeResolver';
 import { s3Client } from './s3Target';
-import { loadTable } from './tableLoader';
+import { recoverableError } from '../engine';
+import { loadTable, SourceTableMissing } from './tableLoader';
 
 /**
  * Runs the real work behind the state machine: resolving a starting task's tables, loading tables, testing
@@ -37,6 +38,8 @@ export class DataPlane {
           },
         );
       }
+      // A recoverable error being retried: no load and no CDC until it clears (engine.ts).
+      if (task.status === 'running' && recoverableError(this.ctx, task)) continue;
       if (task.status === 'running') {
         if (run.loading.some((key) => this.needsLoad(task, key))) {
           this.launch(`load:${task.arn}`, () => this.loadPending(task.arn));
@@ -75,6 +78,7 @@ export class DataPlane {
         const table = this.ctx.state.tasks.find((t) => t.arn === taskArn)?.tables[next];
         if (table && table.loadGeneration === generation) {
           table.loadError = (error as Error).message;
+          table.sourceMissing = error instanceof SourceTableMissing;
           table.loadDone = true;
           this.ctx.changed();
         }

@@ -69,6 +69,9 @@ export async function resolveScope(ctx: EmulatorContext, taskArn: string, genera
       ddls: 0,
     };
     task.tables[key] = table;
+    // Whether the counters carry on over a stop and resume is unverified (statistics.afterResume).
+    if (startType === 'resume-processing' && ctx.behaviour().statistics.afterResume === 'reset')
+      Object.assign(table, { inserts: 0, updates: 0, deletes: 0, ddls: 0 });
     const load =
       task.migrationType !== 'cdc' && (startType !== 'resume-processing' || table.state !== 'Table completed' || before === undefined);
     if (load) {
@@ -80,6 +83,7 @@ export async function resolveScope(ctx: EmulatorContext, taskArn: string, genera
         loadGeneration: generation,
         loadDone: false,
         loadError: undefined,
+        sourceMissing: undefined,
         fullLoadRows: 0,
         fullLoadStartTime: undefined,
         fullLoadEndTime: undefined,

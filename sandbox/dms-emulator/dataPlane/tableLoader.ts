@@ -13,6 +13,13 @@ import { deleteKeys, listKeys, putObject } from './s3Target';
 import { connectSource, countRows, readColumns, readRows } from './sourceDatabase';
 import { emulatedTaskSettings } from './taskSettings';
 
+/** The table a load was asked for is not on the source (dropped since the task read its scope). */
+export class SourceTableMissing extends Error {
+  constructor(key: string) {
+    super(`table ${key} does not exist on the source`);
+  }
+}
+
 /** Emulated duration of one table's full load on an instance class. */
 export function tableLoadMs(rows: number, instanceClass: string): number {
   return seconds(DURATIONS.tableOverhead + rows / rowsPerSecond(instanceClass));
@@ -46,7 +53,7 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
   let ddl: string | undefined;
   try {
     columns = await readColumns(connection, table.schema, table.table);
-    if (columns.length === 0) throw new Error(`table ${key} does not exist on the source`);
+    if (columns.length === 0) throw new SourceTableMissing(key);
     ddl = retained ? columnDdl(retained, columns) : undefined;
     if (ddl && ctx.behaviour().definitions.reloadTablesAfterColumnDdl === 'table-error') {
       throw new Error(
@@ -70,6 +77,9 @@ export async function loadTable(ctx: EmulatorContext, s3: S3Client, taskArn: str
       ctx.changed();
     }
     rows = await readRows(connection, table.schema, table.table, columns, where);
+    // Fault partialLoads: the source went away part-way and DMS ended the load with the rows it had read.
+    const partial = ctx.state.faults.partialLoads[task.identifier] ?? ctx.state.faults.partialLoads[task.arn];
+    if (partial && partial.schema === table.schema && partial.table === table.table) rows = rows.slice(0, partial.rows);
   } finally {
     await connection.end();
   }

@@ -10,6 +10,31 @@ export interface EmulatedTaskSettings {
    * task settings to disable that behavior" ("Using Amazon S3 as a target for AWS DMS", limitations).
    */
   handleSourceTableTruncated: boolean;
+  /**
+   * "Full-load task settings": "StopTaskCachedChangesApplied – Set this option to true to stop a task after a full load
+   * completes and cached changes are applied"; "StopTaskCachedChangesNotApplied – … to stop a task before cached changes
+   * are applied" (full-load-and-cdc tasks).
+   */
+  stopAfterFullLoad?: 'cached-changes-applied' | 'cached-changes-not-applied';
+  errors: ErrorHandling;
+}
+
+/**
+ * ErrorBehavior ("Error handling task settings"): "TableErrorPolicy – Determines the action AWS DMS takes when an error
+ * occurs when processing data or metadata for a specific table … The default is SUSPEND_TABLE"; "TableErrorEscalationCount
+ * – The maximum number of errors that can occur to the general data or metadata for a specific table. When this number
+ * is reached, the data for the table is handled according to the policy set in the TableErrorEscalationPolicy. The
+ * default is 0" (whose "default and only user setting is STOP_TASK"); "RecoverableErrorCount – The maximum number of
+ * attempts made to restart a task when an environmental error occurs … The default value is -1"; "RecoverableErrorInterval
+ * – The number of seconds that AWS DMS waits between attempts to restart a task. The default is 5."
+ */
+export interface ErrorHandling {
+  tableErrorPolicy: 'SUSPEND_TABLE' | 'STOP_TASK';
+  /** 0: never escalate. */
+  tableErrorEscalationCount: number;
+  /** -1: retry for ever (the emulator ignores the doc's per-error-type caps under -1). */
+  recoverableErrorCount: number;
+  recoverableErrorIntervalSeconds: number;
 }
 
 /**
@@ -30,9 +55,20 @@ export const LOB_DATA_TYPES = new Set(['text', 'mediumtext', 'longtext', 'json',
 
 export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
   let parsed: {
-    FullLoadSettings?: { TargetTablePrepMode?: string; MaxFullLoadSubTasks?: number };
+    FullLoadSettings?: {
+      TargetTablePrepMode?: string;
+      MaxFullLoadSubTasks?: number;
+      StopTaskCachedChangesApplied?: boolean;
+      StopTaskCachedChangesNotApplied?: boolean;
+    };
     TargetMetadata?: { SupportLobs?: boolean; FullLobMode?: boolean; LimitedSizeLobMode?: boolean; LobMaxSize?: number };
     ChangeProcessingDdlHandlingPolicy?: { HandleSourceTableTruncated?: boolean };
+    ErrorBehavior?: {
+      TableErrorPolicy?: string;
+      TableErrorEscalationCount?: number;
+      RecoverableErrorCount?: number;
+      RecoverableErrorInterval?: number;
+    };
   } = {};
   try {
     parsed = JSON.parse(json) as typeof parsed;
@@ -42,7 +78,20 @@ export function emulatedTaskSettings(json: string): EmulatedTaskSettings {
   const mode = parsed.FullLoadSettings?.TargetTablePrepMode;
   const subTasks = parsed.FullLoadSettings?.MaxFullLoadSubTasks;
   const target = parsed.TargetMetadata ?? {};
+  const errors = parsed.ErrorBehavior ?? {};
+  const int = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) ? value : fallback);
   return {
+    stopAfterFullLoad: parsed.FullLoadSettings?.StopTaskCachedChangesNotApplied
+      ? 'cached-changes-not-applied'
+      : parsed.FullLoadSettings?.StopTaskCachedChangesApplied
+        ? 'cached-changes-applied'
+        : undefined,
+    errors: {
+      tableErrorPolicy: errors.TableErrorPolicy === 'STOP_TASK' ? 'STOP_TASK' : 'SUSPEND_TABLE',
+      tableErrorEscalationCount: Math.max(0, int(errors.TableErrorEscalationCount, 0)),
+      recoverableErrorCount: int(errors.RecoverableErrorCount, -1),
+      recoverableErrorIntervalSeconds: Math.max(1, int(errors.RecoverableErrorInterval, 5)),
+    },
     targetTablePrepMode: mode === 'TRUNCATE_BEFORE_LOAD' || mode === 'DO_NOTHING' ? mode : 'DROP_AND_CREATE',
     maxFullLoadSubTasks: typeof subTasks === 'number' && subTasks >= 1 && subTasks <= 49 ? Math.floor(subTasks) : 8,
     handleSourceTableTruncated: parsed.ChangeProcessingDdlHandlingPolicy?.HandleSourceTableTruncated !== false,

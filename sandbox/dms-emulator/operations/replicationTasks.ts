@@ -92,13 +92,22 @@ const reloadInput = z.object({
  */
 export const DEFAULT_TASK_SETTINGS = {
   TargetMetadata: { TargetSchema: '', SupportLobs: true, FullLobMode: false, LobChunkSize: 64, LimitedSizeLobMode: true, LobMaxSize: 32 },
-  FullLoadSettings: { TargetTablePrepMode: 'DROP_AND_CREATE', MaxFullLoadSubTasks: 8, CommitRate: 10000 },
+  FullLoadSettings: {
+    TargetTablePrepMode: 'DROP_AND_CREATE',
+    StopTaskCachedChangesApplied: false,
+    StopTaskCachedChangesNotApplied: false,
+    MaxFullLoadSubTasks: 8,
+    CommitRate: 10000,
+  },
   Logging: { EnableLogging: false },
   ErrorBehavior: {
     DataErrorPolicy: 'LOG_ERROR',
     DataTruncationErrorPolicy: 'LOG_ERROR',
     TableErrorPolicy: 'SUSPEND_TABLE',
     TableErrorEscalationPolicy: 'STOP_TASK',
+    TableErrorEscalationCount: 0,
+    RecoverableErrorCount: -1,
+    RecoverableErrorInterval: 5,
   },
   ChangeProcessingTuning: { BatchApplyTimeoutMin: 1, BatchApplyTimeoutMax: 30, MemoryLimitTotal: 1024 },
   // "Task settings for change processing DDL handling" shows all three true; for S3, "A truncate DDL operation removes
@@ -139,6 +148,8 @@ const knownSettings = z
       .object({
         TargetTablePrepMode: z.enum(['DROP_AND_CREATE', 'TRUNCATE_BEFORE_LOAD', 'DO_NOTHING']),
         MaxFullLoadSubTasks: z.number().int().min(1).max(49),
+        StopTaskCachedChangesApplied: z.boolean(),
+        StopTaskCachedChangesNotApplied: z.boolean(),
       })
       .partial(),
     Logging: z.object({ EnableLogging: z.boolean() }).partial(),
@@ -151,6 +162,9 @@ const knownSettings = z
         DataTruncationErrorPolicy: z.enum(['IGNORE_RECORD', 'LOG_ERROR', 'SUSPEND_TABLE', 'STOP_TASK']),
         TableErrorPolicy: z.enum(['SUSPEND_TABLE', 'STOP_TASK']),
         TableErrorEscalationPolicy: z.enum(['STOP_TASK']),
+        TableErrorEscalationCount: z.number().int().min(0),
+        RecoverableErrorCount: z.number().int().min(-1),
+        RecoverableErrorInterval: z.number().int().min(0),
       })
       .partial(),
   })
@@ -420,6 +434,8 @@ export const replicationTaskOperations: OperationTable = {
       if (task.status !== 'running' && task.status !== 'starting') {
         throw invalidState(`Replication task ${task.identifier} is ${task.status}; only a running task can be stopped`);
       }
+      // A user's stop: "Stop Reason NORMAL" (the API reference lists it first; that a user stop gives it is inferred).
+      task.pendingStopReason = 'Stop Reason NORMAL';
       return enterTransition(ctx, task, 'stopping', DURATIONS.taskStop);
     },
   },
@@ -474,6 +490,7 @@ export const replicationTaskOperations: OperationTable = {
           loadGeneration: ctx.state.generation,
           loadDone: false,
           loadError: undefined,
+          sourceMissing: undefined,
           plannedStart: now,
           plannedEnd: undefined,
           fullLoadStartTime: now,
