@@ -36,6 +36,28 @@ export class SourceDatabases {
     return rows;
   }
 
+  /**
+   * A query that a cancellation stops on the server too: on abort, `KILL QUERY <thread id>` from another connection
+   * ends the statement ("KILL QUERY terminates the statement the connection is currently executing, but leaves the
+   * connection itself intact", MySQL 8.0 Reference Manual, 15.7.8.4 KILL Statement), so a cancelled checksum does not
+   * keep scanning the source. The query then fails with ER_QUERY_INTERRUPTED, which the caller turns into its
+   * cancellation.
+   */
+  async cancellableQuery<T extends mysql.RowDataPacket>(name: string, sql: string, signal?: AbortSignal): Promise<T[]> {
+    if (!signal) return this.query<T>(name, sql);
+    const pool = await this.pool(name);
+    const connection = await pool.getConnection();
+    const kill = () => void pool.query(`KILL QUERY ${Number(connection.threadId)}`).catch(() => undefined);
+    signal.addEventListener('abort', kill, { once: true });
+    try {
+      const [rows] = await connection.query<T[]>(sql);
+      return rows;
+    } finally {
+      signal.removeEventListener('abort', kill);
+      connection.release();
+    }
+  }
+
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
