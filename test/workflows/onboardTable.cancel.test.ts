@@ -4,6 +4,7 @@ import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { RunbookStatus } from '../../domain/runbookStatus';
 import { statusQuery } from '../../workflows/definitions';
+import { captureHistory } from '../support/histories';
 import { admin, describeTask, dmsClient } from '../support/dmsEmulatorClient';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -65,6 +66,7 @@ describe('onboardTable cancelled', () => {
     expect(status.steps.find((s) => s.id === 'gate:apply-mapping')).toMatchObject({ state: 'skipped', detail: 'cancelled' });
     expect(status.audit.calls).toEqual([]);
     expect(webhook.events(handle.workflowId)).toEqual(['gate-opened', 'canceled']);
+    await captureHistory(handle, 'onboardTable', 'cancelled-at-gate');
 
     // Locks free: the same table onboards at once (and creates the group's task for the next test).
     const again = await start(tables[0]!);
@@ -125,6 +127,7 @@ describe('onboardTable cancelled', () => {
     const canceled = webhook.received.find((n) => n.dms_runbooks.workflowId === handle.workflowId && n.dms_runbooks.event === 'canceled')!;
     expect(canceled.text).toContain('by dms-runbooks-cli dba-oncall');
     expect(canceled.text).toContain(`DONE · resume task ${group.taskIdentifier}`);
+    await captureHistory(handle, 'onboardTable', 'cancelled-while-stopping-the-task');
 
     // Locks free: the same table and task can be taken by the next run.
     const next = await start(tables[1]!);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { z } from 'zod';
 import { RunbookKind } from '../../domain/config';
 import { parseInput } from '../../domain/inputErrors';
@@ -45,7 +45,9 @@ export async function runRunbook<I extends { requestedBy?: string; requestedBySi
   } catch (error) {
     if (error instanceof RunbookHalt) return runbook.finish(error.phase, error.message);
     // Only the run's own cancellation: a child or activity cancelled by someone else is a failure like any other.
-    if (isCancellation(error) && CancellationScope.current().consideredCancelled) return closeCanceled(runbook, error);
+    // Runs cancelled before this existed closed as failed, with no command after the cancel: they replay that way.
+    if (isCancellation(error) && CancellationScope.current().consideredCancelled && patched('cancel-is-an-outcome'))
+      return closeCanceled(runbook, error);
     await runbook.notify('failed', `${spec.kind} ${runbook.target} failed: ${errorMessage(error)}`);
     return runbook.fail(error);
   } finally {

@@ -1,5 +1,7 @@
 import {
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   log,
@@ -207,6 +209,15 @@ export class Runbook {
    */
   onCancel(what: string, command: string, undo?: () => Promise<string | void>): () => void {
     return this.compensations.add({ what, command, undo });
+  }
+
+  /**
+   * Call before a change that a cancel would not undo. An activity that completes after the cancellation was requested
+   * (mutating and bulk activities are waited for) lets the body run on until its next await; a pending cancellation
+   * stops it here instead, while the undos registered so far still apply.
+   */
+  stopIfCancelled(): void {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before an irreversible step');
   }
 
   /**
