@@ -38,10 +38,10 @@ export class SourceDatabases {
 
   /**
    * A query that a cancellation stops on the server too: on abort, `KILL QUERY <thread id>` from another connection
-   * ends the statement ("KILL QUERY terminates the statement the connection is currently executing, but leaves the
-   * connection itself intact", MySQL 8.0 Reference Manual, 15.7.8.4 KILL Statement), so a cancelled checksum does not
-   * keep scanning the source. The query then fails with ER_QUERY_INTERRUPTED, which the caller turns into its
-   * cancellation.
+   * ends the statement and keeps the connection (MySQL Reference Manual, "KILL Statement"; the page is not in the
+   * project's stored sources, so this is unverified beyond test/activities/cancellableQuery.test.ts against MariaDB),
+   * so a cancelled checksum does not keep scanning the source. The query then fails (ER_QUERY_INTERRUPTED), which
+   * the caller turns into its cancellation.
    */
   async cancellableQuery<T extends mysql.RowDataPacket>(name: string, sql: string, signal?: AbortSignal): Promise<T[]> {
     if (!signal) return this.query<T>(name, sql);

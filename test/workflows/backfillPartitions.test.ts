@@ -25,9 +25,7 @@ import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 import { startWebhookReceiver } from '../support/webhookReceiver';
-import { CancelledFailure } from '@temporalio/common';
-import { statusQuery } from '../../workflows/definitions';
-import { waitForStatus } from '../support/runbooks';
+import { expectCanceled, waitForStatus } from '../support/runbooks';
 import { parquetMetadata } from 'hyparquet';
 
 /**
@@ -248,10 +246,7 @@ describe('backfillPartitions', () => {
     await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'stage it', decision: 'approve' });
     await waitForStatus(handle, (s) => s.audit.calls.some((c) => c.operation === 'CreateReplicationTask' && c.outcome === 'done'), 60000);
     await handle.cancel();
-    const error = await handle.result().catch((e: unknown) => e);
-    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
-    const status = await handle.query(statusQuery);
+    const status = await expectCanceled(handle);
     expect(status.cancellation!.duringStep).toBe('stage');
     expect(status.cancellation!.undo.map((u) => [u.what.replace(/ [^ ]+$/, ''), u.state === 'done' ? 'done' : u.detail])).toEqual([
       ['delete the temporary tasks and the staging endpoint', 'done'],

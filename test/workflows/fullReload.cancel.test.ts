@@ -1,15 +1,12 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineLayout } from '../../domain/quarantineLayout';
-import type { RunbookStatus } from '../../domain/runbookStatus';
 import { toTableName } from '../../domain/tableName';
-import { approveSignal, statusQuery } from '../../workflows/definitions';
+import { approveSignal } from '../../workflows/definitions';
 import { captureHistory } from '../support/histories';
 import { describeTask, dmsClient } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
-import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
+import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { SlowS3Proxy } from '../support/slowS3Proxy';
 import { testConfig } from '../support/testConfig';
@@ -61,16 +58,6 @@ const start = () =>
     { tables: [table], reason: 'cancel drill', mode: 'task', checkCurrentFiles: false },
     { taskQueue: tw.taskQueue },
   );
-
-async function expectCanceled(handle: Awaited<ReturnType<typeof start>>): Promise<RunbookStatus> {
-  const error = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  expect((await handle.describe()).status.name).toBe('CANCELLED');
-  return handle.query(statusQuery);
-}
 
 test('cancelled mid quarantine move: files back as listed in the manifest, task resumed, Canceled, target free', async () => {
   const prefix = `dms/${table.replace('.', '/')}/`;

@@ -1,12 +1,8 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import type { RunbookStatus } from '../../domain/runbookStatus';
-import { statusQuery } from '../../workflows/definitions';
 import { captureHistory } from '../support/histories';
 import { admin, describeTask, dmsClient } from '../support/dmsEmulatorClient';
-import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
+import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -41,18 +37,6 @@ afterAll(async () => {
 
 let normalSpeed = 0;
 const start = (table: string) => startRunbook(tw.client, 'onboardTable', { table, taskGroup: group.name }, { taskQueue: tw.taskQueue });
-
-/** Waits for the run to close and checks it closed Canceled (not Failed). */
-async function expectCanceled(handle: Awaited<ReturnType<typeof start>>): Promise<RunbookStatus> {
-  const error = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  expect((await handle.describe()).status.name).toBe('CANCELLED');
-  return handle.query(statusQuery);
-}
 
 describe('onboardTable cancelled', () => {
   test('at its gate: Canceled, nothing to undo, `canceled` sent, the table free for the next run', async () => {

@@ -1,9 +1,5 @@
-import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import type { RunbookStatus } from '../../domain/runbookStatus';
-import { statusQuery } from '../../workflows/definitions';
 import { captureHistory } from '../support/histories';
 import {
   createResizeFixture,
@@ -13,7 +9,7 @@ import {
   resizeTestConfig,
   taskStatus,
 } from '../support/resizeFixtures';
-import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
+import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -54,16 +50,6 @@ afterAll(async () => {
 });
 
 const start = (input: Record<string, unknown>) => startRunbook(tw.client, 'resizeInstance', input as never, { taskQueue: tw.taskQueue });
-
-async function expectCanceled(handle: WorkflowHandle): Promise<RunbookStatus> {
-  const error = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  expect((await handle.describe()).status.name).toBe('CANCELLED');
-  return handle.query(statusQuery);
-}
 
 describe('resizeInstance cancelled', () => {
   test('mid instance modification: waits for it to end, reports the instance, resumes the task it stopped', async () => {
