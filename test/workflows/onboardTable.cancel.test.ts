@@ -1,7 +1,8 @@
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { captureHistory } from '../support/histories';
-import { admin, describeTask, dmsClient } from '../support/dmsEmulatorClient';
+import { StartReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { admin, describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
@@ -15,6 +16,8 @@ import { startWebhookReceiver } from '../support/webhookReceiver';
  */
 
 let tw: TestWorker;
+/** The same pipeline with `onCancel.stoppedTasks: leave-stopped`. */
+let leaveStopped: TestWorker;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 const tables: string[] = [];
 let group: TaskGroupConfig;
@@ -26,17 +29,26 @@ beforeAll(async () => {
   group = scratchGroup(`g-${tables[0]!.split('.')[1]}`, [...tables]);
   const base = testConfig();
   tw = await startTestWorker(testConfig({ taskGroups: [...base.taskGroups, group], notifications: { webhookUrl: webhook.url } }));
+  leaveStopped = await startTestWorker(
+    testConfig({
+      taskGroups: [...base.taskGroups, group],
+      notifications: { webhookUrl: webhook.url },
+      onCancel: { stoppedTasks: 'leave-stopped' },
+    }),
+  );
 });
 
 afterAll(async () => {
   await admin('/clock', 'POST', { speed: normalSpeed }).catch(() => undefined);
   await tw?.stop();
+  await leaveStopped?.stop();
   await webhook?.close();
   for (const table of tables) await dropScratchTable(table);
 });
 
 let normalSpeed = 0;
-const start = (table: string) => startRunbook(tw.client, 'onboardTable', { table, taskGroup: group.name }, { taskQueue: tw.taskQueue });
+const start = (table: string, worker = tw) =>
+  startRunbook(worker.client, 'onboardTable', { table, taskGroup: group.name }, { taskQueue: worker.taskQueue });
 
 describe('onboardTable cancelled', () => {
   test('at its gate: Canceled, nothing to undo, `canceled` sent, the table free for the next run', async () => {
@@ -118,5 +130,39 @@ describe('onboardTable cancelled', () => {
     await waitForGate(next, 'apply-mapping');
     await next.cancel();
     await expectCanceled(next);
+  });
+
+  test('with onCancel.stoppedTasks: leave-stopped, the task stays stopped and the result prints its resume command', async () => {
+    const handle = await start(tables[1]!, leaveStopped);
+    const gate = await waitForGate(handle, 'apply-mapping');
+    const taskArn = gate.pendingGate!.plan.calls[0]!.params.ReplicationTaskArn as string;
+    const resume = `aws dms start-replication-task --replication-task-arn ${taskArn} --start-replication-task-type resume-processing`;
+    await decide(handle, { gate: 'apply-mapping', approver: 'dba-oncall', reason: 'to be cancelled', decision: 'approve' });
+    await waitForStatus(handle, (s) => s.audit.calls.some((c) => c.operation === 'StopReplicationTask' && c.outcome === 'done'));
+    await handle.cancel();
+
+    const status = await expectCanceled(handle);
+    expect(status.cancellation!.undo).toEqual([
+      {
+        what: `task ${group.taskIdentifier} stays stopped (onCancel.stoppedTasks: leave-stopped); resume it by hand`,
+        state: 'left',
+        command: resume,
+      },
+    ]);
+    const canceled = webhook.received.find((n) => n.dms_runbooks.workflowId === handle.workflowId && n.dms_runbooks.event === 'canceled')!;
+    expect(canceled.text).toContain(`by hand: \`${resume}\``);
+    const stopped = await eventually(
+      () => describeTask(dms, taskArn),
+      (t) => t.Status === 'stopped',
+      30000,
+    );
+    expect(stopped.Status).toBe('stopped');
+    // The printed command works (run here through the SDK): the task runs again.
+    await dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'resume-processing' }));
+    await eventually(
+      () => describeTask(dms, taskArn),
+      (t) => t.Status === 'running',
+      30000,
+    );
   });
 });
