@@ -1,3 +1,4 @@
+import { cancelRequestActivities } from './cancelRequests';
 import { cdcAfterReloadActivities } from './cdcAfterReload';
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...runbookRunActivities(deps),
     ...doctorActivities(deps),
     ...signatureActivities(deps),
+    ...cancelRequestActivities(deps),
   };
 }
 

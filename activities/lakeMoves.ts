@@ -1,6 +1,7 @@
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
+import { activitySignal, stopIfCancelled } from './activityCancellation';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { listObjectPages, mapBounded } from './s3Objects';
@@ -79,10 +80,19 @@ export function lakeMoveActivities(deps: ActivityDeps) {
     if (to.startsWith(from) || from.startsWith(to))
       throw ApplicationFailure.nonRetryable(`cannot move ${from} into itself (${to})`, 'InvalidInput');
     const manifest = await manifestFor(from, to, manifestKey);
+    // A cancelled move stops between objects and aborts the copies in flight: every object is then in `from`, and
+    // perhaps also in `to` (copies are verified before any original is deleted), as the manifest lists them.
+    const signal = activitySignal();
+    const stop = (stage: string) =>
+      stopIfCancelled(
+        signal,
+        `move ${from} → ${to} stopped while ${stage}; every object listed in ${manifestKey} is under ${from} or ${to} (or both)`,
+      );
     let copied = 0;
     let skipped = 0;
     // 1. Copy what is not there yet (a copy of the right size from an earlier attempt counts as done).
     await mapBounded(manifest.objects, COPY_CONCURRENCY, async (object) => {
+      stop(`copying (${copied} copied)`);
       const target = destination(manifest, object.key);
       if ((await sizeOf(target)) === object.size) {
         skipped++;
@@ -101,6 +111,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
           Key: target,
           CopySource: `${bucket}/${encodeURIComponent(object.key).replace(/%2F/g, '/')}`,
         }),
+        { abortSignal: signal },
       );
       copied++;
       // Every copy: a few large objects can take longer than the heartbeat timeout (the SDK throttles the calls).
@@ -121,6 +132,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
     }
     // 3. Delete the originals, 1,000 keys per call; keys already gone were deleted by an earlier attempt.
     for (let i = 0; i < manifest.objects.length; i += 1000) {
+      stop(`deleting the originals (${i} deleted)`);
       const chunk = manifest.objects.slice(i, i + 1000);
       await deps.s3.send(
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk.map((o) => ({ Key: o.key })), Quiet: true } }),

@@ -7,6 +7,8 @@ export type NotificationEvent =
   | 'rejected'
   | 'expired'
   | 'failed'
+  /** The run was cancelled; the message lists what it undid and what it left (with the commands). */
+  | 'canceled'
   | 'completed'
   /** schemaDriftWatch found a change that needs a person's look (review or unsafe). */
   | 'drift-detected';

@@ -36,6 +36,28 @@ export class SourceDatabases {
     return rows;
   }
 
+  /**
+   * A query that a cancellation stops on the server too: on abort, `KILL QUERY <thread id>` from another connection
+   * ends the statement and keeps the connection (MySQL Reference Manual, "KILL Statement"; the page is not in the
+   * project's stored sources, so this is unverified beyond test/activities/cancellableQuery.test.ts against MariaDB),
+   * so a cancelled checksum does not keep scanning the source. The query then fails (ER_QUERY_INTERRUPTED), which
+   * the caller turns into its cancellation.
+   */
+  async cancellableQuery<T extends mysql.RowDataPacket>(name: string, sql: string, signal?: AbortSignal): Promise<T[]> {
+    if (!signal) return this.query<T>(name, sql);
+    const pool = await this.pool(name);
+    const connection = await pool.getConnection();
+    const kill = () => void pool.query(`KILL QUERY ${Number(connection.threadId)}`).catch(() => undefined);
+    signal.addEventListener('abort', kill, { once: true });
+    try {
+      const [rows] = await connection.query<T[]>(sql);
+      return rows;
+    } finally {
+      signal.removeEventListener('abort', kill);
+      connection.release();
+    }
+  }
+
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();

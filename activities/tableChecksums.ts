@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activitySignal, stopIfCancelled } from './activityCancellation';
 import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync } from 'hyparquet';
 import type { RowDataPacket } from 'mysql2/promise';
 import {
@@ -214,15 +215,23 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       const lobParts = [...keyParts, ...lobs.map(lobLengthSql)];
       if (keyParts.length && lobs.length)
         selects.push(`SUM(${hashSql(lobParts)}) AS lobSum`, `BIT_XOR(${hashSql(lobParts)}) AS lobXor`, ...lobs.map(lobMaxSql));
-      // A full scan says nothing for minutes: keep the activity's heartbeat going meanwhile.
+      // A full scan says nothing for minutes: keep the activity's heartbeat going meanwhile (the heartbeat is also
+      // what brings a cancellation; the scan is then killed on the source).
       const timer = setInterval(() => beat({ reading: spec.table }), 15_000);
+      const signal = activitySignal();
       try {
-        const [totals] = await deps.sources.query<RowDataPacket>(input.source, `SELECT ${selects.join(', ')} FROM ${from}`);
+        const [totals] = await deps.sources.cancellableQuery<RowDataPacket>(
+          input.source,
+          `SELECT ${selects.join(', ')} FROM ${from}`,
+          signal,
+        );
         const distributions: Record<string, LabelCount[]> = {};
         for (const column of spec.categorical) {
-          const rows = await deps.sources.query<RowDataPacket>(
+          stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}`);
+          const rows = await deps.sources.cancellableQuery<RowDataPacket>(
             input.source,
             `SELECT CAST(${identifier(column.name)} AS CHAR) AS label, COUNT(*) AS n FROM ${from} GROUP BY ${identifier(column.name)}`,
+            signal,
           );
           distributions[column.name] = rows
             .map((r) => ({ label: r.label === null ? null : String(r.label), rows: Number(r.n) }))
@@ -244,6 +253,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
           problems: spec.primaryKeyUnsupported ? [spec.primaryKeyUnsupported] : [],
         };
       } catch (error) {
+        stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}: the query was killed (KILL QUERY)`);
         if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE')
           throw ApplicationFailure.nonRetryable(`table ${spec.table} does not exist on source ${input.source}`, 'UnknownTable');
         throw error;

@@ -199,7 +199,9 @@ async function cancel(client: Client, namespace: string, args: Args): Promise<nu
     identity: `dms-runbooks-cli ${whoAmI(args)}`,
     requestId: `${workflowId}-cancel-${Date.now()}`,
   });
-  out(`cancellation requested for ${workflowId}: the runbook stops at its next step and releases its locks`);
+  out(
+    `cancellation requested for ${workflowId}: the runbook undoes what it changed, then closes as Canceled and releases its locks; follow it with \`npx dms-runbooks show ${workflowId}\` (docs/interruptions.md)`,
+  );
   return 0;
 }
 

@@ -187,6 +187,22 @@ export const pipelineConfigSchema = z
       })
       .strict()
       .default({}),
+    /** What a cancelled runbook does with what it changed (docs/interruptions.md). */
+    onCancel: z
+      .object({
+        /**
+         * `resume`: tasks the run stopped are resumed. `leave-stopped`: they stay stopped and the run's status and
+         * `canceled` notification print the resume command for each (for a pipeline where a person resumes CDC).
+         */
+        stoppedTasks: z.enum(['resume', 'leave-stopped']).default('resume'),
+        /**
+         * A composite resize cancelled on the large class: `scale-down` returns the instance to its original class at
+         * once; `gate` asks at a `scale-down` gate first (rejecting it leaves the large class, with the command).
+         */
+        compositeScaleDown: z.enum(['scale-down', 'gate']).default('scale-down'),
+      })
+      .strict()
+      .default({ stoppedTasks: 'resume', compositeScaleDown: 'scale-down' }),
     /**
      * The ReplicationTaskSettings every runbook-created or runbook-modified task carries (domain/taskSettings.ts), so
      * no task runs on DMS's defaults: those log nothing and truncate LOB values beyond 32 KB without an error.

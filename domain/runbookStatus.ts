@@ -1,4 +1,5 @@
 import { AuditTrail } from './audit';
+import { CancellationStatus } from './cancellation';
 import { Plan } from './plan';
 
 /** What the `status` query answers, and what the Web UI's current details show as Markdown. */
@@ -40,7 +41,11 @@ export type RunbookPhase =
   | 'expired'
   | 'dry-run'
   /** A change was made, then undone at a person's request (fullReload's finalize gate rejected). */
-  | 'rolled-back';
+  | 'rolled-back'
+  /** A cancellation was requested: the run undoes what it changed (status.cancellation says what). */
+  | 'canceling'
+  /** Closed as Canceled after undoing what status.cancellation lists. */
+  | 'canceled';
 
 export interface RunbookStatus {
   kind: string;
@@ -56,4 +61,6 @@ export interface RunbookStatus {
   audit: AuditTrail;
   /** A report in Markdown for people (the doctor's findings), shown after the steps. */
   reportMarkdown?: string;
+  /** Set once a cancellation was requested: what is being undone, and how each undo ended. */
+  cancellation?: CancellationStatus;
 }

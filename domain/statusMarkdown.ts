@@ -1,3 +1,4 @@
+import { cancellationToMarkdown } from './cancellation';
 import { planToMarkdown } from './plan';
 import { RunbookStatus, StepState } from './runbookStatus';
 
@@ -43,6 +44,7 @@ export function statusToMarkdown(status: RunbookStatus): string {
       '```',
     );
   }
+  if (status.cancellation) lines.push('', '### Cancellation', cancellationToMarkdown(status.cancellation));
   if (status.dms && Object.keys(status.dms).length) {
     lines.push('', '### Latest DMS state', '```json', JSON.stringify(status.dms, null, 2), '```');
   }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
 import {
   BACKFILL_PARALLEL_TASKS,
   backfillLayout,
@@ -267,6 +267,35 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
 
       const temporary: Temporary = { taskArns: [] };
       const dmsRowsByDay: Record<string, number> = {};
+      // A cancel from here to the publish discards what the run made: newest first, the temporary tasks and
+      // endpoint (they write into the staging), then the staging prefix. The live partitions are untouched.
+      runbook.onCancel(
+        `delete the staging prefix s3://${config.target.bucket}/${layout.stagingRoot}`,
+        `aws s3 rm --recursive s3://${config.target.bucket}/${layout.stagingRoot}`,
+        async () => {
+          const deleted = await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DiscardStaging' });
+          runbook.record(deleted);
+          return deleted.detail;
+        },
+      );
+      runbook.onCancel(
+        `delete the temporary tasks and the staging endpoint ${identifiers.endpoint}`,
+        `aws dms describe-replication-tasks --filters Name=replication-task-id,Values=${approved.staged.map(identifiers.task).join(',')} (stop and delete each), then aws dms delete-endpoint for ${identifiers.endpoint}`,
+        async () => {
+          // A task created just now may not show in Describe yet (domain/describeLag.ts), nor be ready to stop.
+          const wait = waiting(config, config.waits.stateChangeMinutes);
+          const created = afterChange({ kind: 'task-created' }, config.waits.describeLagSeconds);
+          await Promise.all(
+            temporary.taskArns.map((taskArn) =>
+              waitUntil(`temporary task ${taskArn} settled`, config.waits.stateChangeMinutes, () =>
+                wait.waitForTask({ taskArn, goal: 'settled', after: created }),
+              ),
+            ),
+          );
+          await removeTemporary(runbook, temporary);
+          return `${temporary.taskArns.length} task(s)${temporary.endpointArn ? ' and the endpoint' : ''} deleted`;
+        },
+      );
       await runbook.step('stage', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
@@ -306,6 +335,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
             runbook.note('stage', `${Object.keys(dmsRowsByDay).length} of ${approved.staged.length} day(s) loaded`);
           }
         } catch (error) {
+          if (isCancellation(error)) throw error;
           await failAfterCleanup(runbook, temporary, error, layout);
         }
       });
@@ -337,6 +367,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           }
           return checks;
         } catch (error) {
+          if (isCancellation(error)) throw error;
           return failAfterCleanup(runbook, temporary, error, layout);
         }
       });
@@ -372,26 +403,46 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       }
 
       const quarantined: string[] = [];
+      /** Puts a day's live files aside and publishes its staged ones; each move resumes from its manifest. */
+      const publishDay = async (day: string) => {
+        const aside = await bulk.moveObjects({
+          from: layout.livePartition(day),
+          to: layout.quarantineOf(day),
+          manifestKey: layout.quarantineManifest(day),
+          operation: 'QuarantinePartition',
+        });
+        runbook.record(aside.record);
+        const published = await bulk.moveObjects({
+          from: layout.stagingDay(day),
+          to: layout.livePartition(day),
+          manifestKey: layout.publishManifest(day),
+          operation: 'PublishPartition',
+        });
+        runbook.record(published.record);
+        return { aside, published };
+      };
       await runbook.step('publish', async () => {
         for (const batch of chunks(checks, 8)) {
           await Promise.all(
             batch.map(async (c) => {
-              const aside = await bulk.moveObjects({
-                from: layout.livePartition(c.day),
-                to: layout.quarantineOf(c.day),
-                manifestKey: layout.quarantineManifest(c.day),
-                operation: 'QuarantinePartition',
-              });
-              runbook.record(aside.record);
+              // A day whose publish began is finished on cancel (both moves resume from their manifests): a
+              // partition is then either untouched or published, never half of each.
+              const finish = runbook.onCancel(
+                `finish publishing ${name} ${isoDate(c.day)} (begun before the cancel)`,
+                `aws s3 mv --recursive s3://${config.target.bucket}/${layout.stagingDay(c.day)} s3://${config.target.bucket}/${layout.livePartition(c.day)} (once every key of s3://${config.target.bucket}/${layout.quarantineManifest(c.day)} is under ${layout.quarantineOf(c.day)})`,
+                async () => {
+                  const { aside, published } = await publishDay(c.day);
+                  return `published: ${published.objects} file(s) in s3://${config.target.bucket}/${layout.livePartition(c.day)}; ${aside.objects} replaced file(s) in s3://${config.target.bucket}/${layout.quarantineOf(c.day)}`;
+                },
+              );
+              const { aside } = await publishDay(c.day);
+              finish();
               if (aside.objects > 0) quarantined.push(c.day);
               quarantined.sort();
-              const published = await bulk.moveObjects({
-                from: layout.stagingDay(c.day),
-                to: layout.livePartition(c.day),
-                manifestKey: layout.publishManifest(c.day),
-                operation: 'PublishPartition',
-              });
-              runbook.record(published.record);
+              runbook.onCancel(
+                `${name} ${isoDate(c.day)} stays published (before the cancel); the replaced files are in s3://${config.target.bucket}/${layout.quarantineOf(c.day)}`,
+                restoreCommands(config.target.bucket, layout, [c.day], aside.objects > 0 ? [c.day] : []).join(' && '),
+              );
             }),
           );
         }

@@ -28,6 +28,7 @@ import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
+import { ReloadUndo } from './fullReloadUndo';
 
 export interface TableVerification {
   table: string;
@@ -309,11 +310,16 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
 
       // 4. Quarantine, then reload.
       const startDates = new Map<string, string | null>(planned.reloads.map((r) => [r.taskArn, r.previousStartDate]));
+      const undo = new ReloadUndo(runbook, config.target.bucket);
       const quarantined = await runbook.step('quarantine', async () => {
-        for (const reload of planned.reloads.filter((r) => r.stopFirst)) startDates.set(reload.taskArn, await stopTask(runbook, reload));
+        for (const reload of planned.reloads.filter((r) => r.stopFirst)) {
+          const resume = undo.stopping({ arn: reload.taskArn, identifier: reload.taskIdentifier });
+          startDates.set(reload.taskArn, await stopTask(runbook, reload, resume.stopMade));
+        }
         const moved: MovedFiles[] = [];
         for (const { context } of tables) {
           const layout = context.layout!;
+          undo.quarantining(layout);
           const result = await bulk.moveObjects({
             from: layout.tablePrefix,
             to: layout.quarantinePrefix,
@@ -347,9 +353,11 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       const started = new Map<string, AfterChange>();
       await runbook
         .step('reload', async () => {
+          undo.reloadStarting(tables.map((t) => t.context.layout!));
           for (const reload of planned.reloads) {
             const previousStartDate = startDates.get(reload.taskArn) ?? null;
             await startReload(runbook, reload, planned, mode, previousStartDate);
+            undo.started(reload.taskArn);
             // A reload-target start that Describe may not show yet (domain/describeLag.ts).
             if (mode !== 'tables')
               started.set(reload.taskArn, afterChange({ kind: 'task-started', previousStartDate }, config.waits.describeLagSeconds));
@@ -595,9 +603,10 @@ function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayou
 }
 
 /** Stops a running task before its files are moved (task mode); returns its start date, to recognise a retried start. */
-async function stopTask(runbook: Runbook, reload: TaskReload): Promise<string | null> {
+async function stopTask(runbook: Runbook, reload: TaskReload, made: () => void): Promise<string | null> {
   const config = runbook.config;
   runbook.record(await actions.stopTask({ taskArn: reload.taskArn }));
+  made();
   const stopped = await waitUntil(`task ${reload.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
     waiting(config, config.waits.stateChangeMinutes).waitForTask({ taskArn: reload.taskArn, goal: 'stopped' }),
   );

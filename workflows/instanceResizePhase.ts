@@ -1,10 +1,11 @@
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, sleep } from '@temporalio/workflow';
 import type { InstanceSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import { type AfterChange, afterChange } from '../domain/describeLag';
 import { describeBreach, describeInstanceCommand, isRunning, judgeLatency, LatencyVerdict, resumeCommand } from '../domain/instanceResize';
 import { actions, reads } from './engine/activityProxies';
 import { errorMessage, Runbook } from './engine/runbook';
 import { waiting, waitUntil } from './engine/waits';
+import { ResizeUndo } from './instanceResizeUndo';
 
 export interface PhaseReport {
   from: string;
@@ -41,13 +42,16 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
   const { instance, targetClass, stepPrefix: p } = input;
   const running = input.tasks.filter(isRunning);
   const stateWait = waiting(config, config.waits.stateChangeMinutes);
+  const undo = new ResizeUndo(runbook, instance);
 
   const stopped = await runbook.step(`${p}stop`, async () => {
     runbook.note(
       `${p}stop`,
       `recorded: ${input.tasks.map((t) => `${t.identifier} ${t.status}`).join(', ') || 'no task on the instance'}; stopping ${running.length}`,
     );
+    undo.stopping(running);
     runbook.record(await Promise.all(running.map((t) => actions.stopTask({ taskArn: t.arn }))));
+    undo.stopsMade();
     return Promise.all(
       running.map((t) =>
         waitUntil(`task ${t.identifier} stopped`, config.waits.stateChangeMinutes, () =>
@@ -60,6 +64,7 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
   const after = await runbook.step(`${p}modify`, async () => {
     const wanted = `${targetClass}${input.allocatedStorageGb !== undefined ? `, ${input.allocatedStorageGb} GB` : ''}`;
     runbook.setDms({ instance: instance.identifier, status: instance.status, class: instance.instanceClass, target: wanted });
+    const modification = undo.modifying(targetClass, input.allocatedStorageGb);
     try {
       runbook.record(
         await actions.modifyInstance({
@@ -68,6 +73,7 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
           allocatedStorageGb: input.allocatedStorageGb,
         }),
       );
+      modification.made();
       const modifyWait = waiting(config, config.waits.instanceModifyMinutes);
       const after = afterChange(
         { kind: 'instance-modified', instanceClass: targetClass, allocatedStorageGb: input.allocatedStorageGb },
@@ -84,6 +90,7 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
       runbook.setDms({ instance: done.identifier, status: done.status, class: done.instanceClass, storageGb: done.allocatedStorageGb });
       return done;
     } catch (error) {
+      if (isCancellation(error)) throw error;
       const commands = stopped.map((t) => `  ${resumeCommand(t)}`).join('\n');
       throw ApplicationFailure.nonRetryable(
         `resizing replication instance ${instance.identifier} from ${instance.instanceClass} to ${wanted} did not finish: ${errorMessage(error)}. ` +
@@ -103,6 +110,7 @@ export async function resizePhase(runbook: Runbook, input: PhaseInput): Promise<
         stopped.map((t) => actions.startTask({ taskArn: t.arn, startType: 'resume-processing', previousStartDate: t.startDate ?? null })),
       ),
     );
+    undo.done();
     runbook.note(`${p}resume`, stopped.length ? `resumed ${stopped.map((t) => t.identifier).join(', ')}` : 'no task to resume');
     return Date.now();
   });

@@ -14,6 +14,8 @@ import { formatTableName, toTableName } from '../domain/tableName';
 import { actions, bulk, reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { deleteCreatedTask, restoreMappingOnCancel } from './onboardTableUndo';
+import { resumeOnCancel } from './engine/taskUndo';
 import { waiting, waitUntil } from './engine/waits';
 
 export interface OnboardTableReport {
@@ -186,7 +188,18 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const watch = (t: TaskSnapshot) =>
           runbook.setDms({ task: t.identifier, status: t.status, stopReason: t.stopReason, progress: t.fullLoadProgressPercent });
+        // A cancel before the task is (re)started undoes the apply; after it, the table stays in the task (loading).
+        const applied = (arn: string) =>
+          runbook.onCancel(
+            `${name} stays in task ${group.taskIdentifier}'s mapping and keeps loading (applied before the cancel; not verified)`,
+            `aws dms describe-table-statistics --replication-task-arn ${arn} --filters Name=schema-name,Values=${table.schema} Name=table-name,Values=${table.table}`,
+          );
         if (approved.createTask) {
+          const undoCreate = runbook.onCancel(
+            `delete task ${group.taskIdentifier}, created by this run`,
+            `aws dms delete-replication-task --replication-task-arn $(aws dms describe-replication-tasks --filters Name=replication-task-id,Values=${group.taskIdentifier} --query 'ReplicationTasks[0].ReplicationTaskArn' --output text)`,
+            () => deleteCreatedTask(runbook, group.taskIdentifier),
+          );
           const created = await actions.createTask({
             identifier: group.taskIdentifier,
             instanceArn: endpoints.instance.arn,
@@ -205,11 +218,15 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             ),
           );
           runbook.record(await actions.startTask({ taskArn: created.taskArn, startType: 'start-replication', previousStartDate: null }));
+          undoCreate();
+          applied(created.taskArn);
           return { arn: created.taskArn, started: afterChange({ kind: 'task-started', previousStartDate: null }, lag) };
         }
         const arn = task!.arn;
+        const undoStop = approved.stopFirst ? resumeOnCancel(runbook, { arn, identifier: group.taskIdentifier }) : undefined;
         if (approved.stopFirst) {
           runbook.record(await actions.stopTask({ taskArn: arn }));
+          undoStop?.stopMade();
           watch(
             await waitUntil(`task ${group.taskIdentifier} stopped`, config.waits.stateChangeMinutes, () =>
               stateWait.waitForTask({ taskArn: arn, goal: 'stopped' }),
@@ -217,6 +234,9 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
           );
         }
         const tableMappings = JSON.stringify(approved.mapping);
+        const undoMapping = task!.tableMappings
+          ? restoreMappingOnCancel(runbook, { arn, identifier: group.taskIdentifier }, task!.tableMappings, name)
+          : undefined;
         runbook.record(await actions.modifyTaskMapping({ taskArn: arn, tableMappings, taskSettings: approved.taskSettings }));
         const modified = afterChange({ kind: 'task-modified', tableMappings }, lag);
         const settled = await waitUntil(`task ${group.taskIdentifier} modified`, config.waits.stateChangeMinutes, () =>
@@ -225,6 +245,9 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         watch(settled);
         const previousStartDate = settled.startDate ?? null;
         runbook.record(await actions.startTask({ taskArn: arn, startType: 'resume-processing', previousStartDate }));
+        undoMapping?.();
+        undoStop?.drop();
+        applied(arn);
         return { arn, started: afterChange({ kind: 'task-started', previousStartDate }, lag) };
       });
       const taskArn = applied.arn;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, executeChild } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, ParentClosePolicy } from '@temporalio/workflow';
 import { InstanceSnapshot, stopReason, TaskSnapshot } from '../domain/dmsStates';
 import {
   CompositeResizeInput,
@@ -219,6 +219,7 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
   await runbook.step('gate:resize', () => runbook.gate('resize', plan, plan.cost?.note));
 
   const phases: PhaseReport[] = [];
+  const dropScaleBack = scaleBackOnCancel(runbook, instance, i.fullLoadClass);
   const up = await readFacts(i.instance);
   await runbook.lock(taskLocks(up.tasks));
   if (up.instance.instanceClass === i.fullLoadClass && i.allocatedStorageGb === undefined) {
@@ -245,10 +246,16 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
       const result = await executeChild<(input: unknown) => Promise<RunbookResult<unknown>>>(i.during.kind, {
         workflowId: childId,
         args: [{ ...childInput, dryRun: false }],
+        // A cancelled parent cancels the child (the scope's cancellation, awaited by default: the child undoes its
+        // changes first); a parent that closes otherwise (terminated) asks the child to cancel rather than
+        // terminating it, so the child's own undo still runs.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
       runbook.note('during', `${i.during.kind} ${result.outcome}: ${result.message}`);
       return { kind: i.during.kind, workflowId: childId, outcome: result.outcome, message: result.message };
     } catch (error) {
+      // This run's own cancellation reached the child: not a child failure, the run undoes what it changed.
+      if (isCancellation(error) && CancellationScope.current().consideredCancelled) throw error;
       childFailure = errorMessage(error);
       runbook.note('during', `${i.during.kind} failed: ${childFailure}`);
       return { kind: i.during.kind, workflowId: childId, outcome: 'failed', message: childFailure };
@@ -273,6 +280,8 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
       `${i.during.kind} ${during.outcome}: ${during.message}. Approve to scale ${down.instance.identifier} down to ${i.cdcClass}; rejecting keeps ${down.instance.instanceClass} (${plan.cost?.note ?? 'cost not estimated'})`,
     ),
   );
+  // From here the down phase undoes its own steps on cancel.
+  dropScaleBack();
   phases.push(
     await resizePhase(runbook, {
       stepPrefix: 'down:',
@@ -308,4 +317,45 @@ function report(before: InstanceSnapshot, phases: PhaseReport[], plan: Plan, tas
     phases,
     cost: plan.cost?.lines ?? [],
   };
+}
+
+/**
+ * A composite resize cancelled once it may have scaled up: back to the class from before the run, through the same
+ * down-phase steps (the up phase's own undo, newer, first lets its modification end and resumes its tasks). With
+ * `onCancel.compositeScaleDown: gate`, a person decides at the `scale-down` gate; rejecting it keeps the large class.
+ */
+function scaleBackOnCancel(runbook: Runbook, before: InstanceSnapshot, largeClass: string): () => void {
+  const original = before.instanceClass;
+  const command = `aws dms modify-replication-instance --replication-instance-arn ${before.arn} --replication-instance-class ${original} --apply-immediately (stop its running tasks first, resume them after)`;
+  return runbook.onCancel(`scale replication instance ${before.identifier} back to ${original} (from ${largeClass})`, command, async () => {
+    const now = await readFacts(before.identifier);
+    if (now.instance.instanceClass === original) return `already ${original}: nothing to scale back`;
+    const config = runbook.config;
+    if (config.onCancel?.compositeScaleDown === 'gate') {
+      const plan = planSimpleResize({
+        instance: now.instance,
+        tasks: now.tasks,
+        targetClass: original,
+        prices: config.dms.hourlyPrices,
+        settleMinutes: config.waits.settleMinutes,
+        freeStorageBytes: now.freeStorageBytes ?? 0,
+      });
+      const answer = await runbook.decide(
+        'scale-down',
+        plan,
+        `cancelled: approve to scale ${before.identifier} back to ${original}; rejecting keeps ${now.instance.instanceClass}`,
+      );
+      runbook.status.phase = 'canceling';
+      if (answer === 'rejected')
+        throw new Error(`scale-down rejected at the gate: ${before.identifier} stays ${now.instance.instanceClass}`);
+    }
+    const phase = await resizePhase(runbook, {
+      stepPrefix: 'down:',
+      instance: now.instance,
+      tasks: now.tasks,
+      targetClass: original,
+      strictLatency: false,
+    });
+    return `${before.identifier} scaled back ${phase.from} → ${phase.to}; resumed ${phase.resumed.join(', ') || 'no task'}`;
+  });
 }

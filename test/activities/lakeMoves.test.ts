@@ -1,4 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { listObjectPages } from '../../activities/s3Objects';
 import { activityHarness } from '../support/activityHarness';
 import { uniqueName } from '../support/scratchTables';
@@ -33,6 +36,31 @@ async function inventory(prefix: string): Promise<Map<string, number>> {
 const relative = (prefix: string, objects: Map<string, number>) => new Map([...objects].map(([k, v]) => [k.slice(prefix.length), v]));
 
 describe('moveObjects', () => {
+  test('cancelled while copying: stops between objects, deletes nothing, and a second call completes the move', async () => {
+    const root = `tests/moves/${uniqueName('c')}/`;
+    const from = `${root}dms/shop/orders/`;
+    const to = `${root}_quarantine/run-c/dms/shop/orders/`;
+    const manifestKey = `${root}_quarantine/run-c/_manifest.json`;
+    const before = await put(from, 40);
+    const env = new MockActivityEnvironment({ attempt: 1 }, { logger: new DefaultLogger('ERROR') });
+    env.on('heartbeat', (details: { copied?: number }) => {
+      if ((details.copied ?? 0) >= 3) env.cancel();
+    });
+    const error = await env.run(h.activities.moveObjects, { from, to, manifestKey, operation: 'QuarantineTable' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+    expect((error as Error).message).toContain(`every object listed in ${manifestKey} is under ${from} or ${to}`);
+    // Every original is still there; the copies made so far are a part of them, none deleted.
+    expect(await inventory(from)).toEqual(before);
+    const copied = relative(to, await inventory(to));
+    expect(copied.size).toBeGreaterThanOrEqual(3);
+    expect(copied.size).toBeLessThan(before.size);
+
+    const finished = await h.run(h.activities.moveObjects, { from, to, manifestKey, operation: 'QuarantineTable' });
+    expect(finished.objects).toBe(40);
+    expect(await inventory(from)).toEqual(new Map());
+    expect(relative(to, await inventory(to))).toEqual(relative(from, before));
+  });
+
   test('moves every object with its size, then the originals are gone; a second call changes nothing', async () => {
     const root = `tests/moves/${uniqueName('m')}/`;
     const from = `${root}dms/shop/orders/`;

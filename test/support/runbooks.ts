@@ -1,4 +1,5 @@
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { RunbookStatus } from '../../domain/runbookStatus';
 import { statusQuery } from '../../workflows/definitions';
@@ -45,4 +46,20 @@ export function historyHasActivity(
   name: string,
 ): boolean {
   return events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+}
+
+/**
+ * Waits for a cancelled run to close and checks that it closed Canceled (not Failed: the result rejects with a
+ * CancelledFailure, Describe says CANCELLED); returns its final status (the query answers closed runs too).
+ */
+export async function expectCanceled(handle: WorkflowHandle): Promise<RunbookStatus> {
+  const error = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof WorkflowFailedError) || !(error.cause instanceof CancelledFailure))
+    throw new Error(`${handle.workflowId} did not close as cancelled: ${String(error)}`);
+  const described = await handle.describe();
+  if (described.status.name !== 'CANCELLED') throw new Error(`${handle.workflowId} closed ${described.status.name}, not CANCELLED`);
+  return handle.query(statusQuery);
 }

@@ -24,6 +24,8 @@ import { createScratchTable, dropScratchTable, uniqueName } from '../support/scr
 import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
+import { startWebhookReceiver } from '../support/webhookReceiver';
+import { expectCanceled, waitForStatus } from '../support/runbooks';
 import { parquetMetadata } from 'hyparquet';
 
 /**
@@ -35,6 +37,7 @@ const dms = dmsClient();
 const client = s3();
 const bucket = 'shop-lake';
 let tw: TestWorker;
+let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let table: string;
 let group: TaskGroupConfig;
 let liveTaskArn: string;
@@ -131,11 +134,13 @@ beforeAll(async () => {
   }
 
   const base = testConfig();
-  tw = await startTestWorker(testConfig({ taskGroups: [...base.taskGroups, group] }));
+  webhook = await startWebhookReceiver();
+  tw = await startTestWorker(testConfig({ taskGroups: [...base.taskGroups, group], notifications: { webhookUrl: webhook.url } }));
 });
 
 afterAll(async () => {
   await tw?.stop();
+  await webhook?.close();
   const task = await describeTask(dms, liveTaskArn).catch(() => undefined);
   if (task) {
     if (task.Status === 'running') {
@@ -232,6 +237,31 @@ describe('backfillPartitions', () => {
     expect(await inventory(`_quarantine/${handle.workflowId}/`)).toEqual([]);
     await temporaryResourcesGone(result.audit.calls);
     await captureHistory(handle, 'backfillPartitions', 'publish-rejected');
+  });
+
+  test('cancelled mid staging: temporary tasks and endpoint deleted, staging emptied, live partitions untouched', async () => {
+    const before = await inventory(prefix);
+    const handle = await start({ table, from: FROM, to: TO, dateColumn: 'created_at' });
+    await waitForGate(handle, 'backfill');
+    await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'stage it', decision: 'approve' });
+    await waitForStatus(handle, (s) => s.audit.calls.some((c) => c.operation === 'CreateReplicationTask' && c.outcome === 'done'), 60000);
+    await handle.cancel();
+    const status = await expectCanceled(handle);
+    expect(status.cancellation!.duringStep).toBe('stage');
+    expect(status.cancellation!.undo.map((u) => [u.what.replace(/ [^ ]+$/, ''), u.state === 'done' ? 'done' : u.detail])).toEqual([
+      ['delete the temporary tasks and the staging endpoint', 'done'],
+      ['delete the staging prefix', 'done'],
+    ]);
+    const created = status.audit.calls.filter((c) => c.operation === 'CreateReplicationTask').map((c) => c.target);
+    const endpoint = status.audit.calls.find((c) => c.operation === 'CreateEndpoint')!.target;
+    await expect(dms.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [endpoint] }] }))).rejects.toThrow();
+    await expect(
+      dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: created }] })),
+    ).rejects.toThrow();
+    expect(await inventory(`_staging/${handle.workflowId}/`)).toEqual([]);
+    expect(await inventory(prefix)).toEqual(before);
+    expect(webhook.events(handle.workflowId)).toEqual(['gate-opened', 'approved', 'canceled']);
+    await captureHistory(handle, 'backfillPartitions', 'cancelled-mid-staging');
   });
 
   test('happy path: each day staged, verified per partition, published into its own folder; replaced partitions quarantined', async () => {

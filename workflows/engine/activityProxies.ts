@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 /** Non-retryable failure types: retrying them cannot help, so the runbook fails at once with the message. */
@@ -33,9 +33,19 @@ export const reads = proxyActivities<Activities>({
   },
 });
 
+/**
+ * A cancelled run waits for its mutating and bulk activities to end before it undoes anything or frees its locks:
+ * the SDK's default sends TRY_CANCEL (proto enum value 0, coresdk.workflow_commands.ActivityCancellationType: "Initiate
+ * a cancellation request and immediately report cancellation to the workflow"), which would let a move or a DMS call
+ * go on after the run closed. "Note that the Activity must heartbeat to receive a cancellation notification"
+ * (ActivityCancellationType.WAIT_CANCELLATION_COMPLETED, @temporalio/common activity-options.ts): bulk activities do.
+ */
+const waitForCancellation = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
 /** Mutating calls check the current state before acting, so a retry never repeats a destructive step. */
 export const actions = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
+  cancellationType: waitForCancellation,
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,
@@ -48,6 +58,7 @@ export const actions = proxyActivities<Activities>({
 /** Long S3 moves and deletes: they heartbeat progress, so a lost worker is noticed within a minute. */
 export const bulk = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
+  cancellationType: waitForCancellation,
   heartbeatTimeout: '1 minute',
   retry: {
     initialInterval: '2s',

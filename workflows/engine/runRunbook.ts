@@ -1,8 +1,9 @@
-import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { z } from 'zod';
 import { RunbookKind } from '../../domain/config';
 import { parseInput } from '../../domain/inputErrors';
 import { RunbookPhase } from '../../domain/runbookStatus';
+import { closeCanceled } from './closeCanceled';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './runbook';
 
 export interface RunbookSpec<I> {
@@ -23,6 +24,8 @@ export interface RunbookOutcome<R> {
 /**
  * The frame of every runbook: validate the input before anything runs, load the configuration, run the body,
  * and turn gates rejected or expired, failures and success into a final status, a notification and an audit.
+ * A cancellation of the run is an outcome of its own: what the body registered with `runbook.onCancel` is undone,
+ * and the run closes as Canceled (closeCanceled.ts).
  */
 export async function runRunbook<I extends { requestedBy?: string; requestedBySignature?: { document: string; signature: string } }, R>(
   spec: RunbookSpec<I>,
@@ -41,6 +44,10 @@ export async function runRunbook<I extends { requestedBy?: string; requestedBySi
     return result;
   } catch (error) {
     if (error instanceof RunbookHalt) return runbook.finish(error.phase, error.message);
+    // Only the run's own cancellation: a child or activity cancelled by someone else is a failure like any other.
+    // Runs cancelled before this existed closed as failed, with no command after the cancel: they replay that way.
+    if (isCancellation(error) && CancellationScope.current().consideredCancelled && patched('cancel-is-an-outcome'))
+      return closeCanceled(runbook, error);
     await runbook.notify('failed', `${spec.kind} ${runbook.target} failed: ${errorMessage(error)}`);
     return runbook.fail(error);
   } finally {

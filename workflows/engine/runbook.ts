@@ -1,6 +1,9 @@
 import {
   ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
   condition,
+  isCancellation,
   log,
   metricMeter,
   patched,
@@ -21,7 +24,9 @@ import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
 import { RunbookKind, RunbookStep, RunbookTarget } from '../searchAttributes';
 import type { NotificationEvent } from '../../activities/notify';
+import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, reads } from './activityProxies';
+import { Compensations } from './compensations';
 
 /** Ends a runbook early without an error: a gate was rejected or expired, and nothing further was changed. */
 export class RunbookHalt extends Error {
@@ -81,6 +86,9 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  private compensations = new Compensations();
+  /** The step a cancellation interrupted (steps nest: the innermost one). */
+  private cancelledStep?: string;
 
   constructor(
     readonly kind: Kind,
@@ -193,6 +201,45 @@ export class Runbook {
     await actions.releaseLocks({ resources, holder: this.workflowId });
   }
 
+  /**
+   * Registers what a cancel must undo for a change this run is about to make (register before the call: the undo
+   * checks the state, so it is harmless when the change never happened). Without `undo`, the change is left in place
+   * on cancel and `command` is printed as the way to undo it by hand. Returns a function that drops the
+   * registration once the body has undone the change itself.
+   */
+  onCancel(what: string, command: string, undo?: () => Promise<string | void>): () => void {
+    return this.compensations.add({ what, command, undo });
+  }
+
+  /**
+   * Call before a change that a cancel would not undo. An activity that completes after the cancellation was requested
+   * (mutating and bulk activities are waited for) lets the body run on until its next await; a pending cancellation
+   * stops it here instead, while the undos registered so far still apply.
+   */
+  stopIfCancelled(): void {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled before an irreversible step');
+  }
+
+  /**
+   * After a cancellation (call it in a non-cancellable scope): phase `canceling`, then every registered undo, newest
+   * first, with the status query showing each one as it runs. Returns what was undone and what was left.
+   */
+  async undoForCancel(request: { requestedBy?: string; reason?: string } = {}): Promise<CancellationStatus> {
+    const cancellation: CancellationStatus = {
+      ...request,
+      at: new Date().toISOString(),
+      duringStep: this.cancelledStep,
+      undo: [],
+    };
+    this.status.cancellation = cancellation;
+    this.status.phase = 'canceling';
+    this.status.pendingGate = undefined;
+    this.publish('canceling');
+    this.log('runbook canceling', 'canceling', { registered: this.compensations.size });
+    await this.compensations.runAll(cancellation.undo, () => this.publish('canceling'), errorMessage);
+    return cancellation;
+  }
+
   /** Runs one step, keeping the step list, the RunbookStep search attribute and the current details in sync. */
   async step<T>(id: string, run: () => Promise<T>): Promise<T> {
     const step = this.findStep(id);
@@ -208,9 +255,11 @@ export class Runbook {
       this.log('step done', id, { detail: step.detail });
       return value;
     } catch (error) {
-      step.state = error instanceof RunbookHalt ? 'skipped' : 'failed';
+      const cancelled = isCancellation(error);
+      if (cancelled) this.cancelledStep ??= id;
+      step.state = error instanceof RunbookHalt || cancelled ? 'skipped' : 'failed';
       step.finishedAt = new Date().toISOString();
-      step.detail ??= errorMessage(error);
+      step.detail ??= cancelled ? 'cancelled' : errorMessage(error);
       this.publish();
       this.log(`step ${step.state}`, id, { detail: step.detail });
       throw error;
