@@ -252,6 +252,10 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
     why: `only after the verification and the "finalize" gate: approve deletes the quarantine; reject rolls back (the reload's files move to ${root}_rolled-back/, the quarantined files return)`,
   });
 
+  if (!facts.currentFiles)
+    warnings.push(
+      'the current files were not compared with the source (checkCurrentFiles: true does it before the gate, with a checksum scan of each table on the source): the plan does not show how wrong they are',
+    );
   for (const comparison of facts.currentFiles ?? []) {
     if (!comparison.matches)
       warnings.push(

@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { LakeChecksums } from '../activities/tableChecksums';
 import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { TableFacts } from '../activities/sourceTables';
@@ -232,7 +232,15 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
 
       // 2. The current files against the source: the evidence of what the reload repairs.
       let currentFiles: ChecksumComparison[] | undefined;
-      if (i.checkCurrentFiles === false) runbook.skip('check-current', 'checkCurrentFiles is false');
+      // Runs started before the opt-in keep the check they had by default, so their histories replay.
+      const checkCurrent = i.checkCurrentFiles ?? !patched('current-files-check-opt-in');
+      if (!checkCurrent)
+        runbook.skip(
+          'check-current',
+          i.checkCurrentFiles === false
+            ? 'checkCurrentFiles is false'
+            : 'not asked: checkCurrentFiles true compares the current files with the source before the gate (a full scan of each table on the source)',
+        );
       else {
         currentFiles = await runbook.step('check-current', async () => {
           const out: ChecksumComparison[] = [];

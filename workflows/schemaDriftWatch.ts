@@ -177,6 +177,8 @@ export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promi
                     tables,
                     reason: `schema drift (unsafe): ${drifts.map(describeDrift).join('; ')}`.slice(0, 2000),
                     mode: method.mode,
+                    // The approver sees whether the live files are scrambled: the one case worth a scan before the gate.
+                    checkCurrentFiles: true,
                     requestedBy: 'schemaDriftWatch',
                     schemaDrift: { detectedBy: runbook.workflowId, changes },
                   },

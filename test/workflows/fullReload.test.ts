@@ -64,7 +64,7 @@ describe('fullReload', () => {
   test('a dry run returns the plan and changes nothing: no DMS call, no S3 object moved', async () => {
     const before = await objectsUnder(prefixOf(main));
     await resetDmsCalls();
-    const handle = await start({ tables: [main], reason: 'rehearsal', dryRun: true });
+    const handle = await start({ tables: [main], reason: 'rehearsal', dryRun: true, checkCurrentFiles: true });
     const result = await handle.result();
     expect(result.outcome).toBe('dry-run');
     expect(result.plan!.calls.map((c) => c.operation)).toEqual(['QuarantineTableFiles', 'ReloadTables', 'DeleteQuarantine']);
@@ -91,6 +91,9 @@ describe('fullReload', () => {
       objects: before.length,
     });
     expect(await mutatingCalls()).toEqual({});
+    // Not asked to compare the current files: no scan of the source before the gate, and the plan says so.
+    expect(gate.steps.find((s) => s.id === 'check-current')).toMatchObject({ state: 'skipped' });
+    expect(gate.pendingGate!.plan.warnings.join('\n')).toContain('the current files were not compared with the source');
     await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
 
     const finalize = await waitForGate(handle, 'finalize', 90000);
