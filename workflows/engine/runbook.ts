@@ -170,11 +170,14 @@ export class Runbook {
     return this.config;
   }
 
-  /** Refuses to run while another runbook acts on the same table, task or instance; names that runbook. */
+  /**
+   * Refuses to run while another runbook acts on the same table, task or instance; names that runbook. The holder is
+   * this run (workflow id and run id): a reset run does not inherit the locks of the run it replaced.
+   */
   async lock(resources: string[]): Promise<void> {
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
-    await actions.acquireLocks({ resources: fresh, holder: this.workflowId, kind: this.kind });
+    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind });
     this.locks.push(...fresh);
   }
 
@@ -183,14 +186,28 @@ export class Runbook {
     const held = resources.filter((r) => this.locks.includes(r));
     if (held.length === 0) return;
     this.locks = this.locks.filter((r) => !held.includes(r));
-    await actions.releaseLocks({ resources: held, holder: this.workflowId });
+    await actions.releaseLocks({ resources: held, ...this.holder() });
   }
 
   async releaseLocks(): Promise<void> {
     if (this.locks.length === 0) return;
     const resources = this.locks;
     this.locks = [];
-    await actions.releaseLocks({ resources, holder: this.workflowId });
+    await actions.releaseLocks({ resources, ...this.holder() });
+  }
+
+  /**
+   * "Do I still hold my targets?", asked before every step taken while holding locks. A reset run replays the lock
+   * activity of the run it replaced and believes it holds that run's locks; here it finds out, and fails with
+   * TargetBusy when another runbook took them meanwhile. Histories from before this take the old path (no marker).
+   */
+  private async reassertLocks(): Promise<void> {
+    if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
+    await actions.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
+  }
+
+  private holder(): { holder: string; runId: string } {
+    return { holder: this.workflowId, runId: workflowInfo().runId };
   }
 
   /** Runs one step, keeping the step list, the RunbookStep search attribute and the current details in sync. */
@@ -201,6 +218,7 @@ export class Runbook {
     this.publish(id);
     this.log('step started', id);
     try {
+      await this.reassertLocks();
       const value = await run();
       step.state = 'done';
       step.finishedAt = new Date().toISOString();
