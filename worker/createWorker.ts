@@ -6,6 +6,7 @@ import type { PipelineConfig } from '../domain/config';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
+import { requireSearchAttributes } from './searchAttributeCheck';
 
 export interface RunbookWorker {
   worker: Worker;
@@ -31,8 +32,15 @@ export interface CreateWorkerOptions {
 export async function createRunbookWorker(options: CreateWorkerOptions): Promise<RunbookWorker> {
   installRuntime(options.logger, options.metricsAddress);
   const connectionOptions = options.connectionOptions ?? { address: options.address };
-  const nativeConnection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);
+  try {
+    // Before polling: a workflow task upserting an unregistered attribute fails forever while the worker looks healthy.
+    await requireSearchAttributes(clientConnection, options.namespace);
+  } catch (error) {
+    await clientConnection.close();
+    throw error;
+  }
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
   const deps = createActivityDeps(options.config, clientConnection, options.namespace, options.logger);
   const worker = await Worker.create({
     connection: nativeConnection,

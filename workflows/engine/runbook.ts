@@ -19,7 +19,8 @@ import { canonicalJson, checkDecisionDocument, DECISION_NAMESPACE, Refusal, Sign
 import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookStatus';
 import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
-import { RunbookKind, RunbookStep, RunbookTarget } from '../searchAttributes';
+import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
+import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../searchAttributes';
 import type { NotificationEvent } from '../../activities/notify';
 import { actions, notifications, reads } from './activityProxies';
 
@@ -454,11 +455,22 @@ export class Runbook {
 
   private publish(stepOverride?: string): void {
     const current = stepOverride ?? this.status.steps.find((s) => s.state === 'current')?.id ?? this.status.phase;
-    upsertSearchAttributes([
-      { key: RunbookKind, value: this.kind },
-      { key: RunbookTarget, value: this.target },
-      { key: RunbookStep, value: current },
-    ]);
+    // Histories from before bounded values upserted the target as is (no marker): a replay must upsert the same.
+    if (patched('bounded-search-attributes')) {
+      const tables = targetTables(this.kind, this.target);
+      upsertSearchAttributes([
+        { key: RunbookKind, value: this.kind },
+        { key: RunbookTarget, value: boundedTarget(this.target, tables) },
+        { key: RunbookStep, value: current.slice(0, 200) },
+        ...(tables.length ? [{ key: RunbookTables, value: boundedTables(tables) }] : []),
+      ]);
+    } else {
+      upsertSearchAttributes([
+        { key: RunbookKind, value: this.kind },
+        { key: RunbookTarget, value: this.target },
+        { key: RunbookStep, value: current },
+      ]);
+    }
     setCurrentDetails(statusToMarkdown(this.status));
   }
 
