@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, WorkerDeploymentOptions, WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { PipelineConfig } from '../domain/config';
@@ -26,6 +26,8 @@ export interface CreateWorkerOptions {
   overrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint (SDK and project metrics); none when unset. */
   metricsAddress?: string;
+  /** Worker Versioning (worker/deployment.ts); unversioned when absent. */
+  deployment?: WorkerDeploymentOptions;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
@@ -54,6 +56,7 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
     maxConcurrentActivityTaskExecutions: 20,
     maxCachedWorkflows: 500,
     shutdownGraceTime: '10 seconds',
+    ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
     ...options.overrides,
   });
   return {
