@@ -8,21 +8,18 @@ import {
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { execSync } from 'node:child_process';
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { decide, startRunbook } from '../../client/runbooks';
 import { temporaryIdentifiers, type PartitionCheck } from '../../domain/backfill';
 import type { TaskGroupConfig } from '../../domain/config';
-import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import type { Finding } from '../../domain/doctor/findings';
 import { newTaskMapping } from '../../domain/tableMappings';
 import type { BackfillReport } from '../../workflows/backfillPartitions';
 import { rejectSignal } from '../../workflows/definitions';
-import type { RunbookResult } from '../../workflows/engine/runbook';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
+import { leftoversOf, runRemedy } from '../support/leftovers';
 import { waitForGate, scratchGroup } from '../support/runbooks';
 import { fetchParquet, listObjects, readRows, rowCount, s3 } from '../support/s3Parquet';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -297,28 +294,8 @@ describe('backfillPartitions', () => {
 });
 
 describe('backfillPartitions terminated mid-staging', () => {
-  /** Runs a remedy command as an operator would: the aws CLI (the stack's endpoint variables) and the Temporal CLI. */
-  function run(command: string): void {
-    const cli = path.dirname(process.env.TEMPORAL_CLI_PATH!);
-    execSync(command, {
-      env: { ...process.env, AWS_DEFAULT_REGION: process.env.AWS_REGION, PATH: `${cli}:${process.env.PATH}` },
-      stdio: 'pipe',
-      shell: '/bin/bash',
-      timeout: 240_000,
-    });
-  }
-
-  async function leftovers(capture?: string): Promise<Finding[]> {
-    const doctor = await startRunbook(
-      tw.client,
-      'pipelineDoctor',
-      { checks: ['leftovers'], taskGroups: [group.name] },
-      { taskQueue: tw.taskQueue },
-    );
-    const result = (await doctor.result()) as RunbookResult<DoctorReport>;
-    if (capture) await captureHistory(doctor, 'pipelineDoctor', capture);
-    return result.report!.findings.filter((f) => f.check === 'leftovers');
-  }
+  const run = runRemedy;
+  const leftovers = (capture?: string) => leftoversOf(tw.client, tw.taskQueue, group.name, capture);
 
   test('the doctor reports its temporary tasks, endpoint, staging and lock, each with a command that cleans it', async () => {
     const handle = await start({ table, from: FROM, to: TO, dateColumn: 'created_on' });

@@ -1,12 +1,8 @@
-import { execSync } from 'node:child_process';
-import path from 'node:path';
 import { decide, startRunbook } from '../../client/runbooks';
-import type { DoctorReport } from '../../domain/doctor/doctorReport';
-import type { Finding } from '../../domain/doctor/findings';
 import type { TaskGroupConfig } from '../../domain/config';
 import { statusQuery } from '../../workflows/definitions';
-import type { RunbookResult } from '../../workflows/engine/runbook';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
+import { leftoversOf, runRemedy } from '../support/leftovers';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -41,26 +37,8 @@ afterAll(async () => {
   if (table) await dropScratchTable(table);
 });
 
-function run(command: string): void {
-  const cli = path.dirname(process.env.TEMPORAL_CLI_PATH!);
-  execSync(command, {
-    env: { ...process.env, AWS_DEFAULT_REGION: process.env.AWS_REGION, PATH: `${cli}:${process.env.PATH}` },
-    stdio: 'pipe',
-    shell: '/bin/bash',
-    timeout: 240_000,
-  });
-}
-
-async function leftovers(): Promise<Finding[]> {
-  const doctor = await startRunbook(
-    tw.client,
-    'pipelineDoctor',
-    { checks: ['leftovers'], taskGroups: [group.name] },
-    { taskQueue: tw.taskQueue },
-  );
-  const result = (await doctor.result()) as RunbookResult<DoctorReport>;
-  return result.report!.findings.filter((f) => f.check === 'leftovers');
-}
+const run = runRemedy;
+const leftovers = () => leftoversOf(tw.client, tw.taskQueue, group.name);
 
 test('terminated after stopping the task: the doctor reports the stopped task and the lock, and their commands clean them', async () => {
   const before = await objectsUnder(`dms/${table.replace('.', '/')}/`);

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   condition,
+  proxyActivities,
   log,
   metricMeter,
   patched,
@@ -21,8 +22,18 @@ import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
 import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
 import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../searchAttributes';
+import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
-import { actions, notifications, reads } from './activityProxies';
+import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
+
+/**
+ * The re-assertion before each step: a few Updates, done in seconds. A short timeout, so a worker lost in the middle
+ * of it costs the step seconds (a retry on another worker), not the 10 minutes of `actions`.
+ */
+const lockChecks = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_FAILURES },
+});
 
 /** Ends a runbook early without an error: a gate was rejected or expired, and nothing further was changed. */
 export class RunbookHalt extends Error {
@@ -204,7 +215,7 @@ export class Runbook {
    */
   private async reassertLocks(): Promise<void> {
     if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
-    await actions.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
+    await lockChecks.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
   }
 
   private holder(): { holder: string; runId: string } {
