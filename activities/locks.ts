@@ -1,31 +1,40 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import { acquireLockUpdate, type LockAnswer } from '../workflows/resourceLock';
+import { acquireLockUpdate, describeHolder, type HolderRun, type LockAnswer } from '../workflows/resourceLock';
 import type { ActivityDeps } from './deps';
 
 export function lockWorkflowId(resource: string): string {
   return `dms-runbooks-lock:${resource}`;
 }
 
+interface LockInput {
+  resources: string[];
+  holder: string;
+  /** Absent in histories from before run ids: the lock is then held by the workflow id. */
+  runId?: string;
+  kind: string;
+}
+
 /** Per-target mutual exclusion between runbooks, held in `resourceLock` workflows. */
 export function lockActivities(deps: ActivityDeps) {
-  async function tryAcquire(resource: string, holder: string, kind: string, replaceStale?: string): Promise<LockAnswer> {
+  async function tryAcquire(resource: string, run: HolderRun, kind: string, replaceStale?: HolderRun): Promise<LockAnswer> {
     const startWorkflowOperation = new WithStartWorkflowOperation('resourceLock', {
       workflowId: lockWorkflowId(resource),
       // The lock runs on the worker's own queue, whatever it is called.
       taskQueue: Context.current().info.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [],
+      args: [{ holderCheckSeconds: deps.config.thresholds.lockHolderCheckSeconds }],
     });
     return deps.temporal.workflow.executeUpdateWithStart(acquireLockUpdate, {
-      args: [{ holder, kind, replaceStale }],
+      args: [{ holder: run.holder, runId: run.runId, kind, replaceStale }],
       startWorkflowOperation,
     });
   }
 
-  async function isRunning(workflowId: string): Promise<boolean> {
+  /** Whether that run (or, for a lock from before run ids, the workflow's latest run) is still running. */
+  async function isRunning(run: HolderRun): Promise<boolean> {
     try {
-      const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+      const description = await deps.temporal.workflow.getHandle(run.holder, run.runId).describe();
       return description.status.name === 'RUNNING';
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return false;
@@ -33,11 +42,11 @@ export function lockActivities(deps: ActivityDeps) {
     }
   }
 
-  async function release(resources: string[], holder: string): Promise<void> {
+  async function release(resources: string[], run: HolderRun): Promise<void> {
     await Promise.all(
       resources.map(async (resource) => {
         try {
-          await deps.temporal.workflow.getHandle(lockWorkflowId(resource)).signal('release', { holder });
+          await deps.temporal.workflow.getHandle(lockWorkflowId(resource)).signal('release', { holder: run.holder, runId: run.runId });
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
         }
@@ -45,28 +54,56 @@ export function lockActivities(deps: ActivityDeps) {
     );
   }
 
+  /** Takes one lock (from a closed holder if need be); throws TargetBusy naming the running holder otherwise. */
+  async function acquireOne(resource: string, input: LockInput, reassert: boolean): Promise<void> {
+    const run = { holder: input.holder, runId: input.runId };
+    let answer = await tryAcquire(resource, run, input.kind);
+    if (!answer.granted && !(await isRunning(answer.heldBy))) {
+      // The holder ended without releasing (terminated, timed out, reset): its lock is stale.
+      answer = await tryAcquire(resource, run, input.kind, { holder: answer.heldBy.holder, runId: answer.heldBy.runId });
+    }
+    if (answer.granted) return;
+    const { heldBy } = answer;
+    const why = reassert
+      ? `this run (run id ${input.runId}) no longer holds ${resource}: runbook ${heldBy.kind} ${describeHolder(heldBy)} took it at ${heldBy.since}, after the run that held it closed (reset, terminated or timed out); this run changes nothing further`
+      : `${resource} is busy: runbook ${heldBy.kind} ${describeHolder(heldBy)} has been acting on it since ${heldBy.since}`;
+    throw ApplicationFailure.nonRetryable(
+      `${why}; wait for it to finish (temporal workflow describe --workflow-id ${heldBy.holder}) and start this runbook again`,
+      'TargetBusy',
+      { heldBy },
+    );
+  }
+
   return {
-    async acquireLocks(input: { resources: string[]; holder: string; kind: string }): Promise<void> {
+    async acquireLocks(input: LockInput): Promise<void> {
+      // In sorted order, so two runbooks wanting overlapping targets meet on the same first one.
       const taken: string[] = [];
-      for (const resource of [...input.resources].sort()) {
-        let answer = await tryAcquire(resource, input.holder, input.kind);
-        if (!answer.granted && !(await isRunning(answer.heldBy.holder))) {
-          // The holder ended without releasing (terminated, timed out): its lock is stale.
-          answer = await tryAcquire(resource, input.holder, input.kind, answer.heldBy.holder);
+      try {
+        for (const resource of [...input.resources].sort()) {
+          await acquireOne(resource, input, false);
+          taken.push(resource);
         }
-        if (!answer.granted) {
-          await release(taken, input.holder);
-          throw ApplicationFailure.nonRetryable(
-            `${resource} is busy: runbook ${answer.heldBy.kind} (workflow id ${answer.heldBy.holder}) has been acting on it since ${answer.heldBy.since}; wait for it to finish (temporal workflow describe --workflow-id ${answer.heldBy.holder}) and start this runbook again`,
-            'TargetBusy',
-            { heldBy: answer.heldBy },
-          );
-        }
-        taken.push(resource);
+      } catch (error) {
+        await release(taken, { holder: input.holder, runId: input.runId });
+        throw error;
       }
     },
-    async releaseLocks(input: { resources: string[]; holder: string }): Promise<void> {
-      await release(input.resources, input.holder);
+    /**
+     * Before a step: "do I still hold these?". Cheap (one Update per lock, no history in the runbook beyond this
+     * activity). A reset run learns here that its locks went with the run it replaced: it takes
+     * them back when nobody else has, and fails with TargetBusy when another running runbook took them.
+     */
+    async reassertLocks(input: LockInput): Promise<void> {
+      // All at once: this run already holds them, nobody waits on anybody. A failure keeps them all; the run fails
+      // and its end releases what it still holds.
+      await Promise.all(input.resources.map((resource) => acquireOne(resource, input, true)));
+    },
+    async releaseLocks(input: { resources: string[]; holder: string; runId?: string }): Promise<void> {
+      await release(input.resources, { holder: input.holder, runId: input.runId });
+    },
+    /** For a held lock's own check: a holder run that closed will never release it. */
+    async isLockHolderRunning(input: HolderRun): Promise<boolean> {
+      return isRunning(input);
     },
   };
 }

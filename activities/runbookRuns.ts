@@ -1,5 +1,6 @@
 import type { RunbookKind as Kind } from '../domain/config';
-import { RunbookKind, RunbookStep, RunbookTarget } from '../workflows/searchAttributes';
+import { statusQuery } from '../workflows/definitions';
+import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../workflows/searchAttributes';
 import type { ActivityDeps } from './deps';
 
 export interface RunningRunbook {
@@ -17,10 +18,16 @@ export function runbookRunActivities(deps: ActivityDeps) {
       const query = `RunbookKind = "${input.kind}" AND ExecutionStatus = "Running"`;
       for await (const execution of deps.temporal.workflow.list({ query })) {
         const attributes = execution.typedSearchAttributes;
+        const tables = attributes.get(RunbookTables);
+        let target = attributes.get(RunbookTarget) ?? '';
+        // A bounded target ("100 tables: …") names only some tables: the run's status has them all.
+        if (tables && target !== tables.join(',')) {
+          target = (await deps.temporal.workflow.getHandle(execution.workflowId, execution.runId).query(statusQuery)).target;
+        }
         found.push({
           workflowId: execution.workflowId,
           kind: attributes.get(RunbookKind) ?? input.kind,
-          target: attributes.get(RunbookTarget) ?? '',
+          target,
           step: attributes.get(RunbookStep) ?? '',
         });
       }

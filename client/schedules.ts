@@ -15,12 +15,18 @@ export interface RunbookScheduleOptions<K extends keyof RunbookInputs> {
   workflowId?: string;
   /** Shown with the schedule (`temporal schedule describe`, the Web UI). */
   note?: string;
+  /**
+   * Each run's run timeout (default: `every`). With overlap SKIP, a run that never ends skips every later one: the
+   * timeout ends it so the next one starts. A run that needs longer than its interval is stuck for these runbooks.
+   */
+  runTimeout?: Duration;
 }
 
 /**
  * Creates a Temporal Schedule that starts a runbook every `every`, or brings an existing one with that id to the
  * same spec, action and input (its paused state and history stay). A run still going when the next one is due is
- * not doubled (overlap SKIP); a run missed while the server was down is caught up within an hour.
+ * not doubled (overlap SKIP), and a stuck one is ended by its run timeout; a run missed while the server was down is
+ * caught up within an hour.
  */
 export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
   client: Client,
@@ -33,6 +39,7 @@ export async function upsertRunbookSchedule<K extends keyof RunbookInputs>(
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowId: options.workflowId ?? options.scheduleId,
     args: [options.input],
+    workflowRunTimeout: options.runTimeout ?? options.every,
     staticSummary: `${options.kind} (schedule ${options.scheduleId}, every ${String(options.every)})`,
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' as const };
@@ -58,6 +65,7 @@ export function runbookScheduleCommand<K extends keyof RunbookInputs>(options: R
   return scheduleCreateCommand(options.scheduleId, options.kind, String(options.every), options.input, {
     taskQueue: options.taskQueue,
     workflowId: options.workflowId,
+    runTimeout: String(options.runTimeout ?? options.every),
   });
 }
 

@@ -177,9 +177,14 @@ export interface BackfillLayout {
   publishManifest(day: string): string;
 }
 
+/** A backfill's workflow id as the key segment of its staging and quarantine folders. */
+export function backfillKey(workflowId: string): string {
+  return workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 /** Where everything lives: staging and quarantine at the bucket root, named by the workflow id, outside the live folder. */
 export function backfillLayout(folder: string, table: TableName, workflowId: string, naming: PartitionNaming): BackfillLayout {
-  const id = workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+  const id = backfillKey(workflowId);
   const tablePrefix = `${folder}/${table.schema}/${table.table}/`;
   const stagingFolder = `_staging/${id}`;
   const quarantineRoot = `_quarantine/${id}/`;

@@ -297,6 +297,8 @@ export const pipelineConfigSchema = z
         smallFilesMinExcess: z.number().int().nonnegative().default(20),
         /** pipelineDoctor: share of a table's bytes in files under the target size (percent) before it is reported. */
         smallFileBytesPercentMax: z.number().min(0).max(100).default(50),
+        /** Locks: how often a held lock checks that its holder run is still running, and frees itself when not. */
+        lockHolderCheckSeconds: z.number().positive().default(300),
       })
       .strict()
       .default({
@@ -312,6 +314,7 @@ export const pipelineConfigSchema = z
         cdcCpuPercentLow: 20,
         smallFilesMinExcess: 20,
         smallFileBytesPercentMax: 50,
+        lockHolderCheckSeconds: 300,
       }),
   })
   .strict()

@@ -51,12 +51,14 @@ export function scheduleCreateCommand(
   kind: string,
   interval: string,
   input: unknown,
-  options: { taskQueue?: string; workflowId?: string } = {},
+  options: { taskQueue?: string; workflowId?: string; runTimeout?: string } = {},
 ): string {
   return [
     'temporal schedule create',
     `--schedule-id ${scheduleId}`,
     `--interval ${interval}`,
+    // A stuck run would otherwise skip every later one (overlap Skip).
+    `--run-timeout ${options.runTimeout ?? interval}`,
     `--type ${kind}`,
     `--task-queue ${options.taskQueue ?? TASK_QUEUE}`,
     `--workflow-id ${options.workflowId ?? scheduleId}`,

@@ -1,11 +1,12 @@
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, WorkerDeploymentOptions, WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { PipelineConfig } from '../domain/config';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
+import { requireSearchAttributes } from './searchAttributeCheck';
 
 export interface RunbookWorker {
   worker: Worker;
@@ -25,14 +26,23 @@ export interface CreateWorkerOptions {
   overrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint (SDK and project metrics); none when unset. */
   metricsAddress?: string;
+  /** Worker Versioning (worker/deployment.ts); unversioned when absent. */
+  deployment?: WorkerDeploymentOptions;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
 export async function createRunbookWorker(options: CreateWorkerOptions): Promise<RunbookWorker> {
   installRuntime(options.logger, options.metricsAddress);
   const connectionOptions = options.connectionOptions ?? { address: options.address };
-  const nativeConnection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);
+  try {
+    // Before polling: a workflow task upserting an unregistered attribute fails forever while the worker looks healthy.
+    await requireSearchAttributes(clientConnection, options.namespace);
+  } catch (error) {
+    await clientConnection.close();
+    throw error;
+  }
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
   const deps = createActivityDeps(options.config, clientConnection, options.namespace, options.logger);
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -46,6 +56,7 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
     maxConcurrentActivityTaskExecutions: 20,
     maxCachedWorkflows: 500,
     shutdownGraceTime: '10 seconds',
+    ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
     ...options.overrides,
   });
   return {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../domain/config';
 import { configPathFromEnv, loadPipelineConfigFile } from './configFile';
 import { createRunbookWorker } from './createWorker';
+import { workerDeploymentOptions } from './deployment';
 import { startHealthServer } from './healthServer';
 import { createLogger } from './logging';
 import { temporalConnectSettings } from './temporalConnection';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectSettings();
   const bundlePath = process.env.WORKFLOW_BUNDLE ?? path.join(__dirname, '..', 'workflow-bundle.js');
   const prebuilt = __filename.endsWith('.js') && fs.existsSync(bundlePath);
+  const deployment = workerDeploymentOptions();
   const runbookWorker = await createRunbookWorker({
     config,
     address: connectionOptions.address ?? '127.0.0.1:7233',
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     taskQueue: process.env.DMS_RUNBOOKS_TASK_QUEUE,
     workflows: prebuilt ? { bundlePath } : { workflowsPath: require.resolve('../workflows') },
     metricsAddress: process.env.WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464',
+    deployment,
   });
   const health = startHealthServer(runbookWorker.worker, process.env.WORKER_HEALTH_ADDRESS ?? '127.0.0.1:9465');
   logger.info(
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       taskQueue: runbookWorker.worker.options.taskQueue,
       bundle: prebuilt ? bundlePath : 'built at start',
       pipeline: config.name,
+      deploymentVersion: deployment ? `${deployment.version.deploymentName}.${deployment.version.buildId}` : 'unversioned',
     },
     'worker started',
   );

@@ -7,3 +7,5 @@ export { resourceLock } from './resourceLock';
 export { resizeInstance } from './resizeInstance';
 export { backfillPartitions } from './backfillPartitions';
 export { schemaDriftWatch } from './schemaDriftWatch';
+// Worker Versioning behaviour of each type above (pinned or auto-upgrade).
+import './versioningBehavior';

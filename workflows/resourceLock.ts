@@ -1,41 +1,106 @@
-import { allHandlersFinished, condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
 
 /**
  * One table, task or instance that a runbook acts on. Runbooks take it through an Update-with-Start, so two
  * runbooks racing for the same target are serialised by Temporal and the second learns who holds it.
+ *
+ * The holder is one run (workflow id and run id), not the workflow id: a reset run has the same workflow id and a
+ * new run id, so it does not inherit the locks of the run it replaced (those are stale once that run closed, and may
+ * have been taken over by another runbook since). Locks taken by code from before run ids carry no `runId`.
  */
 export interface LockHolder {
   holder: string;
+  runId?: string;
   kind: string;
   since: string;
 }
 
-export interface LockRequest {
+/** Which run holds (or held) a lock. */
+export interface HolderRun {
   holder: string;
+  runId?: string;
+}
+
+export interface LockRequest extends HolderRun {
   kind: string;
-  /** Take the lock from this holder, which the caller checked is no longer running. */
-  replaceStale?: string;
+  /** Take the lock from this holder, which the caller checked is no longer running (a workflow id before run ids). */
+  replaceStale?: HolderRun | string;
+}
+
+export interface ResourceLockOptions {
+  /** How often a held lock checks that its holder run is still running (none: only contenders free stale locks). */
+  holderCheckSeconds?: number;
+  /** Carried over continue-as-new. */
+  held?: LockHolder;
 }
 
 export type LockAnswer = { granted: true } | { granted: false; heldBy: LockHolder };
 
 export const acquireLockUpdate = defineUpdate<LockAnswer, [LockRequest]>('acquire');
-export const releaseLockSignal = defineSignal<[{ holder: string }]>('release');
+export const releaseLockSignal = defineSignal<[HolderRun]>('release');
+export const lockHolderQuery = defineQuery<LockHolder | undefined>('holder');
 
-export async function resourceLock(): Promise<void> {
-  let held: LockHolder | undefined;
-  let everHeld = false;
+const lockReads = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Same run; a lock taken before run ids (no runId) is held by its workflow id, as it was then. */
+export function sameRun(held: HolderRun, other: HolderRun): boolean {
+  return held.holder === other.holder && (held.runId === undefined || held.runId === other.runId);
+}
+
+/** `(workflow id X) run Y`: the workflow id in brackets as before run ids, so messages read the same. */
+export function describeHolder(h: HolderRun): string {
+  return h.runId ? `(workflow id ${h.holder}) run ${h.runId}` : `(workflow id ${h.holder})`;
+}
+
+export async function resourceLock(options: ResourceLockOptions = {}): Promise<void> {
+  let held: LockHolder | undefined = options.held;
+  let everHeld = held !== undefined;
   setHandler(acquireLockUpdate, (request) => {
-    if (!held || held.holder === request.holder || held.holder === request.replaceStale) {
-      held = { holder: request.holder, kind: request.kind, since: new Date().toISOString() };
+    const stale = typeof request.replaceStale === 'string' ? { holder: request.replaceStale } : request.replaceStale;
+    const mine = held !== undefined && sameRun(held, request);
+    if (!held || mine || (stale && sameRun(held, stale))) {
+      // Re-asserting a lock keeps its `since`: it says how long this run has been acting on the target.
+      const since = mine && held ? held.since : new Date().toISOString();
+      held = { holder: request.holder, runId: request.runId, kind: request.kind, since };
       everHeld = true;
       return { granted: true };
     }
     return { granted: false, heldBy: held };
   });
-  setHandler(releaseLockSignal, ({ holder }) => {
-    if (held?.holder === holder) held = undefined;
+  setHandler(releaseLockSignal, (from) => {
+    if (held && sameRun(held, from)) held = undefined;
   });
+  setHandler(lockHolderQuery, () => held);
+
+  const released = () => everHeld && held === undefined;
+  const checkMs = (options.holderCheckSeconds ?? 0) * 1000;
+  // A run that was terminated, timed out or reset never releases: the lock frees itself once its holder run is
+  // closed, rather than waiting for the next runbook that wants the target. Locks from before this wait as before.
+  if (checkMs > 0 && patched('lock-frees-closed-holder')) {
+    while (!released()) {
+      if (await condition(released, checkMs)) break;
+      const current = held;
+      if (current && !(await lockReads.isLockHolderRunning(current)) && held === current) held = undefined;
+      if (workflowInfo().continueAsNewSuggested && held && allHandlersFinished()) {
+        await continueAsNew<typeof resourceLock>({ holderCheckSeconds: options.holderCheckSeconds, held });
+      }
+    }
+  }
   // Lives while held; the next acquire after a release starts a fresh run with a tiny history.
-  await condition(() => everHeld && held === undefined && allHandlersFinished());
+  await condition(() => released() && allHandlersFinished());
 }

@@ -2,6 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
 import { binlogMarginCheck } from './binlogMarginCheck';
 import { instanceHealthCheck } from './instanceHealthCheck';
+import { leftoversCheck } from './leftoversCheck';
 import { schemaDriftCheck } from './schemaDriftCheck';
 import { smallFilesCheck } from './smallFilesCheck';
 import { taskHealthCheck } from './taskHealthCheck';
@@ -36,6 +37,7 @@ export function doctorActivities(deps: ActivityDeps) {
   const files = smallFilesCheck(deps);
   const rows = validationCheck(deps);
   const drift = schemaDriftCheck(deps);
+  const leftovers = leftoversCheck(deps);
   return {
     checkTaskHealth: (input: Parameters<typeof task.checkTaskHealth>[0]) => keptAlive(() => task.checkTaskHealth(input)),
     checkInstanceHealth: (input: Parameters<typeof instance.checkInstanceHealth>[0]) =>
@@ -44,5 +46,6 @@ export function doctorActivities(deps: ActivityDeps) {
     checkSmallFiles: (input: Parameters<typeof files.checkSmallFiles>[0]) => keptAlive(() => files.checkSmallFiles(input)),
     checkRowCounts: (input: Parameters<typeof rows.checkRowCounts>[0]) => keptAlive(() => rows.checkRowCounts(input)),
     checkSchemaDrift: (input: Parameters<typeof drift.checkSchemaDrift>[0]) => keptAlive(() => drift.checkSchemaDrift(input)),
+    checkLeftovers: (input: Parameters<typeof leftovers.checkLeftovers>[0]) => keptAlive(() => leftovers.checkLeftovers(input)),
   };
 }

@@ -5,7 +5,15 @@ import type { RunbookKind } from '../config';
  * fixes them. Every check produces a CheckResult; the report gathers them.
  */
 
-export const DOCTOR_CHECKS = ['taskHealth', 'instanceHealth', 'binlogMargin', 'smallFiles', 'validation', 'schemaDrift'] as const;
+export const DOCTOR_CHECKS = [
+  'taskHealth',
+  'instanceHealth',
+  'binlogMargin',
+  'smallFiles',
+  'validation',
+  'schemaDrift',
+  'leftovers',
+] as const;
 export type DoctorCheck = (typeof DOCTOR_CHECKS)[number];
 
 export const CHECK_TITLES: Record<DoctorCheck, string> = {
@@ -15,6 +23,7 @@ export const CHECK_TITLES: Record<DoctorCheck, string> = {
   smallFiles: 'Small files: sizes per table and partition, file settings',
   validation: 'Validation: source rows vs DMS vs Parquet footers',
   schemaDrift: 'Schema drift: the last schemaDriftWatch result',
+  leftovers: 'Leftovers of interrupted runs: stopped tasks, temporary DMS resources, staging and quarantine, locks',
 };
 
 /** critical: data is or will be lost or wrong; warning: act soon; info: worth knowing, nothing is at risk. */

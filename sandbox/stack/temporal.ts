@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { Component } from './component';
 import { isAlive, portOpen, readPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { StackSettings } from './settings';
 import { resolveTemporalBinary, temporalVersion } from './temporalBinary';
-
-export const SEARCH_ATTRIBUTES = ['RunbookKind', 'RunbookTarget', 'RunbookStep'] as const;
 
 /** The real Temporal dev server, persisted in .stack/temporal.db, with the Web UI and our search attributes. */
 export function temporalComponent(s: StackSettings, log: (line: string) => void): Component {
@@ -43,7 +42,8 @@ export function temporalComponent(s: StackSettings, log: (line: string) => void)
         path.join(s.stackDir, 'temporal.db'),
         '--log-level',
         'warn',
-        ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+        // A database created before an attribute was added: `npm run setup:namespace` registers it.
+        ...SEARCH_ATTRIBUTES.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]),
       ];
       startDetached({ name: 'temporal', command: binary, args, stackDir: s.stackDir, logsDir: s.logsDir });
       await waitFor('temporal', healthy, 90000, () => `${s.logsDir}/temporal.log:\n${tailLog(s.logsDir, 'temporal')}`);

@@ -37,6 +37,8 @@ test('creates a schedule, updates it in place, and its triggered run is a pipeli
     workflowType: 'pipelineDoctor',
     taskQueue: tw.taskQueue,
     args: [{ checks: ['taskHealth'] }],
+    // A stuck run ends at its run timeout (the interval) rather than skipping every later one.
+    workflowRunTimeout: 3_600_000,
   });
   expect(described.policies.overlap).toBe('SKIP');
   expect(described.state.note).toBe('hourly health report');
@@ -52,6 +54,7 @@ test('creates a schedule, updates it in place, and its triggered run is a pipeli
   described = await handle.describe();
   expect(described.spec.intervals).toMatchObject([{ every: 1_800_000 }]);
   expect(described.action.args).toEqual([{ checks: ['taskHealth', 'instanceHealth'] }]);
+  expect(described.action).toMatchObject({ workflowRunTimeout: 1_800_000 });
   expect(described.state.note).toBe('hourly health report');
 
   await handle.trigger();

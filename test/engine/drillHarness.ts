@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -11,7 +10,8 @@ import { pipelineConfigActivities } from '../../activities/pipelineConfig';
 import { signatureActivities } from '../../activities/signatures';
 import type { PipelineConfig } from '../../domain/config';
 import type { RunbookResult } from '../../workflows/engine/runbook';
-import { SEARCH_ATTRIBUTES } from '../../sandbox/stack/temporal';
+import { INDEXED_TYPES } from '../../worker/searchAttributeCheck';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { resolveTestServerBinary } from '../../sandbox/stack/testServerBinary';
 import { installRuntime } from '../../worker/runtime';
 import { DeepPartial, testConfig } from '../support/testConfig';
@@ -37,12 +37,10 @@ export async function startDrills(patch: DeepPartial<PipelineConfig> = {}) {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServerBinary(path.resolve(__dirname, '..', '..', '.tools')) } },
   });
-  // The runbooks' Keyword search attributes, as the dev server registers them at start (sandbox/stack/temporal.ts).
+  // The runbooks' search attributes, as the dev server registers them at start (sandbox/stack/temporal.ts).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      SEARCH_ATTRIBUTES.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-    ),
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map(({ name, type }) => [name, INDEXED_TYPES[type]])),
   });
   const webhook = await startWebhookReceiver();
   const config = testConfig({ ...patch, notifications: { webhookUrl: webhook.url } });

@@ -264,7 +264,7 @@ describe('schema drift result (opaque JSON, best effort)', () => {
   test('not running is an info finding with the schedule command; an unreadable result is said', () => {
     const none = evaluateSchemaDrift(null, () => true, at);
     expect(none.findings[0]!.remedy!.command).toBe(
-      'temporal schedule create --schedule-id schema-drift-watch --interval 15m --type schemaDriftWatch --task-queue dms-runbooks --workflow-id schemaDriftWatch --overlap-policy Skip --catchup-window 1h --input \'{"requestedBy":"schedule"}\'',
+      'temporal schedule create --schedule-id schema-drift-watch --interval 15m --run-timeout 15m --type schemaDriftWatch --task-queue dms-runbooks --workflow-id schemaDriftWatch --overlap-policy Skip --catchup-window 1h --input \'{"requestedBy":"schedule"}\'',
     );
     expect(evaluateSchemaDrift(null, () => true, at, 'schemaDriftWatch-hourly').findings[0]!.title).toContain(
       'schemaDriftWatch is running (schemaDriftWatch-hourly) but no run has completed yet',

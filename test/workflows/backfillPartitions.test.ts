@@ -10,14 +10,16 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { WorkflowFailedError } from '@temporalio/client';
 import { decide, startRunbook } from '../../client/runbooks';
-import type { PartitionCheck } from '../../domain/backfill';
+import { temporaryIdentifiers, type PartitionCheck } from '../../domain/backfill';
 import type { TaskGroupConfig } from '../../domain/config';
+import type { Finding } from '../../domain/doctor/findings';
 import { newTaskMapping } from '../../domain/tableMappings';
 import type { BackfillReport } from '../../workflows/backfillPartitions';
 import { rejectSignal } from '../../workflows/definitions';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
+import { leftoversOf, runRemedy } from '../support/leftovers';
 import { waitForGate, scratchGroup } from '../support/runbooks';
 import { fetchParquet, listObjects, readRows, rowCount, s3 } from '../support/s3Parquet';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
@@ -319,4 +321,75 @@ describe('backfillPartitions', () => {
     expect(result.audit.gates.map((g) => `${g.gate}:${g.outcome}`)).toEqual(['backfill:approved', 'publish:approved']);
     await captureHistory(handle, 'backfillPartitions', 'approved-and-published');
   });
+});
+
+describe('backfillPartitions terminated mid-staging', () => {
+  const run = runRemedy;
+  const leftovers = (capture?: string) => leftoversOf(tw.client, tw.taskQueue, group.name, capture);
+
+  test('the doctor reports its temporary tasks, endpoint, staging and lock, each with a command that cleans it', async () => {
+    const handle = await start({ table, from: FROM, to: TO, dateColumn: 'created_on' });
+    await waitForGate(handle, 'backfill');
+    await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'stage it', decision: 'approve' });
+    // Terminated once a temporary task has written to the staging: the run leaves everything as it was.
+    await eventually(
+      () => inventory(`_staging/${handle.workflowId}/`),
+      (objects) => objects.length > 0,
+      120_000,
+      'the staging to be written',
+    );
+    const { runId } = await handle.describe();
+    await handle.terminate('test: an operator terminates the backfill mid-staging');
+    // An activity in flight at the termination still finishes (a task created a moment later): let DMS settle.
+    const ids = temporaryIdentifiers(runId);
+    const existing = async () => {
+      const found = await dms
+        .send(
+          new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [FROM, '20260606', TO].map(ids.task) }] }),
+        )
+        .catch(() => ({ ReplicationTasks: [] }));
+      return (found.ReplicationTasks ?? []).map((t) => t.ReplicationTaskIdentifier!).sort();
+    };
+    let tasks = await existing();
+    for (let settled = 0; settled < 3;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const now = await existing();
+      settled = JSON.stringify(now) === JSON.stringify(tasks) ? settled + 1 : 0;
+      tasks = now;
+    }
+    const endpoint = ids.endpoint;
+    expect(tasks.length).toBeGreaterThan(0);
+
+    const mine = (await leftovers('leftovers-of-terminated-backfill')).filter(
+      (f) =>
+        f.evidence.createdBy === handle.workflowId ||
+        f.evidence.workflowId === handle.workflowId ||
+        f.evidence.holder === handle.workflowId,
+    );
+    const subjects = mine.map((f) => f.subject).sort();
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        ...tasks.map((t) => `task ${t}`),
+        `endpoint ${endpoint}`,
+        `prefix _staging/${handle.workflowId}/`,
+        `table:${table}`,
+      ]),
+    );
+    for (const f of mine) expect(f.title).toContain('terminated');
+
+    // Tasks first (stopped if need be), then the endpoint, the staging and the lock: the order of the report's kinds.
+    const order = (f: Finding) => (f.subject.startsWith('task ') ? 0 : f.subject.startsWith('endpoint ') ? 1 : 2);
+    for (const finding of [...mine].sort((a, b) => order(a) - order(b))) {
+      for (const step of finding.remedy!.steps ?? []) if (!step.startsWith('aws s3 mv')) run(step);
+      run(finding.remedy!.command);
+    }
+    await expect(dms.send(new DescribeEndpointsCommand({ Filters: [{ Name: 'endpoint-id', Values: [endpoint] }] }))).rejects.toThrow();
+    await expect(
+      dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: tasks }] })),
+    ).rejects.toThrow();
+    expect(await inventory(`_staging/${handle.workflowId}/`)).toEqual([]);
+    // Cleaned: the doctor finds nothing of this run any more.
+    const after = (await leftovers()).filter((f) => subjects.includes(f.subject));
+    expect(after).toEqual([]);
+  }, 600_000);
 });

@@ -122,8 +122,10 @@ test('the schedule command docs/runbooks/schemaDriftWatch.md shows is accepted b
   execFileSync(cli, [...args, ...address], { stdio: 'pipe' });
   const described = JSON.parse(
     execFileSync(cli, ['schedule', 'describe', '--schedule-id', id, '--output', 'json', ...address]).toString(),
-  ) as { schedule: { action: { startWorkflow: { workflowType: { name: string } } } } };
+  ) as { schedule: { action: { startWorkflow: { workflowType: { name: string }; workflowRunTimeout?: string } } } };
   expect(described.schedule.action.startWorkflow.workflowType.name).toBe('schemaDriftWatch');
+  // A stuck run ends at its run timeout rather than skipping every later one (overlap Skip).
+  expect(described.schedule.action.startWorkflow.workflowRunTimeout).toBe('900s');
   execFileSync(cli, ['schedule', 'delete', '--schedule-id', id, ...address]);
 });
 

@@ -4,6 +4,7 @@ import {
   CancelledFailure,
   condition,
   isCancellation,
+  proxyActivities,
   log,
   metricMeter,
   patched,
@@ -22,11 +23,22 @@ import { canonicalJson, checkDecisionDocument, DECISION_NAMESPACE, Refusal, Sign
 import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookStatus';
 import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
-import { RunbookKind, RunbookStep, RunbookTarget } from '../searchAttributes';
+import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
+import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../searchAttributes';
+import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
-import { actions, notifications, reads } from './activityProxies';
+import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
 import { Compensations } from './compensations';
+
+/**
+ * The re-assertion before each step: a few Updates, done in seconds. A short timeout, so a worker lost in the middle
+ * of it costs the step seconds (a retry on another worker), not the 10 minutes of `actions`.
+ */
+const lockChecks = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_FAILURES },
+});
 
 /** Ends a runbook early without an error: a gate was rejected or expired, and nothing further was changed. */
 export class RunbookHalt extends Error {
@@ -178,11 +190,14 @@ export class Runbook {
     return this.config;
   }
 
-  /** Refuses to run while another runbook acts on the same table, task or instance; names that runbook. */
+  /**
+   * Refuses to run while another runbook acts on the same table, task or instance; names that runbook. The holder is
+   * this run (workflow id and run id): a reset run does not inherit the locks of the run it replaced.
+   */
   async lock(resources: string[]): Promise<void> {
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
-    await actions.acquireLocks({ resources: fresh, holder: this.workflowId, kind: this.kind });
+    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind });
     this.locks.push(...fresh);
   }
 
@@ -191,14 +206,28 @@ export class Runbook {
     const held = resources.filter((r) => this.locks.includes(r));
     if (held.length === 0) return;
     this.locks = this.locks.filter((r) => !held.includes(r));
-    await actions.releaseLocks({ resources: held, holder: this.workflowId });
+    await actions.releaseLocks({ resources: held, ...this.holder() });
   }
 
   async releaseLocks(): Promise<void> {
     if (this.locks.length === 0) return;
     const resources = this.locks;
     this.locks = [];
-    await actions.releaseLocks({ resources, holder: this.workflowId });
+    await actions.releaseLocks({ resources, ...this.holder() });
+  }
+
+  /**
+   * "Do I still hold my targets?", asked before every step taken while holding locks. A reset run replays the lock
+   * activity of the run it replaced and believes it holds that run's locks; here it finds out, and fails with
+   * TargetBusy when another runbook took them meanwhile. Histories from before this take the old path (no marker).
+   */
+  private async reassertLocks(): Promise<void> {
+    if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
+    await lockChecks.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
+  }
+
+  private holder(): { holder: string; runId: string } {
+    return { holder: this.workflowId, runId: workflowInfo().runId };
   }
 
   /**
@@ -248,6 +277,7 @@ export class Runbook {
     this.publish(id);
     this.log('step started', id);
     try {
+      await this.reassertLocks();
       const value = await run();
       step.state = 'done';
       step.finishedAt = new Date().toISOString();
@@ -485,11 +515,22 @@ export class Runbook {
 
   private publish(stepOverride?: string): void {
     const current = stepOverride ?? this.status.steps.find((s) => s.state === 'current')?.id ?? this.status.phase;
-    upsertSearchAttributes([
-      { key: RunbookKind, value: this.kind },
-      { key: RunbookTarget, value: this.target },
-      { key: RunbookStep, value: current },
-    ]);
+    // Histories from before bounded values upserted the target as is (no marker): a replay must upsert the same.
+    if (patched('bounded-search-attributes')) {
+      const tables = targetTables(this.kind, this.target);
+      upsertSearchAttributes([
+        { key: RunbookKind, value: this.kind },
+        { key: RunbookTarget, value: boundedTarget(this.target, tables) },
+        { key: RunbookStep, value: current.slice(0, 200) },
+        ...(tables.length ? [{ key: RunbookTables, value: boundedTables(tables) }] : []),
+      ]);
+    } else {
+      upsertSearchAttributes([
+        { key: RunbookKind, value: this.kind },
+        { key: RunbookTarget, value: this.target },
+        { key: RunbookStep, value: current },
+      ]);
+    }
     setCurrentDetails(statusToMarkdown(this.status));
   }
 
