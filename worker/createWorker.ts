@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { PipelineConfig } from '../domain/config';
 import { TASK_QUEUE } from '../domain/operatorCommands';
+import { maxCachedWorkflowsFromEnv } from './cacheSize';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
 
@@ -25,6 +26,8 @@ export interface CreateWorkerOptions {
   overrides?: Partial<WorkerOptions>;
   /** host:port of the Prometheus endpoint (SDK and project metrics); none when unset. */
   metricsAddress?: string;
+  /** Runs kept in the sticky cache; default from DMS_RUNBOOKS_MAX_CACHED_WORKFLOWS (see cacheSize.ts). */
+  maxCachedWorkflows?: number;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
@@ -44,7 +47,7 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
       : { workflowsPath: options.workflows.workflowsPath }),
     maxConcurrentWorkflowTaskExecutions: 10,
     maxConcurrentActivityTaskExecutions: 20,
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? maxCachedWorkflowsFromEnv(),
     shutdownGraceTime: '10 seconds',
     ...options.overrides,
   });
