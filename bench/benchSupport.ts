@@ -22,16 +22,74 @@ export interface BenchWorker {
   child: ChildProcess;
   queue: string;
   rssMb(): number;
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
 }
 
+/**
+ * How the bench worker runs: `production` (the default) is what `npm run build` gives an operator — compiled
+ * JavaScript under plain node, loading a workflow bundle built beforehand; `dev` is `npm run worker` — TypeScript
+ * under tsx, bundling the workflows with webpack inside the worker at start. Env BENCH_WORKER_SHAPE.
+ */
+export type WorkerShape = 'production' | 'dev';
+
+export function workerShape(): WorkerShape {
+  const shape = process.env.BENCH_WORKER_SHAPE ?? 'production';
+  if (shape !== 'production' && shape !== 'dev') throw new Error(`BENCH_WORKER_SHAPE=${shape}: use production or dev`);
+  return shape;
+}
+
+/**
+ * The production shape's two artefacts, built here (outside the measured process): the bench workflows' bundle, as
+ * worker/bundle.ts builds the real one, and the bench worker compiled to one CommonJS file whose npm packages stay
+ * in node_modules (esbuild, which tsx already brings; the same JavaScript tsc would emit for these files).
+ */
+async function buildProductionShape(dir: string): Promise<{ entry: string; bundle: string }> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const { build } = await import('esbuild');
+  const bundle = path.join(dir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(root, 'bench', 'workflows.ts'),
+    logger: quietLogger,
+  });
+  fs.writeFileSync(bundle, code);
+  const entry = path.join(root, 'dist', 'bench', 'benchWorker.js');
+  await build({
+    entryPoints: [path.join(root, 'bench', 'benchWorker.ts')],
+    outfile: entry,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    // benchWorker's require.resolve('./workflows') is only for the dev shape, which does not run this file.
+    logOverride: { 'require-resolve-not-external': 'silent' },
+  });
+  return { entry, bundle };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
 /** The bench worker in a process of its own, so its memory can be read from /proc. */
 export async function startBenchWorker(config: PipelineConfig, queue: string): Promise<BenchWorker> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-bench-')), 'config.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dmsrb-bench-'));
+  const file = path.join(dir, 'config.json');
   fs.writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'benchWorker.ts')], {
+  const shape = workerShape();
+  const built = shape === 'production' ? await buildProductionShape(dir) : undefined;
+  const args = built ? [built.entry] : ['--import', 'tsx', path.join(root, 'bench', 'benchWorker.ts')];
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
     cwd: root,
-    env: { ...process.env, BENCH_CONFIG: file, BENCH_QUEUE: queue },
+    env: { ...process.env, BENCH_CONFIG: file, BENCH_QUEUE: queue, ...(built ? { BENCH_BUNDLE: built.bundle } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -47,12 +105,27 @@ export async function startBenchWorker(config: PipelineConfig, queue: string): P
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
     },
+    cpuSeconds: () => processCpuSeconds(child.pid),
     async stop() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** CPU time (user + system) a process has used so far, from /proc; undefined when it is not there. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid || !fs.existsSync(`/proc/${pid}/stat`)) return undefined;
+  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th of the line.
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The local stack's Temporal server process (the dev server the sandbox runs), for its CPU time. */
+export function temporalServerPid(): number | undefined {
+  const file = path.join(process.env.STACK_DIR ?? path.join(root, '.stack'), 'temporal.pid');
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').trim()) : undefined;
 }
 
 export function percentile(values: number[], p: number): number {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { PipelineConfig } from '../domain/config';
 import { TASK_QUEUE } from '../domain/operatorCommands';
+import { maxCachedWorkflowsFromEnv } from './cacheSize';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
 import { requireSearchAttributes } from './searchAttributeCheck';
@@ -28,6 +29,8 @@ export interface CreateWorkerOptions {
   metricsAddress?: string;
   /** Worker Versioning (worker/deployment.ts); unversioned when absent. */
   deployment?: WorkerDeploymentOptions;
+  /** Runs kept in the sticky cache; default from DMS_RUNBOOKS_MAX_CACHED_WORKFLOWS (see cacheSize.ts). */
+  maxCachedWorkflows?: number;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
@@ -54,7 +57,7 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
       : { workflowsPath: options.workflows.workflowsPath }),
     maxConcurrentWorkflowTaskExecutions: 10,
     maxConcurrentActivityTaskExecutions: 20,
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? maxCachedWorkflowsFromEnv(),
     shutdownGraceTime: '10 seconds',
     ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
     ...options.overrides,
