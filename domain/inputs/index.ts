@@ -9,7 +9,7 @@ import { compositeResizeSchema, simpleResizeSchema } from './resizeInstance';
 import { schemaDriftWatchInputSchema } from './schemaDriftWatch';
 
 /** The object forms each runbook's input takes (resizeInstance has two), by kind: what the CLI types flags by. */
-export const INPUT_FORMS: Record<RunbookKind, z.ZodType[]> = {
+export const INPUT_FORMS: Record<RunbookKind, z.ZodObject[]> = {
   checkSourceReadiness: [checkSourceReadinessInputSchema],
   onboardTable: [onboardTableInputSchema],
   fullReload: [fullReloadInputSchema],

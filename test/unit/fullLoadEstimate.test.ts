@@ -5,8 +5,6 @@ import {
   parallelLoadSuggestion,
   SUBTASK_ROWS_PER_SECOND,
 } from '../../domain/instanceClasses';
-import { loadHours, planCompositeResize } from '../../domain/instanceResize';
-import { emptyPlan } from '../../domain/plan';
 
 describe('full-load estimates: one subtask per table, at most MaxFullLoadSubTasks at once', () => {
   test('one big table takes as long on a 16-vCPU class as on a 2-vCPU one: it loads on one subtask', () => {
@@ -36,39 +34,5 @@ describe('full-load estimates: one subtask per table, at most MaxFullLoadSubTask
   test('a table past an hour on one subtask gets a parallel-load suggestion, a smaller one none', () => {
     expect(parallelLoadSuggestion('shop.orders', PARALLEL_LOAD_SUGGESTED_ROWS - 1)).toBeUndefined();
     expect(parallelLoadSuggestion('shop.orders', 2 * PARALLEL_LOAD_SUGGESTED_ROWS)).toContain('parallel-load table-settings rule');
-  });
-});
-
-describe('the composite resize sizes the child load from its tables', () => {
-  const instance = {
-    arn: 'arn:aws:dms:us-east-1:1:rep:A',
-    identifier: 'repl',
-    status: 'available',
-    instanceClass: 'dms.r5.large',
-    allocatedStorageGb: 100,
-    pending: {},
-  };
-  const plan = (details: Record<string, unknown>) =>
-    planCompositeResize({
-      instance,
-      tasks: [],
-      fullLoadClass: 'dms.r5.4xlarge',
-      cdcClass: 'dms.r5.large',
-      prices: {},
-      settleMinutes: 10,
-      freeStorageBytes: 50 * 1024 ** 3,
-      during: { kind: 'fullReload', workflowId: 'child', plan: { ...emptyPlan('child'), details } },
-    });
-
-  test('one big table: the plan warns that the big class buys nothing', () => {
-    expect(loadHours({ ...emptyPlan('x'), details: { rows: 72_000_000 } }, 'dms.r5.4xlarge')).toBe(2);
-    expect(plan({ rows: 72_000_000 }).warnings.join('\n')).toContain('the bigger class buys nothing');
-  });
-
-  test('many tables: the big class is faster and no such warning', () => {
-    const many = plan({ tableRows: Array.from({ length: 16 }, () => 3_000_000) });
-    // 48M rows: 80,000 rows/s on the 4xlarge (10 min), 10,000 rows/s on the large (80 min), rounded to hundredths of hours.
-    expect(many.details.loadHours).toEqual({ 'dms.r5.4xlarge': 0.17, 'dms.r5.large': 1.33 });
-    expect(many.warnings.join('\n')).not.toContain('buys nothing');
   });
 });

@@ -3,6 +3,7 @@ import {
   compositeCostLines,
   describeBreach,
   judgeLatency,
+  loadHours,
   latencyTrend,
   planCompositeResize,
   planSimpleResize,
@@ -187,5 +188,31 @@ describe('a Multi-AZ instance in the resize plan', () => {
     });
     expect(composite.cost!.lines!.find((l) => l.item === 'CDC after scaling down, per month')!.hourly).toBe(0.4);
     expect(composite.warnings.join('\n')).toContain('Multi-AZ');
+  });
+});
+
+describe('the composite resize sizes the child load from its tables', () => {
+  const plan = (details: Record<string, unknown>) =>
+    planCompositeResize({
+      instance,
+      tasks: [],
+      fullLoadClass: 'dms.r5.4xlarge',
+      cdcClass: 'dms.r5.large',
+      prices: {},
+      settleMinutes: 10,
+      freeStorageBytes: 50 * 1024 ** 3,
+      during: { kind: 'fullReload', workflowId: 'child', plan: { ...emptyPlan('child'), details } },
+    });
+
+  test('one big table: the plan warns that the big class buys nothing', () => {
+    expect(loadHours({ ...emptyPlan('x'), details: { rows: 72_000_000 } }, 'dms.r5.4xlarge')).toBe(2);
+    expect(plan({ rows: 72_000_000 }).warnings.join('\n')).toContain('the bigger class buys nothing');
+  });
+
+  test('many tables: the big class is faster and no such warning', () => {
+    const many = plan({ tableRows: Array.from({ length: 16 }, () => 3_000_000) });
+    // 48M rows: 80,000 rows/s on the 4xlarge (10 min), 10,000 rows/s on the large (80 min), rounded to hundredths of hours.
+    expect(many.details.loadHours).toEqual({ 'dms.r5.4xlarge': 0.17, 'dms.r5.large': 1.33 });
+    expect(many.warnings.join('\n')).not.toContain('buys nothing');
   });
 });

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { runbookKindSchema } from '../../domain/config';
-import { backfillPartitionsInputSchema } from '../../domain/inputs/backfillPartitions';
-import { checkSourceReadinessInputSchema } from '../../domain/inputs/checkSourceReadiness';
-import { fullReloadInputSchema } from '../../domain/inputs/fullReload';
-import { onboardTableInputSchema } from '../../domain/inputs/onboardTable';
-import { pipelineDoctorInputSchema } from '../../domain/inputs/pipelineDoctor';
-import { compositeResizeSchema, simpleResizeSchema } from '../../domain/inputs/resizeInstance';
-import { schemaDriftWatchInputSchema } from '../../domain/inputs/schemaDriftWatch';
+import { INPUT_FORMS } from '../../domain/inputs';
 
 /** Each runbook kind has its page in docs/runbooks/, on the one template, naming every field of its input schema. */
 
@@ -25,18 +18,8 @@ const TEMPLATE = [
   'How to start it',
 ];
 
-const inputFields: Record<string, Array<z.ZodObject>> = {
-  checkSourceReadiness: [checkSourceReadinessInputSchema],
-  onboardTable: [onboardTableInputSchema],
-  fullReload: [fullReloadInputSchema],
-  resizeInstance: [simpleResizeSchema, compositeResizeSchema],
-  backfillPartitions: [backfillPartitionsInputSchema],
-  pipelineDoctor: [pipelineDoctorInputSchema],
-  schemaDriftWatch: [schemaDriftWatchInputSchema],
-};
-
-test('every runbook kind is covered here (a new kind needs its page and its input schema below)', () => {
-  expect(Object.keys(inputFields).sort()).toEqual([...runbookKindSchema.options].sort());
+test('every runbook kind has its input forms listed (domain/inputs/index.ts)', () => {
+  expect(Object.keys(INPUT_FORMS).sort()).toEqual([...runbookKindSchema.options].sort());
 });
 
 describe.each(runbookKindSchema.options)('docs/runbooks/%s.md', (kind) => {
@@ -51,7 +34,7 @@ describe.each(runbookKindSchema.options)('docs/runbooks/%s.md', (kind) => {
 
   test('its Inputs section names every field of the input schema', () => {
     const inputs = text.split(/^## Inputs$/m)[1]?.split(/^## /m)[0] ?? '';
-    const fields = new Set(inputFields[kind]!.flatMap((schema) => Object.keys(schema.shape)));
+    const fields = new Set(INPUT_FORMS[kind].flatMap((schema) => Object.keys(schema.shape)));
     expect([...fields].filter((field) => !inputs.includes(`\`${field}\``))).toEqual([]);
   });
 });
