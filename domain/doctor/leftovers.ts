@@ -97,6 +97,15 @@ export function temporaryEndpointFinding(run: ClosedRun, endpoint: { identifier:
         ? `delete the endpoint once its temporary tasks are deleted (${tasksFirst.join(', ')})`
         : 'delete the temporary staging endpoint',
       command: `aws dms delete-endpoint --endpoint-arn ${endpoint.arn}`,
+      // DMS refuses to delete an endpoint a task still uses, and a task takes a while to go ("deleting"). A loop, not
+      // `aws dms wait replication-task-deleted`: that waiter fails at once on a "stopped" that Describe may still show.
+      ...(tasksFirst.length
+        ? {
+            steps: [
+              `until ! aws dms describe-replication-tasks --filters Name=replication-task-id,Values=${tasksFirst.join(',')} > /dev/null 2>&1; do sleep 10; done`,
+            ],
+          }
+        : {}),
     },
   };
 }

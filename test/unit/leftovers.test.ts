@@ -1,36 +1,25 @@
-import { leftoverActions, prefixFinding, staleLockFinding } from '../../domain/doctor/leftovers';
+import { ClosedRun, temporaryEndpointFinding, temporaryTaskFinding } from '../../domain/doctor/leftovers';
 
-describe('leftovers of interrupted runs', () => {
-  test('a stop without a later start is a stopped task; created resources are listed', () => {
-    const actions = leftoverActions([
-      { type: 'stopTask', input: { taskArn: 'arn:task:a' } },
-      { type: 'startTask', input: { taskArn: 'arn:task:a', startType: 'resume-processing' } },
-      { type: 'stopTask', input: { taskArn: 'arn:task:b' } },
-      { type: 'createS3Endpoint', input: { identifier: 'bfx-staging' } },
-      { type: 'createTask', input: { identifier: 'bfx-20260605' } },
-      { type: 'findTasks', input: { identifiers: ['shop-core'] } },
+/** The doctor's commands for what an interrupted backfill left: runnable in the order the report gives them. */
+
+const run: ClosedRun = { workflowId: 'backfill-x', runId: 'r1', kind: 'backfillPartitions', status: 'TERMINATED' };
+
+describe('leftovers of a terminated backfill', () => {
+  test('a running temporary task is stopped and waited for before it is deleted', () => {
+    const finding = temporaryTaskFinding(run, { identifier: 'bf-20260601', arn: 'arn:task:1', status: 'running' });
+    expect(finding.remedy!.steps).toEqual([
+      'aws dms stop-replication-task --replication-task-arn arn:task:1',
+      'aws dms wait replication-task-stopped --filters Name=replication-task-arn,Values=arn:task:1',
     ]);
-    expect(actions).toEqual({ stoppedTasks: ['arn:task:b'], createdTasks: ['bfx-20260605'], createdEndpoints: ['bfx-staging'] });
+    expect(finding.remedy!.command).toBe('aws dms delete-replication-task --replication-task-arn arn:task:1');
   });
 
-  test('a quarantine finding says how to put the files back before deleting them', () => {
-    const f = prefixFinding('shop-lake', 'quarantine', '_quarantine/fr-1/', { workflowId: 'fr-1', status: 'TERMINATED' }, 3);
-    expect(f.severity).toBe('critical');
-    expect(f.remedy!.steps).toContain(
-      'aws s3 mv --recursive s3://shop-lake/_quarantine/fr-1/ s3://shop-lake/ --exclude "_manifests/*" --exclude "_rolled-back/*"',
-    );
-    expect(f.remedy!.command).toBe('aws s3 rm --recursive s3://shop-lake/_quarantine/fr-1/');
-  });
-
-  test('a stale lock is released by a signal naming its holder run', () => {
-    const f = staleLockFinding(
-      'table:shop.orders',
-      'dms-runbooks-lock:table:shop.orders',
-      { holder: 'wf', runId: 'r1', kind: 'fullReload', since: 'x' },
-      'TERMINATED',
-    );
-    expect(f.remedy!.command).toBe(
-      `temporal workflow signal --workflow-id dms-runbooks-lock:table:shop.orders --name release --input '{"holder":"wf","runId":"r1"}'`,
-    );
+  test('the endpoint waits until its tasks are deleted (DMS refuses an endpoint a task still uses)', () => {
+    const finding = temporaryEndpointFinding(run, { identifier: 'bf-staging', arn: 'arn:endpoint:1' }, ['bf-20260601', 'bf-20260602']);
+    expect(finding.remedy!.steps).toEqual([
+      'until ! aws dms describe-replication-tasks --filters Name=replication-task-id,Values=bf-20260601,bf-20260602 > /dev/null 2>&1; do sleep 10; done',
+    ]);
+    expect(finding.remedy!.command).toBe('aws dms delete-endpoint --endpoint-arn arn:endpoint:1');
+    expect(temporaryEndpointFinding(run, { identifier: 'bf-staging', arn: 'arn:endpoint:1' }, []).remedy!.steps).toBeUndefined();
   });
 });
