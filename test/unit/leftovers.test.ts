@@ -1,6 +1,46 @@
-import { ClosedRun, temporaryEndpointFinding, temporaryTaskFinding } from '../../domain/doctor/leftovers';
+import {
+  ClosedRun,
+  leftoverActions,
+  prefixFinding,
+  staleLockFinding,
+  temporaryEndpointFinding,
+  temporaryTaskFinding,
+} from '../../domain/doctor/leftovers';
 
-/** The doctor's commands for what an interrupted backfill left: runnable in the order the report gives them. */
+describe('leftovers of interrupted runs', () => {
+  test('a stop without a later start is a stopped task; created resources are listed', () => {
+    const actions = leftoverActions([
+      { type: 'stopTask', input: { taskArn: 'arn:task:a' } },
+      { type: 'startTask', input: { taskArn: 'arn:task:a', startType: 'resume-processing' } },
+      { type: 'stopTask', input: { taskArn: 'arn:task:b' } },
+      { type: 'createS3Endpoint', input: { identifier: 'bfx-staging' } },
+      { type: 'createTask', input: { identifier: 'bfx-20260605' } },
+      { type: 'findTasks', input: { identifiers: ['shop-core'] } },
+    ]);
+    expect(actions).toEqual({ stoppedTasks: ['arn:task:b'], createdTasks: ['bfx-20260605'], createdEndpoints: ['bfx-staging'] });
+  });
+
+  test('a quarantine finding says how to put the files back before deleting them', () => {
+    const f = prefixFinding('shop-lake', 'quarantine', '_quarantine/fr-1/', { workflowId: 'fr-1', status: 'TERMINATED' }, 3);
+    expect(f.severity).toBe('critical');
+    expect(f.remedy!.steps).toContain(
+      'aws s3 mv --recursive s3://shop-lake/_quarantine/fr-1/ s3://shop-lake/ --exclude "_manifests/*" --exclude "_rolled-back/*"',
+    );
+    expect(f.remedy!.command).toBe('aws s3 rm --recursive s3://shop-lake/_quarantine/fr-1/');
+  });
+
+  test('a stale lock is released by a signal naming its holder run', () => {
+    const f = staleLockFinding(
+      'table:shop.orders',
+      'dms-runbooks-lock:table:shop.orders',
+      { holder: 'wf', runId: 'r1', kind: 'fullReload', since: 'x' },
+      'TERMINATED',
+    );
+    expect(f.remedy!.command).toBe(
+      `temporal workflow signal --workflow-id dms-runbooks-lock:table:shop.orders --name release --input '{"holder":"wf","runId":"r1"}'`,
+    );
+  });
+});
 
 const run: ClosedRun = { workflowId: 'backfill-x', runId: 'r1', kind: 'backfillPartitions', status: 'TERMINATED' };
 
