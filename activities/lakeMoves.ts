@@ -1,10 +1,10 @@
-import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
 import { activitySignal, stopIfCancelled } from './activityCancellation';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
-import { listObjectPages, mapBounded } from './s3Objects';
+import { listObjectPages, mapBounded, putJsonObject, readJsonObject } from './s3Objects';
 
 export interface MoveManifest {
   from: string;
@@ -41,18 +41,8 @@ export function lakeMoveActivities(deps: ActivityDeps) {
     }
   }
 
-  async function readManifest(manifestKey: string): Promise<MoveManifest | undefined> {
-    try {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey }));
-      return JSON.parse(await object.Body!.transformToString()) as MoveManifest;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw error;
-    }
-  }
-
   async function manifestFor(from: string, to: string, manifestKey: string): Promise<MoveManifest> {
-    const existing = await readManifest(manifestKey);
+    const existing = await readJsonObject<MoveManifest>(deps.s3, bucket, manifestKey);
     if (existing) {
       if (existing.from !== from || existing.to !== to)
         throw ApplicationFailure.nonRetryable(
@@ -66,9 +56,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
       for (const o of page) if (o.Key && o.Key !== manifestKey) objects.push({ key: o.Key, size: o.Size ?? 0 });
     }
     const manifest: MoveManifest = { from, to, objects, bytes: objects.reduce((sum, o) => sum + o.size, 0) };
-    await deps.s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }),
-    );
+    await putJsonObject(deps.s3, bucket, manifestKey, manifest);
     return manifest;
   }
 
