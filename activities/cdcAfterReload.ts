@@ -111,6 +111,8 @@ export function cdcAfterReloadActivities(deps: ActivityDeps) {
           input.source,
           `SELECT ${keyText} AS k${spec.categorical.map((c, j) => `, ${categoricalSql(c.name)} AS c${j}`).join('')} FROM ${from} WHERE ${tuple} IN (${placeholders})`,
           chunk.flatMap((row) => row.key.split(FIELD_SEPARATOR)),
+          // The writer: a replica behind by its lag would show values older than the CDC just captured.
+          'writer',
         );
         for (const row of rows)
           source.set(String(row.k), Object.fromEntries(spec.categorical.map((c, j) => [c.name, String(row[`c${j}`])])));

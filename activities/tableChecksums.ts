@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { activitySignal, stopIfCancelled } from './activityCancellation';
 import { type AsyncBuffer, cachedAsyncBuffer, parquetMetadataAsync } from 'hyparquet';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -19,6 +19,18 @@ import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
 import { readExactRows } from './parquetExactRows';
 import { listObjectPages } from './s3Objects';
+import {
+  checkpointValue,
+  distributionRows,
+  foldDistribution,
+  foldTotals,
+  keyAfter,
+  keyAtMost,
+  resumableCheckpoint,
+  ScanCheckpoint,
+  ScanTotals,
+  scanId,
+} from './sourceChecksumScan';
 
 /**
  * The two sides of a table verification (see domain/verification.ts): aggregates computed by the source in SQL, and
@@ -197,6 +209,15 @@ const beat = (details: Record<string, unknown>) => {
   }
 };
 
+/** What the previous attempt of this activity left in its last heartbeat; undefined outside an activity. */
+function currentHeartbeatDetails(): unknown {
+  try {
+    return Context.current().info.heartbeatDetails;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Source and file aggregates of a table (see domain/verification.ts for what they catch). */
 export function tableChecksumActivities(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;
@@ -215,28 +236,71 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       const lobParts = [...keyParts, ...lobs.map(lobLengthSql)];
       if (keyParts.length && lobs.length)
         selects.push(`SUM(${hashSql(lobParts)}) AS lobSum`, `BIT_XOR(${hashSql(lobParts)}) AS lobXor`, ...lobs.map(lobMaxSql));
-      // A full scan says nothing for minutes: keep the activity's heartbeat going meanwhile (the heartbeat is also
-      // what brings a cancellation; the scan is then killed on the source).
-      const timer = setInterval(() => beat({ reading: spec.table }), 15_000);
+      // A long scan says nothing for minutes: keep the activity's heartbeat going meanwhile, with the last checkpoint
+      // (the heartbeat is also what brings a cancellation; the running statement is then killed on the source).
+      const scan = scanId(input.source, spec);
+      const keyColumns = spec.primaryKey.map((c) => identifier(c.name));
+      let checkpoint: ScanCheckpoint | undefined = resumableCheckpoint(currentHeartbeatDetails(), scan);
+      const timer = setInterval(() => beat({ reading: spec.table, checkpoint }), 15_000);
       const signal = activitySignal();
+      const query = (sql: string, params: unknown[] = []) =>
+        deps.sources.cancellableQuery<RowDataPacket>(input.source, sql, signal, params);
+      const chunkRows = deps.sources.source(input.source).checksumChunkRows;
       try {
-        const [totals] = await deps.sources.cancellableQuery<RowDataPacket>(
-          input.source,
-          `SELECT ${selects.join(', ')} FROM ${from}`,
-          signal,
-        );
-        const distributions: Record<string, LabelCount[]> = {};
-        for (const column of spec.categorical) {
-          stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}`);
-          const rows = await deps.sources.cancellableQuery<RowDataPacket>(
-            input.source,
-            `SELECT CAST(${identifier(column.name)} AS CHAR) AS label, COUNT(*) AS n FROM ${from} GROUP BY ${identifier(column.name)}`,
-            signal,
-          );
-          distributions[column.name] = rows
-            .map((r) => ({ label: r.label === null ? null : String(r.label), rows: Number(r.n) }))
-            .sort((a, b) => String(a.label).localeCompare(String(b.label)));
+        let totals: ScanTotals = checkpoint?.totals ?? {};
+        const counts: Record<string, Record<string, number>> = structuredClone(checkpoint?.distributions ?? {});
+        const distributionOf = async (where: string, params: unknown[]) => {
+          for (const column of spec.categorical) {
+            stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}`);
+            const c = identifier(column.name);
+            const rows = await query(`SELECT CAST(${c} AS CHAR) AS label, COUNT(*) AS n FROM ${from}${where} GROUP BY ${c}`, params);
+            counts[column.name] = foldDistribution(
+              counts[column.name] ?? {},
+              rows.map((r) => ({ label: r.label === null ? null : String(r.label), n: Number(r.n) })),
+            );
+          }
+        };
+        if (!keyColumns.length) {
+          // Without a key there is no order to resume in: one statement, as before.
+          totals = foldTotals(totals, (await query(`SELECT ${selects.join(', ')} FROM ${from}`))[0] ?? {});
+          await distributionOf('', []);
+        } else {
+          for (let done = false; !done;) {
+            stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}`);
+            const after = checkpoint?.after;
+            const lower = after ? [keyAfter(keyColumns)] : [];
+            // The chunk's last key, read on the key's index; none means the rest of the table is the last chunk.
+            const [upperRow] = await query(
+              `SELECT ${keyColumns.join(', ')} FROM ${from}${lower.length ? ` WHERE ${lower[0]}` : ''} ORDER BY ${keyColumns.join(', ')} LIMIT 1 OFFSET ${chunkRows - 1}`,
+              after ?? [],
+            );
+            const upper = upperRow ? spec.primaryKey.map((c) => checkpointValue(upperRow[c.name])) : undefined;
+            if (upper?.some((v) => v === undefined)) {
+              throw ApplicationFailure.nonRetryable(
+                `the primary key of ${spec.table} on ${input.source} has values a checkpoint cannot keep (bytes); set sources[].checksumChunkRows above its row count to read it in one statement`,
+                'InvalidInput',
+              );
+            }
+            const bounds = [...lower, ...(upper ? [keyAtMost(keyColumns)] : [])];
+            const where = bounds.length ? ` WHERE ${bounds.join(' AND ')}` : '';
+            const params = [...(after ?? []), ...((upper as Array<string | number>) ?? [])];
+            totals = foldTotals(totals, (await query(`SELECT ${selects.join(', ')} FROM ${from}${where}`, params))[0] ?? {});
+            await distributionOf(where, params);
+            done = !upper;
+            if (upper) {
+              checkpoint = {
+                scan,
+                after: upper as Array<string | number>,
+                chunks: (checkpoint?.chunks ?? 0) + 1,
+                totals,
+                distributions: structuredClone(counts),
+              };
+              beat({ reading: spec.table, checkpoint });
+            }
+          }
         }
+        const distributions: Record<string, LabelCount[]> = {};
+        for (const column of spec.categorical) distributions[column.name] = distributionRows(counts[column.name] ?? {});
         return {
           rows: Number(totals?.n ?? 0),
           primaryKey: keyParts.length ? aggregate(totals?.n, totals?.pkSum, totals?.pkXor) : undefined,

@@ -34,12 +34,26 @@ export const sourceSchema = z
     /** The source's address, as the worker reaches it. */
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(3306),
+    /**
+     * A reader endpoint (an Aurora cluster's reader endpoint, a read replica) for the worker's own reads: checksums,
+     * counts, date counts, table facts and schema snapshots. Binary log settings, grants and the check of CDC after a
+     * reload still go to `host`, the server DMS reads. Same user and password.
+     */
+    reader: z
+      .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional() })
+      .strict()
+      .optional(),
     /** The DMS user; the worker connects as it too, and checkSourceReadiness checks its grants. */
     user: z.string().min(1),
     /** Never the password itself: `{ env: VARIABLE }` or `{ secretArn: … }` (an RDS-managed secret's JSON `password` key is used). */
     password: passwordSourceSchema,
     /** The source schemas the pipeline replicates. */
     schemas: z.array(schemaName).min(1),
+    /**
+     * Rows per statement of a checksum's source scan: the scan reads the table in primary-key chunks of this size and
+     * keeps its place in the activity's heartbeat, so a retry resumes after the last chunk instead of from the first row.
+     */
+    checksumChunkRows: z.number().int().min(100).default(250_000),
     /** For the RDS API checks (parameter group, backup retention). */
     rds: z
       .object({ dbInstanceIdentifier: z.string().min(1).optional(), dbClusterIdentifier: z.string().min(1).optional() })
