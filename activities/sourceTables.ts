@@ -20,6 +20,8 @@ export interface TableFacts {
   bytes: number;
   primaryKey: string[];
   columns: ColumnFacts[];
+  /** Columns that lead an index (first column of some index), so a range on them is answered by that index. */
+  indexLeaders?: string[];
 }
 
 export interface ForeignKeyLink {
@@ -52,9 +54,15 @@ export function sourceTableActivities(deps: ActivityDeps) {
         'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, ORDINAL_POSITION AS position FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
         [schema, table],
       );
+      const leaders = await q(
+        input.source,
+        'SELECT DISTINCT COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND SEQ_IN_INDEX = 1',
+        [schema, table],
+      );
       return {
         table: input.table,
         exists: true,
+        indexLeaders: leaders.map((r) => String(r.name)),
         engine: info.engine === null ? undefined : String(info.engine),
         rowEstimate: Number(info.rowsEstimate ?? 0),
         bytes: Number(info.bytes ?? 0),

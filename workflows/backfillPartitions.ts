@@ -17,6 +17,7 @@ import {
   stagingS3Settings,
   temporaryIdentifiers,
 } from '../domain/backfill';
+import { dateScanWarning } from '../domain/backfillSourceScan';
 import { addDays, isoDate, msToDay, msToDayIn } from '../domain/calendarDays';
 import { targetEndpointOf } from '../domain/config';
 import { afterChange } from '../domain/describeLag';
@@ -174,6 +175,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         return {
           column,
           columns: tableFacts.columns,
+          scanCost: { indexLeaders: tableFacts.indexLeaders, rowEstimate: tableFacts.rowEstimate, bytes: tableFacts.bytes },
           liveTask,
           liveMapping,
           target,
@@ -252,6 +254,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           lob: { ...lob.details, summary: lob.summary },
         };
         if (lob.details.columns.length) planned.plan.warnings.push(lob.summary);
+        const scanWarning = dateScanWarning({ table, column: facts.column.name, days: planned.staged.length, ...facts.scanCost });
+        if (scanWarning) planned.plan.warnings.push(scanWarning);
         runbook.note('plan', lob.summary);
         runbook.setPlan(planned.plan);
         return { ...planned, taskSettings };

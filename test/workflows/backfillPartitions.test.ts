@@ -216,6 +216,8 @@ describe('backfillPartitions', () => {
     ]);
     expect(mapping.rules[1]).toMatchObject({ 'rule-target': 'schema', 'rule-action': 'rename', value: '20260605' });
     expect(mapping.rules.map((r) => r['rule-name'])).toContain('drop-amount');
+    // created_on leads no index on the scratch table: the plan says what the days' loads cost the source.
+    expect(plan.warnings.find((w) => w.includes('created_on leads no index'))).toContain('4 full scans of the source');
     expect(await mutatingCalls()).toEqual({});
     expect(await inventory(prefix)).toEqual(before);
     await captureHistory(handle, 'backfillPartitions', 'dry-run');
