@@ -4,13 +4,14 @@ import path from 'node:path';
 
 /**
  * `npm run bench [case …]`: every benchmark in turn against the running stack (cases: footers, history, polling,
- * parked), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
+ * parked, budget), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
  */
 const cases: Record<string, { file: string; result: string }> = {
   footers: { file: 'footerValidation.ts', result: 'footer-validation.json' },
   history: { file: 'historyGrowth.ts', result: 'history-growth.json' },
   polling: { file: 'sharedPolling.ts', result: 'shared-polling.json' },
   parked: { file: 'parkedRunbooks.ts', result: 'parked-runbooks.json' },
+  budget: { file: 'dmsBudget.ts', result: 'dms-budget.json' },
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(cases);
 const unknown = chosen.filter((c) => !cases[c]);
@@ -63,6 +64,13 @@ if (footers) {
   rows.push([
     `footer validation of ${footers.table?.files ?? '?'} Parquet files`,
     `${footers.comparison?.bytesReadRatio}x fewer bytes, ${footers.comparison?.speedup}x faster than downloading`,
+  ]);
+}
+const budget = read(cases.budget!.result);
+if (budget) {
+  rows.push([
+    `DMS calls/s, ${budget.workers} workers, budget ${budget.budgetPerSecond}/s`,
+    `mean ${budget.withBudget.meanPerSecond}, max ${budget.withBudget.maxInOneSecond} in 1 s (no budget: mean ${budget.withoutBudget.meanPerSecond}, max ${budget.withoutBudget.maxInOneSecond})`,
   ]);
 }
 const width = Math.max(...rows.map((r) => r[0].length));

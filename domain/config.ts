@@ -160,6 +160,18 @@ export const pipelineConfigSchema = z
         hourlyPrices: z.record(instanceClass, z.number().nonnegative()).default({}),
         /** A Multi-AZ instance's price over hourlyPrices (Single-AZ): primary and standby, so 2 unless your prices differ. */
         multiAzPriceFactor: z.number().positive().default(2),
+        /**
+         * One DMS budget for all workers: the activities that call DMS run on the task queue `<queue>-dms`, whose
+         * dispatch rate the Temporal server enforces across every worker (each worker serves it). Unset: each worker
+         * keeps only its own `waits.dmsRequestsPerSecond`, so N workers make up to N times the calls.
+         */
+        callBudget: z
+          .object({
+            /** DMS activities (attempts included: the waits poll by retrying) started per second, all workers together. */
+            activitiesPerSecond: z.number().positive().max(4),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     taskGroups: z.array(taskGroupSchema).min(1),

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import type { PipelineConfig } from '../domain/config';
 import { TASK_QUEUE } from '../domain/operatorCommands';
+import { dmsTaskQueueOf } from '../domain/dmsBudget';
 import { maxCachedWorkflowsFromEnv } from './cacheSize';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
@@ -11,6 +12,8 @@ import { requireSearchAttributes } from './searchAttributeCheck';
 
 export interface RunbookWorker {
   worker: Worker;
+  /** The worker of the DMS budget's task queue (`dms.callBudget`), when one is configured. */
+  dmsWorker?: Worker;
   /** Polls until the worker is shut down (SIGINT/SIGTERM or worker.shutdown()), then closes every client. */
   run(): Promise<void>;
 }
@@ -47,11 +50,13 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
   }
   const nativeConnection = await NativeConnection.connect(connectionOptions);
   const deps = createActivityDeps(options.config, clientConnection, options.namespace, options.logger);
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  const activities = createActivities(deps);
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
-    activities: createActivities(deps),
+    taskQueue,
+    activities,
     ...('bundlePath' in options.workflows
       ? { workflowBundle: { codePath: options.workflows.bundlePath } }
       : { workflowsPath: options.workflows.workflowsPath }),
@@ -62,11 +67,31 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
     ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
     ...options.overrides,
   });
+  // The DMS activities of runs that follow the budget (workflows/engine/dmsTaskQueue.ts), sharing this process's
+  // DMS gateway (its limiter and shared polls) with the main worker.
+  const budget = options.config.dms.callBudget;
+  const dmsWorker = budget
+    ? await Worker.create({
+        connection: nativeConnection,
+        namespace: options.namespace,
+        taskQueue: dmsTaskQueueOf(taskQueue),
+        activities,
+        maxConcurrentActivityTaskExecutions: 20,
+        maxTaskQueueActivitiesPerSecond: budget.activitiesPerSecond,
+        shutdownGraceTime: '10 seconds',
+        ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
+      })
+    : undefined;
   return {
     worker,
+    dmsWorker,
     async run() {
       try {
-        await worker.run();
+        // Whichever stops first (a signal stops both), the other follows.
+        const stopBoth = () => {
+          for (const w of [worker, dmsWorker]) if (w?.getState() === 'RUNNING') w.shutdown();
+        };
+        await Promise.all([worker.run().finally(stopBoth), dmsWorker?.run().finally(stopBoth)]);
       } finally {
         await deps.close();
         await clientConnection.close();

@@ -61,8 +61,11 @@ export class AdminApi {
         return ctx.state.behaviour;
       case 'GET /_admin/calls':
         return this.calls();
+      case 'GET /_admin/calls/rate':
+        return this.api.timeline.rates();
       case 'POST /_admin/calls/reset':
         ctx.state.calls = {};
+        this.api.timeline.clear();
         ctx.changed();
         return this.calls();
       case 'POST /_admin/reset': {
@@ -119,6 +122,7 @@ export const ROUTES = [
   'POST /_admin/behaviour {"definitions": {"reloadTarget": "keep"}} (merged)',
   'DELETE /_admin/behaviour',
   'GET /_admin/calls',
+  'GET /_admin/calls/rate',
   'POST /_admin/calls/reset',
   'POST /_admin/reset {"speed"?: n}',
   'GET /_admin/state',

@@ -4,6 +4,7 @@ import { DmsFault } from './dmsFault';
 import type { EmulatorContext } from './emulatorContext';
 import { OPERATIONS } from './operations';
 import { TokenBucket } from './tokenBucket';
+import { CallTimeline } from './callTimeline';
 
 /** The AWS JSON 1.1 protocol of DMS: `POST /` with `X-Amz-Target: AmazonDMSv20160101.<Operation>`. */
 
@@ -11,6 +12,7 @@ const TARGET_PREFIX = 'AmazonDMSv20160101.';
 
 export class DmsApi {
   readonly bucket = new TokenBucket(100, 4);
+  readonly timeline = new CallTimeline();
 
   constructor(private readonly context: EmulatorContext) {}
 
@@ -31,6 +33,7 @@ export class DmsApi {
       }
       const counter = (ctx.state.calls[operationName] ??= { count: 0, mutating: operation.mutating });
       counter.count += 1;
+      this.timeline.record();
       ctx.changed();
       const faults = ctx.state.faults;
       if (faults.throttling.enabled) {

@@ -18,6 +18,9 @@ export interface CallCounts {
 }
 
 export const dmsCalls = () => admin<CallCounts>('GET', '/calls');
+/** Calls per second at the emulator since the last reset: the mean over the span and the most in any one second. */
+export const dmsCallRate = () =>
+  admin<{ calls: number; meanPerSecond: number; maxInOneSecond: number; firstAt?: number; lastAt?: number }>('GET', '/calls/rate');
 export const resetDmsCalls = () => admin<unknown>('POST', '/calls/reset');
 export const setDmsFaults = (faults: unknown) => admin<unknown>('POST', '/faults', faults);
 export const clearDmsFaults = () => admin<unknown>('DELETE', '/faults');

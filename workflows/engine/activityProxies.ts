@@ -1,5 +1,9 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { routedActivities } from './dmsTaskQueue';
+
+/** A proxy whose DMS activities follow the run's DMS budget (dmsTaskQueue.ts). */
+const proxy = (options: ActivityOptions) => routedActivities(proxyActivities<Activities>(options), options);
 
 /** Non-retryable failure types: retrying them cannot help, so the runbook fails at once with the message. */
 export const PERMANENT_FAILURES = [
@@ -22,7 +26,7 @@ export const PERMANENT_FAILURES = [
 ];
 
 /** Read-only facts: cheap to retry. */
-export const reads = proxyActivities<Activities>({
+export const reads = proxy({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '2s',
@@ -43,7 +47,7 @@ export const reads = proxyActivities<Activities>({
 const waitForCancellation = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 
 /** Mutating calls check the current state before acting, so a retry never repeats a destructive step. */
-export const actions = proxyActivities<Activities>({
+export const actions = proxy({
   startToCloseTimeout: '10 minutes',
   cancellationType: waitForCancellation,
   retry: {
@@ -56,7 +60,7 @@ export const actions = proxyActivities<Activities>({
 });
 
 /** Long S3 moves and deletes: they heartbeat progress, so a lost worker is noticed within a minute. */
-export const bulk = proxyActivities<Activities>({
+export const bulk = proxy({
   startToCloseTimeout: '2 hours',
   cancellationType: waitForCancellation,
   heartbeatTimeout: '1 minute',

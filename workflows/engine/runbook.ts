@@ -29,6 +29,7 @@ import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
+import { followDmsBudget } from './dmsTaskQueue';
 import { Compensations } from './compensations';
 
 /**
@@ -141,6 +142,7 @@ export class Runbook {
    */
   async loadConfig(raw: Record<string, unknown> = {}, signedStart?: SignedDocument): Promise<PipelineConfig> {
     this.config = await reads.loadPipelineConfig();
+    followDmsBudget(this.config);
     this.policy = {
       kind: this.kind,
       allowedApprovers: approversFor(this.config, this.kind),
