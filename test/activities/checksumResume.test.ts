@@ -5,7 +5,7 @@ import { checksumSpec, ChecksumSpec, TableChecksums } from '../../domain/verific
 import { toTableName } from '../../domain/tableName';
 import { activityHarness } from '../support/activityHarness';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
-import { sourceAdmin } from '../support/sourceAdmin';
+import { sourceSql as sql } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 
 /**
@@ -18,15 +18,6 @@ type Harness = Awaited<ReturnType<typeof activityHarness>>;
 let whole: Harness;
 let chunked: Harness;
 const tables: string[] = [];
-
-async function sql(statement: string): Promise<void> {
-  const db = await sourceAdmin();
-  try {
-    await db.query(statement);
-  } finally {
-    await db.end();
-  }
-}
 
 async function specOf(h: Harness, table: string): Promise<ChecksumSpec> {
   const facts = await h.run(h.activities.readTableFacts, { source: 'shop', table: toTableName(table) });

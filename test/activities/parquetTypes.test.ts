@@ -12,7 +12,7 @@ import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedT
 import { scratchGroup } from '../support/runbooks';
 import { fetchParquet, s3 } from '../support/s3Parquet';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
-import { sourceAdmin } from '../support/sourceAdmin';
+import { sourceSql as sql } from '../support/sourceAdmin';
 
 jest.setTimeout(240000);
 
@@ -25,15 +25,6 @@ jest.setTimeout(240000);
 let h: Awaited<ReturnType<typeof activityHarness>>;
 const tasks: string[] = [];
 const tables: string[] = [];
-
-async function sql(statement: string): Promise<void> {
-  const db = await sourceAdmin();
-  try {
-    await db.query(statement);
-  } finally {
-    await db.end();
-  }
-}
 
 async function both(table: string, spec: ChecksumSpec): Promise<{ source: TableChecksums; lake: LakeChecksums }> {
   const name = toTableName(table);

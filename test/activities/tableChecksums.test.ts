@@ -8,7 +8,7 @@ import { eventually } from '../support/dmsEmulatorClient';
 import { removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
-import { sourceAdmin } from '../support/sourceAdmin';
+import { sourceSql as sql } from '../support/sourceAdmin';
 
 /**
  * Table checksums against the real stack: the source computes them in SQL, the files side reads the key and ENUM
@@ -20,15 +20,6 @@ let h: Awaited<ReturnType<typeof activityHarness>>;
 let table: string;
 let taskArn: string | undefined;
 let spec: ChecksumSpec;
-
-async function sql(statement: string): Promise<void> {
-  const db = await sourceAdmin();
-  try {
-    await db.query(statement);
-  } finally {
-    await db.end();
-  }
-}
 
 async function both(): Promise<{ source: TableChecksums; lake: LakeChecksums }> {
   const name = toTableName(table);

@@ -10,3 +10,13 @@ export function sourceAdmin(): Promise<mysql.Connection> {
     multipleStatements: true,
   });
 }
+
+/** Runs statements on the source as the admin user, on a connection of its own. */
+export async function sourceSql(statement: string): Promise<void> {
+  const db = await sourceAdmin();
+  try {
+    await db.query(statement);
+  } finally {
+    await db.end();
+  }
+}
