@@ -1,6 +1,7 @@
 import type { TaskGroupConfig } from './config';
 import { describeTask, TableStatSnapshot, TaskSnapshot } from './dmsStates';
 import { fullLoadEstimate } from './instanceClasses';
+import { measuredLoadRate } from './loadHistory';
 import { formatBytes, Plan, PlannedCall, PlannedPrefix } from './plan';
 import { QuarantineLayout, quarantineLayout, quarantineRoot } from './quarantineLayout';
 import type { ReloadMethod } from './reloadMethod';
@@ -267,11 +268,19 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
     facts.tables.map((t) => [formatTableName(t.table), t.stat?.fullLoadStartTime ?? null] as const),
   );
   // Tasks load side by side; inside a task, tables load on their own subtasks (domain/instanceClasses.ts).
-  const tableRowsOf = (task: string) => facts.tables.filter((x) => x.taskIdentifier === task).map((x) => x.rowEstimate);
-  const loadMinutes = facts.tasks.reduce(
-    (max, t) => Math.max(max, fullLoadEstimate(tableRowsOf(t.task.identifier), t.instanceClass).minutes),
-    0,
-  );
+  // With the rate of the task's own previous loads when its tables have one (domain/loadHistory.ts).
+  const tablesOf = (task: string) => facts.tables.filter((x) => x.taskIdentifier === task);
+  const estimates = facts.tasks.map((t) => {
+    const tables = tablesOf(t.task.identifier);
+    const estimate = fullLoadEstimate(
+      tables.map((x) => x.rowEstimate),
+      t.instanceClass,
+      undefined,
+      measuredLoadRate(tables.map((x) => x.stat)),
+    );
+    return { task: t.task.identifier, ...estimate };
+  });
+  const loadMinutes = estimates.reduce((max, e) => Math.max(max, e.minutes), 0);
   // Server-side copies: roughly 100 MB/s per move, at least a minute.
   const moveMinutes = Math.max(1, Math.ceil(totalBytes / (100 * 1024 * 1024) / 60));
   const names = facts.requested.map(formatTableName);
@@ -287,6 +296,7 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
     expectedMinutes: moveMinutes + loadMinutes + (facts.mode === 'task' ? 4 : 2),
     warnings,
     details: {
+      loadEstimates: estimates,
       reason: facts.reason,
       ticket: facts.ticket,
       mode: facts.mode,

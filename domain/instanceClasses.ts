@@ -38,6 +38,12 @@ export const DEFAULT_MAX_FULL_LOAD_SUBTASKS = 8;
 /** Rows per second one subtask is planned to load: a planning figure (unverified), like the per-vCPU rate. */
 export const SUBTASK_ROWS_PER_SECOND = 10_000;
 
+/** A per-subtask load rate measured on this pipeline, with how it was measured. */
+export interface MeasuredLoadRate {
+  rowsPerSecond: number;
+  method: string;
+}
+
 export interface FullLoadEstimate {
   minutes: number;
   /** What bounds it: the largest table on its single subtask, or the instance's capacity. */
@@ -53,12 +59,14 @@ export function fullLoadEstimate(
   tableRows: number[],
   instanceClass: string,
   maxSubTasks = DEFAULT_MAX_FULL_LOAD_SUBTASKS,
+  /** The pipeline's own previous loads (domain/loadHistory.ts): replaces the planning figure per subtask. */
+  measured?: MeasuredLoadRate,
 ): FullLoadEstimate {
   const rows = tableRows.filter((r) => r > 0);
   const total = rows.reduce((sum, r) => sum + r, 0);
   const largest = rows.length ? Math.max(...rows) : 0;
   const capacity = fullLoadRowsPerSecond(instanceClass);
-  const perSubtask = Math.min(SUBTASK_ROWS_PER_SECOND, capacity);
+  const perSubtask = measured ? measured.rowsPerSecond : Math.min(SUBTASK_ROWS_PER_SECOND, capacity);
   const parallel = Math.min(capacity, Math.max(1, Math.min(maxSubTasks, rows.length)) * perSubtask);
   const tableSeconds = largest / perSubtask;
   const instanceSeconds = total / parallel;
@@ -66,7 +74,9 @@ export function fullLoadEstimate(
   return {
     minutes: Math.max(1, Math.ceil(Math.max(tableSeconds, instanceSeconds) / 60)),
     boundBy,
-    method: `${rows.length} table(s), ${total} rows, largest ${largest}: one table per subtask at ${perSubtask} rows/s, at most ${Math.min(maxSubTasks, Math.max(1, rows.length))} at once, ${capacity} rows/s for ${instanceClass} in all (planning figures, unverified)`,
+    method: `${rows.length} table(s), ${total} rows, largest ${largest}: one table per subtask at ${perSubtask} rows/s ${
+      measured ? `(${measured.method})` : '(planning figure, unverified)'
+    }, at most ${Math.min(maxSubTasks, Math.max(1, rows.length))} at once, ${capacity} rows/s for ${instanceClass} in all (planning figure, unverified)`,
   };
 }
 
