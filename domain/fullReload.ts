@@ -272,13 +272,14 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
   const tablesOf = (task: string) => facts.tables.filter((x) => x.taskIdentifier === task);
   const estimates = facts.tasks.map((t) => {
     const tables = tablesOf(t.task.identifier);
+    const measured = measuredLoadRate(tables.map((x) => x.stat));
     const estimate = fullLoadEstimate(
       tables.map((x) => x.rowEstimate),
       t.instanceClass,
       undefined,
-      measuredLoadRate(tables.map((x) => x.stat)),
+      measured,
     );
-    return { task: t.task.identifier, ...estimate };
+    return { task: t.task.identifier, measuredRowsPerSecond: measured?.rowsPerSecond, ...estimate };
   });
   const loadMinutes = estimates.reduce((max, e) => Math.max(max, e.minutes), 0);
   // Server-side copies: roughly 100 MB/s per move, at least a minute.

@@ -253,8 +253,13 @@ export interface CompositeResizePlanInput {
  * planned on.
  */
 export function loadHours(childPlan: Plan | undefined, instanceClass: string, plannedOn?: string): number {
-  const { tableRows, rows } = childPlan?.details ?? {};
-  if (Array.isArray(tableRows)) return fullLoadEstimate(tableRows as number[], instanceClass).minutes / 60;
+  const { tableRows, rows, loadEstimates } = childPlan?.details ?? {};
+  // A fullReload child measured its tables' previous loads (domain/loadHistory.ts): the slowest task's rate.
+  const rates = (Array.isArray(loadEstimates) ? (loadEstimates as Array<{ measuredRowsPerSecond?: number; method: string }>) : [])
+    .map((e) => e.measuredRowsPerSecond)
+    .filter((r): r is number => typeof r === 'number');
+  const measured = rates.length ? { rowsPerSecond: Math.min(...rates), method: "the child's measured rate of previous loads" } : undefined;
+  if (Array.isArray(tableRows)) return fullLoadEstimate(tableRows as number[], instanceClass, undefined, measured).minutes / 60;
   if (typeof rows === 'number') return fullLoadEstimate([rows], instanceClass).minutes / 60;
   const minutes = childPlan?.expectedMinutes ?? 60;
   return (minutes * vcpusOf(plannedOn ?? instanceClass)) / vcpusOf(instanceClass) / 60;

@@ -1,6 +1,7 @@
 import type { TableStatSnapshot } from '../../domain/dmsStates';
 import { fullLoadEstimate, SUBTASK_ROWS_PER_SECOND } from '../../domain/instanceClasses';
 import { measuredLoadRate, pastLoadRowsPerSecond } from '../../domain/loadHistory';
+import { loadHours } from '../../domain/instanceResize';
 
 const stat = (rows: number, seconds: number | undefined, table = 't'): TableStatSnapshot => ({
   schema: 'shop',
@@ -39,4 +40,17 @@ describe('full-load estimates from the pipeline’s own previous loads', () => {
     expect(measured.method).toContain('2000 rows/s (median of 3)');
     expect(planned.method).toContain('(planning figure, unverified)');
   });
+});
+
+test("a composite resize prices the full load at its fullReload child's measured rate", () => {
+  const child = (loadEstimates: unknown[]) => ({
+    summary: '',
+    calls: [],
+    prefixes: [],
+    expectedMinutes: 1,
+    warnings: [],
+    details: { tableRows: [36_000_000], loadEstimates },
+  });
+  expect(loadHours(child([{ measuredRowsPerSecond: 2000, method: 'm' }]), 'dms.r5.4xlarge')).toBe(5);
+  expect(loadHours(child([{ method: 'planned' }]), 'dms.r5.4xlarge')).toBe(1);
 });
