@@ -19,6 +19,7 @@ import type { ActivityDeps } from './deps';
 import { countS3BytesRead } from './metrics';
 import { readExactRows } from './parquetExactRows';
 import { listObjectPages } from './s3Objects';
+import { Failure } from '../contracts/failures';
 
 /**
  * The two sides of a table verification (see domain/verification.ts): aggregates computed by the source in SQL, and
@@ -255,7 +256,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       } catch (error) {
         stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}: the query was killed (KILL QUERY)`);
         if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE')
-          throw ApplicationFailure.nonRetryable(`table ${spec.table} does not exist on source ${input.source}`, 'UnknownTable');
+          throw ApplicationFailure.nonRetryable(`table ${spec.table} does not exist on source ${input.source}`, Failure.UnknownTable);
         throw error;
       } finally {
         clearInterval(timer);

@@ -10,7 +10,7 @@ import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
 import type { PipelineDoctorInput } from '../domain/inputs/pipelineDoctor';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
-import { decideUpdate, statusQuery } from '../workflows/definitions';
+import { decideUpdate, statusQuery } from '../contracts/handlers';
 import type { RunbookResult } from '../workflows/engine/runbook';
 
 /**

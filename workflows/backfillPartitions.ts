@@ -29,6 +29,7 @@ import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
+import { Failure } from '../contracts/failures';
 
 export interface BackfillReport {
   table: string;
@@ -42,8 +43,8 @@ export interface BackfillReport {
   restoreCommands: string[];
 }
 
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
-const invalid = (message: string) => ApplicationFailure.nonRetryable(`invalid backfillPartitions input: ${message}`, 'InvalidInput');
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, Failure.Refused);
+const invalid = (message: string) => ApplicationFailure.nonRetryable(`invalid backfillPartitions input: ${message}`, Failure.InvalidInput);
 
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));

@@ -5,6 +5,7 @@ import { evaluateSourceReadiness, ReadinessReport } from '../domain/sourceReadin
 import { reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { Failure } from '../contracts/failures';
 
 /** Is the MySQL source ready for DMS CDC? Read-only: binlog settings, retention, grants and the RDS view. */
 export async function checkSourceReadiness(input: CheckSourceReadinessInput): Promise<RunbookResult<ReadinessReport>> {
@@ -25,7 +26,7 @@ export async function checkSourceReadiness(input: CheckSourceReadinessInput): Pr
       if (!source) {
         throw ApplicationFailure.nonRetryable(
           `invalid checkSourceReadiness input: source: "${i.source}" is not in the pipeline configuration (known: ${runbook.config.sources.map((s) => s.name).join(', ')})`,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
       }
       const facts = await runbook.step('read-source', () => reads.readSourceFacts({ source: i.source }));

@@ -29,6 +29,7 @@ import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runb
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
 import { ReloadUndo } from './fullReloadUndo';
+import { Failure } from '../contracts/failures';
 
 export interface TableVerification {
   table: string;
@@ -79,7 +80,7 @@ export interface FullReloadReport {
   };
 }
 
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, Failure.Refused);
 
 interface TableContext {
   table: TableName;
@@ -122,7 +123,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         if (!source)
           throw ApplicationFailure.nonRetryable(
             `invalid fullReload input: tables: schema "${table.schema}" of ${formatTableName(table)} belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
-            'InvalidInput',
+            Failure.InvalidInput,
           );
         return source;
       };
@@ -467,7 +468,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
               result = await waitUntil(`CDC written after the reload of ${check.spec.table}`, left, () =>
                 waiting(config, left).checkCdcAfterReload({ ...check, wait: true }),
               ).catch((error: unknown) => {
-                if (error instanceof ApplicationFailure && error.type === 'WaitDeadline') return undefined;
+                if (error instanceof ApplicationFailure && error.type === Failure.WaitDeadline) return undefined;
                 throw error;
               });
             }
@@ -605,7 +606,7 @@ function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayou
       `${errorMessage(error)}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
         `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
         `run fullReload again, or put the old files back by hand (docs/runbooks/fullReload.md#rolling-back):\n${commands.join('\n')}`,
-      error instanceof ApplicationFailure ? error.type : 'ReloadFailed',
+      error instanceof ApplicationFailure ? error.type : Failure.ReloadFailed,
     );
   };
 }

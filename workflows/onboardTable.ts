@@ -17,6 +17,7 @@ import { runRunbook } from './engine/runRunbook';
 import { deleteCreatedTask, restoreMappingOnCancel } from './onboardTableUndo';
 import { resumeOnCancel } from './engine/taskUndo';
 import { waiting, waitUntil } from './engine/waits';
+import { Failure } from '../contracts/failures';
 
 export interface OnboardTableReport {
   table: string;
@@ -27,7 +28,7 @@ export interface OnboardTableReport {
   notes: string[];
 }
 
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, Failure.Refused);
 
 /** Adds a table to its task group's DMS task (or creates the task), full-loads it and verifies the counts. */
 export async function onboardTable(input: OnboardTableInput): Promise<RunbookResult<OnboardTableReport>> {
@@ -56,7 +57,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       if (!source)
         throw ApplicationFailure.nonRetryable(
           `invalid onboardTable input: table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
 
       const tableFacts = await runbook.step('readiness', async () => {

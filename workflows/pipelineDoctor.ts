@@ -8,6 +8,7 @@ import { withTaskQueue } from '../domain/operatorCommands';
 import { PERMANENT_FAILURES } from './engine/activityProxies';
 import { errorMessage, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { Failure } from '../contracts/failures';
 
 /** Checks read many objects and footers: a long timeout, kept honest by heartbeats once per listing page. */
 const checks = proxyActivities<Activities>({
@@ -42,7 +43,7 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
       if (unknown.length)
         throw ApplicationFailure.nonRetryable(
           `invalid pipelineDoctor input: taskGroups: unknown group(s) ${unknown.join(', ')} (known: ${config.taskGroups.map((g) => g.name).join(', ')})`,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
       const allGroups = i.taskGroups === undefined;
       const taskGroups = i.taskGroups ?? config.taskGroups.map((g) => g.name);

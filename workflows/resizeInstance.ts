@@ -22,6 +22,7 @@ import { reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { PhaseReport, resizePhase } from './instanceResizePhase';
+import { Failure } from '../contracts/failures';
 
 export interface ResizeReport {
   instance: string;
@@ -33,7 +34,7 @@ export interface ResizeReport {
   notes: string[];
 }
 
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
+const refuse = (message: string) => ApplicationFailure.nonRetryable(message, Failure.Refused);
 
 const PHASE_STEPS = (p: string, what: string): Array<[string, string]> => [
   [`${p}stop`, `${what}: record the task states and stop the running tasks`],
@@ -97,7 +98,7 @@ export async function resizeInstance(input: unknown): Promise<RunbookResult<Resi
       if (!rules)
         throw ApplicationFailure.nonRetryable(
           `invalid resizeInstance input: instance: ${i.instance} is not in dms.replicationInstances of the pipeline configuration (known: ${config.dms.replicationInstances.map((r) => r.identifier).join(', ')})`,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
       const change: ResizeChange = {
         classes: isComposite(i) ? [i.fullLoadClass, i.cdcClass] : [i.targetClass],

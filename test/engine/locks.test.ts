@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { waitForGate } from '../support/runbooks';
 import { Drills, startDrills } from './drillHarness';
 

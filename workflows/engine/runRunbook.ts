@@ -5,6 +5,7 @@ import { parseInput } from '../../domain/inputErrors';
 import { RunbookPhase } from '../../domain/runbookStatus';
 import { closeCanceled } from './closeCanceled';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './runbook';
+import { Failure } from '../../contracts/failures';
 
 export interface RunbookSpec<I> {
   kind: RunbookKind;
@@ -33,7 +34,7 @@ export async function runRunbook<I extends { requestedBy?: string; requestedBySi
   body: (runbook: Runbook, input: I) => Promise<RunbookOutcome<R>>,
 ): Promise<RunbookResult<R>> {
   const parsed = parseInput(spec.schema, spec.kind, raw);
-  if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'InvalidInput');
+  if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, Failure.InvalidInput);
   const input = parsed.value;
   const runbook = new Runbook(spec.kind, spec.target(input), spec.steps, input.requestedBy);
   try {

@@ -15,21 +15,22 @@ import {
 } from '@temporalio/workflow';
 import { ApprovalPolicy, decideUpdateSchema, GATED_KINDS, gateDecisionSchema, refuseDecision } from '../../domain/approval';
 import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
-import { approversFor, PipelineConfig, RunbookKind as Kind } from '../../domain/config';
+import { approversFor, PipelineConfig, RunbookKind } from '../../domain/config';
 import { formatInputIssues } from '../../domain/inputErrors';
 import { cliDecisionCommand, decideCommand, signalCommand } from '../../domain/operatorCommands';
 import { Plan, planToMarkdown } from '../../domain/plan';
 import { canonicalJson, checkDecisionDocument, DECISION_NAMESPACE, Refusal, SignedDocument } from '../../domain/signedDecision';
 import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookStatus';
 import { statusToMarkdown } from '../../domain/statusMarkdown';
-import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
+import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../../contracts/handlers';
 import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
-import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../searchAttributes';
+import { runbookKindKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
 import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
 import { Compensations } from './compensations';
+import { Failure } from '../../contracts/failures';
 
 /**
  * The re-assertion before each step: a few Updates, done in seconds. A short timeout, so a worker lost in the middle
@@ -51,7 +52,7 @@ export class RunbookHalt extends Error {
 }
 
 export interface RunbookResult<R> {
-  kind: Kind;
+  kind: RunbookKind;
   workflowId: string;
   target: string;
   outcome: RunbookPhase;
@@ -103,7 +104,7 @@ export class Runbook {
   private cancelledStep?: string;
 
   constructor(
-    readonly kind: Kind,
+    readonly kind: RunbookKind,
     readonly target: string,
     steps: Array<[id: string, title: string]>,
     readonly requestedBy?: string,
@@ -150,7 +151,7 @@ export class Runbook {
     if (this.policy.fourEyes && !this.requestedBy) {
       throw ApplicationFailure.nonRetryable(
         `invalid ${this.kind} input: requestedBy: required when the four-eyes rule is on (say who starts this runbook)`,
-        'InvalidInput',
+        Failure.InvalidInput,
       );
     }
     const { signatures, keys, signingWindowMinutes } = this.approvals;
@@ -169,7 +170,7 @@ export class Runbook {
       if (!verified.ok) {
         throw ApplicationFailure.nonRetryable(
           `invalid ${this.kind} input: requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
       }
       this.status.audit.requester = { name: verified.signer, key: verified.fingerprint };
@@ -184,7 +185,7 @@ export class Runbook {
       // runs, runbooks without gates and child runbooks (their parent's start was checked) need no signed start.
       throw ApplicationFailure.nonRetryable(
         `invalid ${this.kind} input: requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with \`dms-runbooks start\`, which signs requestedBy with your SSH key`,
-        'InvalidInput',
+        Failure.InvalidInput,
       );
     }
     return this.config;
@@ -496,7 +497,7 @@ export class Runbook {
     const message = errorMessage(error);
     this.status.errors.push(message);
     this.finish('failed', message);
-    throw ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, 'RunbookFailed', {
+    throw ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, Failure.RunbookFailed, {
       steps: this.status.steps,
       audit: this.status.audit,
     });
@@ -519,16 +520,16 @@ export class Runbook {
     if (patched('bounded-search-attributes')) {
       const tables = targetTables(this.kind, this.target);
       upsertSearchAttributes([
-        { key: RunbookKind, value: this.kind },
-        { key: RunbookTarget, value: boundedTarget(this.target, tables) },
-        { key: RunbookStep, value: current.slice(0, 200) },
-        ...(tables.length ? [{ key: RunbookTables, value: boundedTables(tables) }] : []),
+        { key: runbookKindKey, value: this.kind },
+        { key: runbookTargetKey, value: boundedTarget(this.target, tables) },
+        { key: runbookStepKey, value: current.slice(0, 200) },
+        ...(tables.length ? [{ key: runbookTablesKey, value: boundedTables(tables) }] : []),
       ]);
     } else {
       upsertSearchAttributes([
-        { key: RunbookKind, value: this.kind },
-        { key: RunbookTarget, value: this.target },
-        { key: RunbookStep, value: current },
+        { key: runbookKindKey, value: this.kind },
+        { key: runbookTargetKey, value: this.target },
+        { key: runbookStepKey, value: current },
       ]);
     }
     setCurrentDetails(statusToMarkdown(this.status));
@@ -673,7 +674,7 @@ export class Runbook {
         // An ApplicationFailure thrown by an update handler fails the update (the caller gets
         // WorkflowUpdateFailedError), not the workflow: sdk-typescript issue #1418 ("throw ApplicationFailure should
         // return … WorkflowFailedError instead of WorkflowUpdateFailedError" asks for the opposite). The gate stays open.
-        if (why) throw ApplicationFailure.nonRetryable(why, 'DecisionRefused');
+        if (why) throw ApplicationFailure.nonRetryable(why, Failure.DecisionRefused);
         const { gate, approver, decision } = request;
         return { gate, approver, decision, ...(this.decision?.signerKey ? { signerKey: this.decision.signerKey } : {}) };
       },
