@@ -20,8 +20,8 @@ import { toTaskSnapshot } from '../dmsGateway';
 import type { ActivityDeps } from '../deps';
 import { LOCK_WORKFLOW_PREFIX, lockHolderQuery } from '../../contracts/lock';
 import { runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
-import { backfillKey } from '../../domain/backfill';
-import { keySegment } from '../../domain/quarantineLayout';
+import { stagingFolder } from '../../domain/backfill';
+import { quarantineRoot } from '../../domain/quarantineLayout';
 import { Failure } from '../../contracts/failures';
 
 /** Runbooks that stop tasks or create temporary resources. */
@@ -174,8 +174,8 @@ export function leftoversCheck(deps: ActivityDeps) {
     const findings: Finding[] = [];
     for (const run of runs) {
       const prefixes: Array<[string, PrefixKind]> = [
-        [`_staging/${backfillKey(run.workflowId)}/`, 'staging'],
-        [`_quarantine/${run.kind === 'backfillPartitions' ? backfillKey(run.workflowId) : keySegment(run.workflowId)}/`, 'quarantine'],
+        [`${stagingFolder(run.workflowId)}/`, 'staging'],
+        [quarantineRoot(run.workflowId, run.kind === 'backfillPartitions' ? 'plain' : 'key'), 'quarantine'],
       ];
       for (const [prefix, kind] of prefixes) {
         const objects = await objectsAt(prefix);
