@@ -34,6 +34,8 @@ export const OtherFailure = {
   SourceUnavailable: 'SourceUnavailable',
   MoveVerificationFailed: 'MoveVerificationFailed',
   RunbookFailed: 'RunbookFailed',
+  /** resizeInstance: the runbook run during the resize failed (the instance was scaled back all the same). */
+  ChildRunbookFailed: 'ChildRunbookFailed',
   DecisionRefused: 'DecisionRefused',
   ReloadFailed: 'ReloadFailed',
 } as const;

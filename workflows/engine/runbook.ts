@@ -30,6 +30,7 @@ import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
 import { Compensations } from './compensations';
+import { invalidInput } from './refusals';
 import { Failure } from '../../contracts/failures';
 
 /**
@@ -99,6 +100,8 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  /** Set by runRunbook from the input: a dry run changes nothing, so `lock()` takes nothing. */
+  dryRun = false;
   private compensations = new Compensations();
   /** The step a cancellation interrupted (steps nest: the innermost one). */
   private cancelledStep?: string;
@@ -149,10 +152,7 @@ export class Runbook {
       requestedBy: this.requestedBy,
     };
     if (this.policy.fourEyes && !this.requestedBy) {
-      throw ApplicationFailure.nonRetryable(
-        `invalid ${this.kind} input: requestedBy: required when the four-eyes rule is on (say who starts this runbook)`,
-        Failure.InvalidInput,
-      );
+      throw invalidInput(this.kind, 'requestedBy: required when the four-eyes rule is on (say who starts this runbook)');
     }
     const { signatures, keys, signingWindowMinutes } = this.approvals;
     if (signatures !== 'off' && signedStart && this.requestedBy) {
@@ -168,10 +168,7 @@ export class Runbook {
         windowMinutes: signingWindowMinutes,
       });
       if (!verified.ok) {
-        throw ApplicationFailure.nonRetryable(
-          `invalid ${this.kind} input: requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``,
-          Failure.InvalidInput,
-        );
+        throw invalidInput(this.kind, `requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``);
       }
       this.status.audit.requester = { name: verified.signer, key: verified.fingerprint };
     } else if (
@@ -183,9 +180,9 @@ export class Runbook {
     ) {
       // Four-eyes compares proven identities: a typed requestedBy alone would let anyone start as someone else. Dry
       // runs, runbooks without gates and child runbooks (their parent's start was checked) need no signed start.
-      throw ApplicationFailure.nonRetryable(
-        `invalid ${this.kind} input: requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with \`dms-runbooks start\`, which signs requestedBy with your SSH key`,
-        Failure.InvalidInput,
+      throw invalidInput(
+        this.kind,
+        'requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with `dms-runbooks start`, which signs requestedBy with your SSH key',
       );
     }
     return this.config;
@@ -196,6 +193,7 @@ export class Runbook {
    * this run (workflow id and run id): a reset run does not inherit the locks of the run it replaced.
    */
   async lock(resources: string[]): Promise<void> {
+    if (this.dryRun) return;
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
     await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind });
@@ -307,6 +305,11 @@ export class Runbook {
     step.state = 'skipped';
     step.detail = detail;
     this.publish();
+  }
+
+  /** Skips every step not started yet, in order (a dry run ends after its plan, a rejection after its gate). */
+  skipRest(detail: string): void {
+    for (const step of this.status.steps) if (step.state === 'pending') this.skip(step.id, detail);
   }
 
   setPlan(plan: Plan): void {
@@ -454,6 +457,16 @@ export class Runbook {
       }
       throw error;
     }
+  }
+
+  /** The step `gate:<gate>` around `gate()`: the step id every gate has (docs/writing-a-runbook.md). */
+  gateStep<B = undefined>(gate: string, computed: Plan, note?: string, computedBasis?: B): Promise<Approved<B>> {
+    return this.step(`gate:${gate}`, () => this.gate(gate, computed, note, computedBasis));
+  }
+
+  /** The step `gate:<gate>` around `decide()`: approved or rejected, for a runbook that rolls back on rejection. */
+  decideStep(gate: string, plan: Plan, note?: string): Promise<'approved' | 'rejected'> {
+    return this.step(`gate:${gate}`, () => this.decide(gate, plan, note));
   }
 
   async notify(event: NotificationEvent, markdown: string): Promise<void> {
