@@ -24,6 +24,7 @@ export interface DrillInput {
   gates?: string[];
   holdBeforeGates?: boolean;
   failAfterGates?: boolean;
+  dryRun?: boolean;
 }
 
 let counter = 0;

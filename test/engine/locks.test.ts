@@ -58,3 +58,18 @@ test('the lock is released after a rejection, an expiry and a failure', async ()
 
   await lockIsFree('shop.released');
 });
+
+test('a dry run takes no lock and skips every step after its last one, even while another run holds the target', async () => {
+  const holder = await drills.start({ target: 'shop.dry' });
+  await waitForGate(holder, 'go');
+  const dry = await (await drills.start({ target: 'shop.dry', dryRun: true })).result();
+  expect(dry.outcome).toBe('dry-run');
+  expect(dry.steps.map((s) => `${s.id} ${s.state}${s.detail ? ` (${s.detail})` : ''}`)).toEqual([
+    'lock done',
+    'hold skipped (dry run)',
+    'gate:go skipped (dry run)',
+    'act skipped (dry run)',
+  ]);
+  await holder.signal(rejectSignal, { gate: 'go', approver: 'dba-oncall', reason: 'only checking the dry run' });
+  expect((await holder.result()).outcome).toBe('rejected');
+});
