@@ -34,6 +34,20 @@ const forbidNode = {
   ],
 };
 
+/**
+ * Arrows point one way: workflows/ → contracts/ + domain/, activities/ → contracts/ + domain/. What both sides share
+ * (handlers, search-attribute keys, lock interface, failure types) lives in contracts/; domain/ and contracts/ import
+ * neither workflows/ nor activities/, and activities/ never import workflows/ (test/unit/importBoundaries.test.ts).
+ */
+const noWorkflows = {
+  group: ['**/workflows', '**/workflows/**'],
+  message: 'activities/, domain/ and contracts/ do not import workflows/: put what both sides share in contracts/.',
+};
+const noActivities = {
+  group: ['**/activities', '**/activities/**'],
+  message: 'domain/ and contracts/ do not import activities/: put what both sides share in contracts/.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.stack/', 'coverage/', 'test-artifacts/', '**/*.js', '**/*.mjs', 'bin/*.cjs'] },
   js.configs.recommended,
@@ -47,7 +61,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', forbidNode],
       'no-restricted-globals': [
@@ -56,6 +70,14 @@ export default tseslint.config(
         { name: 'Buffer', message: 'no Buffer in workflow code' },
       ],
     },
+  },
+  {
+    files: ['domain/**/*.ts', 'contracts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...forbidNode.patterns, noWorkflows, noActivities] }] },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noWorkflows] }] },
   },
   {
     // Workflows may not import activities' implementations, the AWS SDK or the sandbox.

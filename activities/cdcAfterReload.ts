@@ -19,6 +19,7 @@ import {
   s3AsyncBuffer,
   scalarText,
 } from './tableChecksums';
+import { Failure } from '../contracts/failures';
 
 const KEYS_PER_QUERY = 500;
 
@@ -128,7 +129,7 @@ export function cdcAfterReloadActivities(deps: ActivityDeps) {
       if (input.wait && (result.verdict === 'not-enough-cdc' || unconfirmed)) {
         heartbeat({ lastSeen: result.detail, suspects: (mismatchedKeys ?? []).slice(0, 1000) });
         throw ApplicationFailure.create({
-          type: 'StillWaiting',
+          type: Failure.StillWaiting,
           message: `still waiting: ${unconfirmed ? `to confirm: ${result.detail}` : result.detail} (check ${info.attempt})`,
           nextRetryDelay: pollMs,
         });

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { CallRecord } from '../domain/audit';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
+import { Failure } from '../contracts/failures';
 
 /**
  * Temporary DMS endpoints (a staging S3 target): created and deleted idempotently — an endpoint already there is
@@ -23,7 +24,7 @@ export function dmsEndpointActivities(deps: ActivityDeps) {
       );
       return result.Endpoints?.[0];
     } catch (error) {
-      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
+      if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault) return undefined;
       throw error;
     }
   }

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domain/dmsStates';
 import type { ActivityDeps } from './deps';
 import { toInstanceSnapshot, toTaskSnapshot } from './dmsGateway';
+import { Failure } from '../contracts/failures';
 
 export interface EndpointFacts {
   arn: string;
@@ -29,7 +30,7 @@ function toEndpointFacts(endpoint: Endpoint): EndpointFacts {
   };
 }
 
-const notFound = (error: unknown) => (error as ApplicationFailure).type === 'ResourceNotFoundFault';
+const notFound = (error: unknown) => (error as ApplicationFailure).type === Failure.ResourceNotFoundFault;
 
 /** Read-only DMS facts for plans: tasks by identifier (with their mappings), endpoints, instances. */
 export function dmsFactActivities(deps: ActivityDeps) {

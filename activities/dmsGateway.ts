@@ -12,6 +12,7 @@ import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../domai
 import { countDmsCall } from './metrics';
 import { RateLimiter } from './rateLimiter';
 import { SharedPoll } from './sharedPoll';
+import { Failure } from '../contracts/failures';
 
 /** Faults that a retry cannot fix: the runbook fails at once with DMS's message. */
 const PERMANENT = new Set([
@@ -186,7 +187,7 @@ export class DmsGateway {
       const task = result.ReplicationTasks?.[0];
       return task ? toTaskSnapshot(task) : undefined;
     } catch (error) {
-      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
+      if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault) return undefined;
       throw error;
     }
   }
@@ -214,7 +215,7 @@ export class DmsGateway {
         for (const task of result.ReplicationTasks ?? []) found.set(task.ReplicationTaskArn ?? '', toTaskSnapshot(task));
       } catch (error) {
         // DMS answers ResourceNotFoundFault when no task matches: that means "gone", not an error.
-        if ((error as ApplicationFailure).type !== 'ResourceNotFoundFault') throw error;
+        if ((error as ApplicationFailure).type !== Failure.ResourceNotFoundFault) throw error;
       }
     }
     return found;
@@ -233,7 +234,7 @@ export class DmsGateway {
         for (const instance of result.ReplicationInstances ?? [])
           found.set(instance.ReplicationInstanceArn ?? '', toInstanceSnapshot(instance));
       } catch (error) {
-        if ((error as ApplicationFailure).type !== 'ResourceNotFoundFault') throw error;
+        if ((error as ApplicationFailure).type !== Failure.ResourceNotFoundFault) throw error;
       }
     }
     return found;

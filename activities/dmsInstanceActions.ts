@@ -6,6 +6,7 @@ import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { toInstanceSnapshot } from './dmsGateway';
 import { settlingCall } from './settlingCalls';
+import { Failure } from '../contracts/failures';
 
 /**
  * Mutating DMS calls on replication instances. Like the task actions, each reads the instance first and does
@@ -20,7 +21,8 @@ export function dmsInstanceActivities(deps: ActivityDeps) {
       c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [instanceArn] }] })),
     );
     const instance = result.ReplicationInstances?.[0];
-    if (!instance) throw ApplicationFailure.nonRetryable(`replication instance ${instanceArn} does not exist`, 'ResourceNotFoundFault');
+    if (!instance)
+      throw ApplicationFailure.nonRetryable(`replication instance ${instanceArn} does not exist`, Failure.ResourceNotFoundFault);
     return toInstanceSnapshot(instance);
   }
 
@@ -58,7 +60,7 @@ export function dmsInstanceActivities(deps: ActivityDeps) {
       if (instance.status !== 'available' && instance.status !== 'storage-full') {
         throw ApplicationFailure.nonRetryable(
           `cannot modify replication instance ${instance.identifier} to ${wanted}: it is ${instance.status}${Object.keys(instance.pending).length ? ` with pending ${JSON.stringify(instance.pending)}` : ''}; wait until it is available`,
-          'RefusedByState',
+          Failure.RefusedByState,
         );
       }
       const params = {

@@ -4,6 +4,7 @@ import { reloadVerdict, ReloadWatch } from '../domain/reloadProgress';
 import type { AfterChange } from '../domain/describeLag';
 import type { ActivityDeps } from './deps';
 import { staleTaskView } from './dmsWaits';
+import { Failure } from '../contracts/failures';
 
 /**
  * Waits for reloaded tables, polling through the retry policy like the other waits (activities/dmsWaits.ts): one
@@ -22,12 +23,12 @@ export function dmsReloadWaitActivities(deps: ActivityDeps) {
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
       const stale = input.after && staleTaskView(task, input.taskArn, input.after);
-      if (stale?.kind === 'failed') throw ApplicationFailure.nonRetryable(stale.why, 'DmsTaskFailed');
+      if (stale?.kind === 'failed') throw ApplicationFailure.nonRetryable(stale.why, Failure.DmsTaskFailed);
       if (stale) {
         heartbeat({ lastSeen: stale.why });
-        throw ApplicationFailure.create({ type: 'StillWaiting', message: `still waiting: ${stale.why}`, nextRetryDelay: pollMs });
+        throw ApplicationFailure.create({ type: Failure.StillWaiting, message: `still waiting: ${stale.why}`, nextRetryDelay: pollMs });
       }
-      if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, 'DmsTaskFailed');
+      if (!task) throw ApplicationFailure.nonRetryable(`replication task ${input.taskArn} no longer exists`, Failure.DmsTaskFailed);
       const stats = await deps.dmsGateway.tableStatistics(input.taskArn, maxAge);
       let verdict = reloadVerdict(task, stats, input.tables);
       if (verdict.kind === 'failed') {
@@ -36,9 +37,9 @@ export function dmsReloadWaitActivities(deps: ActivityDeps) {
         if (fresh) verdict = reloadVerdict(fresh, stats, input.tables);
       }
       if (verdict.kind === 'reached') return { task, stats };
-      if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, 'DmsTaskFailed');
+      if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, Failure.DmsTaskFailed);
       heartbeat({ lastSeen: verdict.why });
-      throw ApplicationFailure.create({ type: 'StillWaiting', message: `still waiting: ${verdict.why}`, nextRetryDelay: pollMs });
+      throw ApplicationFailure.create({ type: Failure.StillWaiting, message: `still waiting: ${verdict.why}`, nextRetryDelay: pollMs });
     },
   };
 }

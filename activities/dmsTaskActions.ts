@@ -16,6 +16,7 @@ import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { toTaskSnapshot } from './dmsGateway';
 import { settlingCall } from './settlingCalls';
+import { Failure } from '../contracts/failures';
 
 /**
  * Mutating DMS calls on replication tasks. Each reads the task's current state first and does nothing when the
@@ -30,11 +31,11 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       c.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }] })),
     );
     const task = result.ReplicationTasks?.[0];
-    if (!task) throw ApplicationFailure.nonRetryable(`replication task ${taskArn} does not exist`, 'ResourceNotFoundFault');
+    if (!task) throw ApplicationFailure.nonRetryable(`replication task ${taskArn} does not exist`, Failure.ResourceNotFoundFault);
     return toTaskSnapshot(task);
   }
 
-  const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'RefusedByState');
+  const refuse = (message: string) => ApplicationFailure.nonRetryable(message, Failure.RefusedByState);
 
   return {
     async stopTask(input: { taskArn: string }): Promise<CallRecord> {
@@ -163,7 +164,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
         )
         .then((r) => r.ReplicationTasks?.[0])
         .catch((error: ApplicationFailure) => {
-          if (error.type === 'ResourceNotFoundFault') return undefined;
+          if (error.type === Failure.ResourceNotFoundFault) return undefined;
           throw error;
         });
       if (existing) {
@@ -202,7 +203,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       try {
         task = await current(input.taskArn);
       } catch (error) {
-        if ((error as ApplicationFailure).type === 'ResourceNotFoundFault')
+        if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault)
           return callRecord('dms', 'DeleteReplicationTask', input.taskArn, 'skipped', 'the task no longer exists');
         throw error;
       }
@@ -225,7 +226,7 @@ export function dmsTaskActivities(deps: ActivityDeps) {
       loadStartedBefore: Record<string, string | null>;
     }): Promise<CallRecord> {
       if (input.tables.length === 0 || input.tables.length > 10)
-        throw ApplicationFailure.nonRetryable(`ReloadTables takes 1 to 10 tables, not ${input.tables.length}`, 'InvalidInput');
+        throw ApplicationFailure.nonRetryable(`ReloadTables takes 1 to 10 tables, not ${input.tables.length}`, Failure.InvalidInput);
       const task = await current(input.taskArn);
       const names = input.tables.map((t) => `${t.schema}.${t.table}`).join(', ');
       const stats = await gateway.tableStatistics(input.taskArn, 0);

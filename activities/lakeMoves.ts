@@ -5,6 +5,7 @@ import { activitySignal, stopIfCancelled } from './activityCancellation';
 import { callRecord } from './callRecords';
 import type { ActivityDeps } from './deps';
 import { listObjectPages, mapBounded, putJsonObject, readJsonObject } from './s3Objects';
+import { Failure } from '../contracts/failures';
 
 export interface MoveManifest {
   from: string;
@@ -47,7 +48,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
       if (existing.from !== from || existing.to !== to)
         throw ApplicationFailure.nonRetryable(
           `manifest ${manifestKey} describes a move from ${existing.from} to ${existing.to}, not ${from} to ${to}`,
-          'Refused',
+          Failure.Refused,
         );
       return existing;
     }
@@ -64,9 +65,9 @@ export function lakeMoveActivities(deps: ActivityDeps) {
 
   async function move(from: string, to: string, manifestKey: string, operation: string): Promise<MoveResult> {
     if (!from.endsWith('/') || !to.endsWith('/'))
-      throw ApplicationFailure.nonRetryable(`prefixes must end with "/": ${from} → ${to}`, 'InvalidInput');
+      throw ApplicationFailure.nonRetryable(`prefixes must end with "/": ${from} → ${to}`, Failure.InvalidInput);
     if (to.startsWith(from) || from.startsWith(to))
-      throw ApplicationFailure.nonRetryable(`cannot move ${from} into itself (${to})`, 'InvalidInput');
+      throw ApplicationFailure.nonRetryable(`cannot move ${from} into itself (${to})`, Failure.InvalidInput);
     const manifest = await manifestFor(from, to, manifestKey);
     // A cancelled move stops between objects and aborts the copies in flight: every object is then in `from`, and
     // perhaps also in `to` (copies are verified before any original is deleted), as the manifest lists them.
@@ -90,7 +91,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
       if ((await sizeOf(object.key)) === undefined) {
         throw ApplicationFailure.nonRetryable(
           `s3://${bucket}/${object.key} vanished before it was copied to ${target}; nothing was deleted — investigate before retrying`,
-          'MoveLostObject',
+          Failure.MoveLostObject,
         );
       }
       await deps.s3.send(
@@ -115,7 +116,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
     if (bad.length) {
       throw ApplicationFailure.create({
         message: `copy verification failed for ${bad.length} of ${manifest.objects.length} objects (first: ${bad[0]!.key}); nothing was deleted`,
-        type: 'MoveVerificationFailed',
+        type: Failure.MoveVerificationFailed,
       });
     }
     // 3. Delete the originals, 1,000 keys per call; keys already gone were deleted by an earlier attempt.
@@ -157,7 +158,7 @@ export function lakeMoveActivities(deps: ActivityDeps) {
       if (!input.prefix.endsWith('/') || input.prefix.split('/').filter(Boolean).length < 2) {
         throw ApplicationFailure.nonRetryable(
           `refusing to delete ${input.prefix}: a prefix must be at least two folders deep and end with "/"`,
-          'InvalidInput',
+          Failure.InvalidInput,
         );
       }
       let objects = 0;

@@ -1,11 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import { acquireLockUpdate, describeHolder, type HolderRun, type LockAnswer } from '../workflows/resourceLock';
+import { acquireLockUpdate, describeHolder, type HolderRun, type LockAnswer, lockWorkflowId, releaseLockSignal } from '../contracts/lock';
 import type { ActivityDeps } from './deps';
-
-export function lockWorkflowId(resource: string): string {
-  return `dms-runbooks-lock:${resource}`;
-}
+import { Failure } from '../contracts/failures';
 
 interface LockInput {
   resources: string[];
@@ -46,7 +43,9 @@ export function lockActivities(deps: ActivityDeps) {
     await Promise.all(
       resources.map(async (resource) => {
         try {
-          await deps.temporal.workflow.getHandle(lockWorkflowId(resource)).signal('release', { holder: run.holder, runId: run.runId });
+          await deps.temporal.workflow
+            .getHandle(lockWorkflowId(resource))
+            .signal(releaseLockSignal, { holder: run.holder, runId: run.runId });
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
         }
@@ -69,7 +68,7 @@ export function lockActivities(deps: ActivityDeps) {
       : `${resource} is busy: runbook ${heldBy.kind} ${describeHolder(heldBy)} has been acting on it since ${heldBy.since}`;
     throw ApplicationFailure.nonRetryable(
       `${why}; wait for it to finish (temporal workflow describe --workflow-id ${heldBy.holder}) and start this runbook again`,
-      'TargetBusy',
+      Failure.TargetBusy,
       { heldBy },
     );
   }

@@ -1,6 +1,6 @@
-import type { RunbookKind as Kind } from '../domain/config';
-import { statusQuery } from '../workflows/definitions';
-import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../workflows/searchAttributes';
+import { statusQuery } from '../contracts/handlers';
+import { runbookKindKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../contracts/searchAttributes';
+import type { RunbookKind } from '../domain/config';
 import type { ActivityDeps } from './deps';
 
 export interface RunningRunbook {
@@ -13,22 +13,22 @@ export interface RunningRunbook {
 /** Runbooks in flight, from Temporal's visibility (the search attributes every runbook keeps up to date). */
 export function runbookRunActivities(deps: ActivityDeps) {
   return {
-    async findRunningRunbooks(input: { kind: Kind }): Promise<RunningRunbook[]> {
+    async findRunningRunbooks(input: { kind: RunbookKind }): Promise<RunningRunbook[]> {
       const found: RunningRunbook[] = [];
-      const query = `RunbookKind = "${input.kind}" AND ExecutionStatus = "Running"`;
+      const query = `${runbookKindKey.name} = "${input.kind}" AND ExecutionStatus = "Running"`;
       for await (const execution of deps.temporal.workflow.list({ query })) {
         const attributes = execution.typedSearchAttributes;
-        const tables = attributes.get(RunbookTables);
-        let target = attributes.get(RunbookTarget) ?? '';
+        const tables = attributes.get(runbookTablesKey);
+        let target = attributes.get(runbookTargetKey) ?? '';
         // A bounded target ("100 tables: …") names only some tables: the run's status has them all.
         if (tables && target !== tables.join(',')) {
           target = (await deps.temporal.workflow.getHandle(execution.workflowId, execution.runId).query(statusQuery)).target;
         }
         found.push({
           workflowId: execution.workflowId,
-          kind: attributes.get(RunbookKind) ?? input.kind,
+          kind: attributes.get(runbookKindKey) ?? input.kind,
           target,
-          step: attributes.get(RunbookStep) ?? '',
+          step: attributes.get(runbookStepKey) ?? '',
         });
       }
       return found;

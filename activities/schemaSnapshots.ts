@@ -4,6 +4,7 @@ import type { CallRecord } from '../domain/audit';
 import { ColumnSnapshot, diffSnapshots, SchemaSnapshot, SnapshotDiff } from '../domain/schemaDrift';
 import { formatTableName, TableName } from '../domain/tableName';
 import { callRecord } from './callRecords';
+import { keySegment } from '../domain/keySegment';
 import type { ActivityDeps } from './deps';
 import { putJsonObject, readJsonObject } from './s3Objects';
 
@@ -29,7 +30,7 @@ export interface SnapshotComparison {
 }
 
 const latestKey = (prefix: string) => `${prefix}/latest.json`;
-const pendingKey = (prefix: string, runId: string) => `${prefix}/pending/${runId.replace(/[^A-Za-z0-9._:=+-]/g, '_')}.json`;
+const pendingKey = (prefix: string, runId: string) => `${prefix}/pending/${keySegment(runId)}.json`;
 
 export function schemaSnapshotActivities(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;

@@ -1,9 +1,10 @@
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { DmsGateway } from './dmsGateway';
+import { Failure } from '../contracts/failures';
 
 /** Refusals that a stale read explains: the state checked before the call was DMS's past (domain/describeLag.ts). */
-const STALE_READ_REFUSALS = new Set(['InvalidResourceStateFault', 'ResourceAlreadyExistsFault']);
+const STALE_READ_REFUSALS = new Set<string>([Failure.InvalidResourceStateFault, Failure.ResourceAlreadyExistsFault]);
 
 /**
  * A mutating DMS call made after reading the resource's state. DMS's reads lag its writes, so the state read may be
@@ -25,7 +26,7 @@ export function settlingCall(gateway: DmsGateway, describeLagSeconds: number) {
       const age = Date.now() - Context.current().info.scheduledTimestampMs;
       if (STALE_READ_REFUSALS.has(failure.type ?? '') && age < describeLagSeconds * 1000) {
         throw ApplicationFailure.create({
-          type: 'DmsStateSettling',
+          type: Failure.DmsStateSettling,
           message: `${failure.message} (the state read before the call may be stale: DMS's reads lag its writes; retrying for up to ${describeLagSeconds} s)`,
         });
       }

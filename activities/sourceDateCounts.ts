@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { TableName } from '../domain/tableName';
 import type { ActivityDeps } from './deps';
+import { Failure } from '../contracts/failures';
 
 /** Exact row counts of a source table per day of a date column: what each backfilled partition must hold. */
 export function sourceDateCountActivities(deps: ActivityDeps) {
@@ -36,7 +37,7 @@ export function sourceDateCountActivities(deps: ActivityDeps) {
         if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR')
           throw ApplicationFailure.nonRetryable(
             `${schema}.${table}.${input.column} on source ${input.source}: ${(error as Error).message}`,
-            'UnknownTable',
+            Failure.UnknownTable,
           );
         throw error;
       }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SourceFacts } from '../domain/sourceReadiness';
 import type { ActivityDeps } from './deps';
+import { Failure } from '../contracts/failures';
 
 /** Read-only activities against the live MySQL source: facts of the server DMS reads, so always its writer. */
 export function sourceMysqlActivities(deps: ActivityDeps) {
@@ -9,7 +10,7 @@ export function sourceMysqlActivities(deps: ActivityDeps) {
     try {
       return deps.sources.source(name);
     } catch (error) {
-      throw ApplicationFailure.nonRetryable((error as Error).message, 'UnknownSource');
+      throw ApplicationFailure.nonRetryable((error as Error).message, Failure.UnknownSource);
     }
   };
 

@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import type { TableName } from '../domain/tableName';
 import type { LobColumn, LobMeasurement } from '../domain/taskSettings';
 import type { ActivityDeps } from './deps';
+import { Failure } from '../contracts/failures';
 
 export interface ColumnFacts {
   name: string;
@@ -164,7 +165,7 @@ export function sourceTableActivities(deps: ActivityDeps) {
         if (e.code === 'ER_NO_SUCH_TABLE')
           throw ApplicationFailure.nonRetryable(
             `table ${input.table.schema}.${input.table.table} does not exist on source ${input.source}`,
-            'UnknownTable',
+            Failure.UnknownTable,
           );
         throw error;
       } finally {
@@ -179,7 +180,7 @@ export function sourceTableActivities(deps: ActivityDeps) {
         return Number(row?.n ?? 0);
       } catch (error) {
         if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE')
-          throw ApplicationFailure.nonRetryable(`table ${schema}.${table} does not exist on source ${input.source}`, 'UnknownTable');
+          throw ApplicationFailure.nonRetryable(`table ${schema}.${table} does not exist on source ${input.source}`, Failure.UnknownTable);
         throw error;
       }
     },

@@ -31,6 +31,7 @@ import {
   ScanTotals,
   scanId,
 } from './sourceChecksumScan';
+import { Failure } from '../contracts/failures';
 
 /**
  * The two sides of a table verification (see domain/verification.ts): aggregates computed by the source in SQL, and
@@ -278,7 +279,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
             if (upper?.some((v) => v === undefined)) {
               throw ApplicationFailure.nonRetryable(
                 `the primary key of ${spec.table} on ${input.source} has values a checkpoint cannot keep (bytes); set sources[].checksumChunkRows above its row count to read it in one statement`,
-                'InvalidInput',
+                Failure.InvalidInput,
               );
             }
             const bounds = [...lower, ...(upper ? [keyAtMost(keyColumns)] : [])];
@@ -319,7 +320,7 @@ export function tableChecksumActivities(deps: ActivityDeps) {
       } catch (error) {
         stopIfCancelled(signal, `checksum of ${spec.table} on ${input.source}: the query was killed (KILL QUERY)`);
         if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE')
-          throw ApplicationFailure.nonRetryable(`table ${spec.table} does not exist on source ${input.source}`, 'UnknownTable');
+          throw ApplicationFailure.nonRetryable(`table ${spec.table} does not exist on source ${input.source}`, Failure.UnknownTable);
         throw error;
       } finally {
         clearInterval(timer);

@@ -1,6 +1,6 @@
 import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { pipelineConfigSchema } from '../domain/config';
-import { decideUpdate, statusQuery } from '../workflows/definitions';
+import { decideUpdate, statusQuery } from '../contracts/handlers';
 import { createScratchTable, dropScratchTable, uniqueName } from '../test/support/scratchTables';
 import { scratchGroup } from '../test/support/runbooks';
 import { testConfig } from '../test/support/testConfig';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { WorkflowHandle } from '@temporalio/client';
-import { approveSignal, statusQuery } from '../workflows/definitions';
+import { approveSignal, statusQuery } from '../contracts/handlers';
 import { uniqueName } from '../test/support/scratchTables';
 import { testConfig } from '../test/support/testConfig';
 import { maxCachedWorkflowsFromEnv } from '../worker/cacheSize';

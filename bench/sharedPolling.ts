@@ -5,7 +5,7 @@ import {
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { pipelineConfigSchema } from '../domain/config';
-import { decideUpdate, statusQuery } from '../workflows/definitions';
+import { decideUpdate, statusQuery } from '../contracts/handlers';
 import { scratchGroup } from '../test/support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../test/support/scratchTables';
 import { testConfig } from '../test/support/testConfig';

@@ -7,7 +7,7 @@ import { INPUT_FORMS } from '../domain/inputs';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { statusToMarkdown } from '../domain/statusMarkdown';
-import { decideUpdate, statusQuery } from '../workflows/definitions';
+import { decideUpdate, statusQuery } from '../contracts/handlers';
 import { temporalConnectSettings } from '../worker/temporalConnection';
 import { Args, flag, parseArgs, runbookInput, UsageError } from './args';
 import { fieldTypes } from './flagTypes';

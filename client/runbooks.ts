@@ -8,9 +8,10 @@ import type { OnboardTableInput } from '../domain/inputs/onboardTable';
 import type { ResizeInstanceInput } from '../domain/inputs/resizeInstance';
 import type { SchemaDriftWatchInput } from '../domain/inputs/schemaDriftWatch';
 import type { PipelineDoctorInput } from '../domain/inputs/pipelineDoctor';
+import { workflowIdPart } from '../domain/keySegment';
 import { TASK_QUEUE } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
-import { decideUpdate, statusQuery } from '../workflows/definitions';
+import { decideUpdate, statusQuery } from '../contracts/handlers';
 import type { RunbookResult } from '../workflows/engine/runbook';
 
 /**
@@ -43,9 +44,7 @@ export function defaultWorkflowId(kind: RunbookKind, input: Record<string, unkno
   const tail = Math.floor(Math.random() * 36 ** 4)
     .toString(36)
     .padStart(4, '0');
-  return `${kind}-${targetOf(kind, input)
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .slice(0, 80)}-${stamp}-${tail}`;
+  return `${kind}-${workflowIdPart(targetOf(kind, input))}-${stamp}-${tail}`;
 }
 
 export async function startRunbook<K extends keyof RunbookInputs>(

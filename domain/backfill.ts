@@ -1,6 +1,8 @@
 import { daysFrom, isoDate, spanDays } from './calendarDays';
 import { fullLoadMinutes } from './instanceClasses';
+import { keySegment } from './keySegment';
 import { Plan, PlannedCall, PlannedPrefix } from './plan';
+import { quarantineRoot, tablePrefix } from './quarantineLayout';
 import { metadataRules, missingMetadata, selectionRule } from './tableMappings';
 import { MappingRule, SourceFilter, TableMapping, transformationRules } from './tableMappingSchema';
 import { formatTableName, TableName, tableMatches } from './tableName';
@@ -177,28 +179,27 @@ export interface BackfillLayout {
   publishManifest(day: string): string;
 }
 
-/** A backfill's workflow id as the key segment of its staging and quarantine folders. */
-export function backfillKey(workflowId: string): string {
-  return workflowId.replace(/[^A-Za-z0-9._-]/g, '_');
+/** A backfill's staging folder, `_staging/<workflow id>` (a key segment by the `plain` rule, as its quarantine). */
+export function stagingFolder(workflowId: string): string {
+  return `_staging/${keySegment(workflowId, 'plain')}`;
 }
 
 /** Where everything lives: staging and quarantine at the bucket root, named by the workflow id, outside the live folder. */
 export function backfillLayout(folder: string, table: TableName, workflowId: string, naming: PartitionNaming): BackfillLayout {
-  const id = backfillKey(workflowId);
-  const tablePrefix = `${folder}/${table.schema}/${table.table}/`;
-  const stagingFolder = `_staging/${id}`;
-  const quarantineRoot = `_quarantine/${id}/`;
-  const livePartition = (day: string) => `${tablePrefix}${partitionFolder(day, naming)}/`;
+  const prefix = tablePrefix(folder, table);
+  const staging = stagingFolder(workflowId);
+  const quarantine = quarantineRoot(workflowId, 'plain');
+  const livePartition = (day: string) => `${prefix}${partitionFolder(day, naming)}/`;
   return {
-    tablePrefix,
-    stagingFolder,
-    stagingRoot: `${stagingFolder}/`,
-    quarantineRoot,
-    stagingDay: (day) => `${stagingFolder}/${day}/${table.table}/`,
+    tablePrefix: prefix,
+    stagingFolder: staging,
+    stagingRoot: `${staging}/`,
+    quarantineRoot: quarantine,
+    stagingDay: (day) => `${staging}/${day}/${table.table}/`,
     livePartition,
-    quarantineOf: (day) => `${quarantineRoot}${livePartition(day)}`,
-    quarantineManifest: (day) => `${quarantineRoot}_manifests/${day}.json`,
-    publishManifest: (day) => `${stagingFolder}/_manifests/publish-${day}.json`,
+    quarantineOf: (day) => `${quarantine}${livePartition(day)}`,
+    quarantineManifest: (day) => `${quarantine}_manifests/${day}.json`,
+    publishManifest: (day) => `${staging}/_manifests/publish-${day}.json`,
   };
 }
 

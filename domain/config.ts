@@ -1,3 +1,4 @@
+import { formatTableName, TableName } from './tableName';
 import { z } from 'zod';
 
 /**
@@ -414,4 +415,14 @@ export function targetEndpointOf(config: PipelineConfig, group: TaskGroupConfig)
 
 export function findSource(config: PipelineConfig, name: string): SourceConfig | undefined {
   return config.sources.find((s) => s.name === name);
+}
+
+/** The source whose schemas hold the table (a schema belongs to one source). */
+export function sourceOfTable(config: PipelineConfig, table: TableName): SourceConfig | undefined {
+  return config.sources.find((s) => s.schemas.includes(table.schema));
+}
+
+/** Why a table has no source, as the input field `field` names it. */
+export function noSourceMessage(config: PipelineConfig, field: string, table: TableName): string {
+  return `${field}: schema "${table.schema}" of ${formatTableName(table)} belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`;
 }

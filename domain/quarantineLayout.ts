@@ -1,3 +1,4 @@
+import { keySegment, SegmentRule } from './keySegment';
 import { TableName } from './tableName';
 
 /**
@@ -20,13 +21,9 @@ export interface QuarantineLayout {
   manifests: { quarantine: string; rollback: string; restore: string };
 }
 
-/** A workflow id as one S3 key segment: no slash, nothing an S3 console or CLI would trip on. */
-export function keySegment(workflowId: string): string {
-  return workflowId.replace(/[^A-Za-z0-9._:=+-]/g, '_');
-}
-
-export function quarantineRoot(workflowId: string): string {
-  return `${QUARANTINE_ROOT}${keySegment(workflowId)}/`;
+/** A run's quarantine folder, `_quarantine/<workflow id as a key segment>/` (backfill names its folders by `plain`). */
+export function quarantineRoot(workflowId: string, rule: SegmentRule = 'key'): string {
+  return `${QUARANTINE_ROOT}${keySegment(workflowId, rule)}/`;
 }
 
 export function tablePrefix(folder: string, table: TableName): string {

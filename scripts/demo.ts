@@ -8,7 +8,7 @@ import { SCHEMA_DRIFT_SCHEDULE_ID, schemaDriftScheduleCommand, upsertRunbookSche
 import { statusCommand } from '../domain/operatorCommands';
 import type { RunbookStatus } from '../domain/runbookStatus';
 import { readStackEnv } from '../sandbox/stack/stackEnv';
-import { statusQuery } from '../workflows/definitions';
+import { statusQuery } from '../contracts/handlers';
 import { demoPipelineDoctor } from './demoDoctor';
 import { loadPipelineConfigFile } from '../worker/configFile';
 import { createRunbookWorker } from '../worker/createWorker';

@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES, SearchAttributeDefinition } from '../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES, SearchAttributeDefinition } from '../contracts/searchAttributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

@@ -30,6 +30,7 @@ import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
+import { invalidInput, refuse, sourceForTable } from './engine/refusals';
 
 export interface BackfillReport {
   table: string;
@@ -43,8 +44,7 @@ export interface BackfillReport {
   restoreCommands: string[];
 }
 
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
-const invalid = (message: string) => ApplicationFailure.nonRetryable(`invalid backfillPartitions input: ${message}`, 'InvalidInput');
+const invalid = (message: string) => invalidInput('backfillPartitions', message);
 
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -122,11 +122,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       const today = msToDay(Date.now());
       const rangeWhy = rangeRefusal(i.from, i.to, today, config.thresholds.maxBackfillDays);
       if (rangeWhy) throw invalid(rangeWhy);
-      const source = config.sources.find((s) => s.schemas.includes(table.schema));
-      if (!source)
-        throw invalid(
-          `table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
-        );
+      const source = sourceForTable(config, 'backfillPartitions', 'table', table);
 
       const facts = await runbook.step('facts', async () => {
         const tableFacts = await reads.readTableFacts({ source: source.name, table });
@@ -167,7 +163,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           throw refuse(
             `S3 endpoint ${targetId} writes to bucket ${String(bucket)}, not the pipeline's target bucket ${config.target.bucket}`,
           );
-        if (!i.dryRun) await runbook.lock([`table:${name}`]);
+        await runbook.lock([`table:${name}`]);
         runbook.note(
           'facts',
           `${name}.${column.name} is ${column.columnType}; ${liveTask ? `replicated by task ${liveTask.identifier}` : 'replicated by no task'}; partitions ${naming.naming.sequence}/${naming.naming.delimiter} on ${targetId}`,
@@ -262,12 +258,12 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       });
 
       if (i.dryRun) {
-        for (const id of ['gate:backfill', 'stage', 'verify', 'gate:publish', 'publish', 'cleanup']) runbook.skip(id, 'dry run');
+        runbook.skipRest('dry run');
         return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed` };
       }
 
       // The steps below act from the backfill plan frozen at the gate, the one approved (see Runbook.gate).
-      const { basis: approved } = await runbook.step('gate:backfill', () => runbook.gate('backfill', planned.plan, undefined, planned));
+      const { basis: approved } = await runbook.gateStep('backfill', planned.plan, undefined, planned);
 
       const temporary: Temporary = { taskArns: [] };
       const dmsRowsByDay: Record<string, number> = {};
@@ -390,8 +386,10 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       };
       let decision: 'approved' | 'rejected';
       try {
-        decision = await runbook.step('gate:publish', () =>
-          runbook.decide('publish', publishPlan, `${checks.length} partition(s) verified: source = DMS = Parquet footers`),
+        decision = await runbook.decideStep(
+          'publish',
+          publishPlan,
+          `${checks.length} partition(s) verified: source = DMS = Parquet footers`,
         );
       } catch (error) {
         if (error instanceof RunbookHalt) await discard();
@@ -399,7 +397,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       }
       if (decision === 'rejected') {
         await discard();
-        for (const id of ['publish', 'cleanup']) runbook.skip(id, 'publish rejected: staging discarded');
+        runbook.skipRest('publish rejected: staging discarded');
         return {
           outcome: 'rejected',
           message: `publish rejected: the staging (${checks.length} partition(s)) was discarded, the temporary tasks and endpoint deleted; the live partitions of ${name} are untouched`,

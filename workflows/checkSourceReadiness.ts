@@ -1,10 +1,10 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import { findSource } from '../domain/config';
 import { CheckSourceReadinessInput, checkSourceReadinessInputSchema } from '../domain/inputs/checkSourceReadiness';
 import { evaluateSourceReadiness, ReadinessReport } from '../domain/sourceReadiness';
 import { reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { invalidInput } from './engine/refusals';
 
 /** Is the MySQL source ready for DMS CDC? Read-only: binlog settings, retention, grants and the RDS view. */
 export async function checkSourceReadiness(input: CheckSourceReadinessInput): Promise<RunbookResult<ReadinessReport>> {
@@ -23,9 +23,9 @@ export async function checkSourceReadiness(input: CheckSourceReadinessInput): Pr
     async (runbook, i) => {
       const source = findSource(runbook.config, i.source);
       if (!source) {
-        throw ApplicationFailure.nonRetryable(
-          `invalid checkSourceReadiness input: source: "${i.source}" is not in the pipeline configuration (known: ${runbook.config.sources.map((s) => s.name).join(', ')})`,
-          'InvalidInput',
+        throw invalidInput(
+          'checkSourceReadiness',
+          `source: "${i.source}" is not in the pipeline configuration (known: ${runbook.config.sources.map((s) => s.name).join(', ')})`,
         );
       }
       const facts = await runbook.step('read-source', () => reads.readSourceFacts({ source: i.source }));

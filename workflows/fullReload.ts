@@ -1,7 +1,8 @@
 import { ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { LakeChecksums } from '../activities/tableChecksums';
-import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { TableFacts } from '../activities/sourceTables';
+import { Failure } from '../contracts/failures';
+import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
 import type { CallRecord } from '../domain/audit';
 import type { PipelineConfig, SourceConfig } from '../domain/config';
 import { type AfterChange, afterChange } from '../domain/describeLag';
@@ -16,82 +17,49 @@ import {
   ReloadTaskFacts,
   TaskReload,
 } from '../domain/fullReload';
+import {
+  currentFilesNote,
+  factsNote,
+  finalizedMessage,
+  finalizeExpiredMessage,
+  finalizeGateNote,
+  FullReloadReport,
+  keptInQuarantineMessage,
+  MovedFiles,
+  movedFiles,
+  planFinalize,
+  quarantineNote,
+  reloadGateNote,
+  RolledBackTable,
+  rolledBackMessage,
+  rolledBackNote,
+  TableVerification,
+  verifyNote,
+} from '../domain/fullReloadReport';
 import { FullReloadInput, fullReloadInputSchema } from '../domain/inputs/fullReload';
 import { mappingOf } from '../domain/onboarding';
-import { chooseReloadMethod } from '../domain/reloadMethod';
-import { formatBytes, Plan } from '../domain/plan';
+import { chooseReloadMethod, ReloadMethod } from '../domain/reloadMethod';
 import { QuarantineLayout, quarantineRoot, tablePrefix } from '../domain/quarantineLayout';
 import { selectedTables } from '../domain/tableMappings';
 import { formatTableName, TableName, toTableName } from '../domain/tableName';
-import { checksumSpec, ChecksumComparison, compareChecksums, describeComparison, TableChecksums } from '../domain/verification';
+import { checksumSpec, ChecksumComparison, compareChecksums, TableChecksums } from '../domain/verification';
 import { actions, bulk, reads } from './engine/activityProxies';
+import { refuse, sourceForTable } from './engine/refusals';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
-import { runRunbook } from './engine/runRunbook';
+import { RunbookOutcome, runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
 import { ReloadUndo } from './fullReloadUndo';
 
-export interface TableVerification {
-  table: string;
-  sourceRows: number;
-  dmsFullLoadRows: number;
-  parquetLoadRows: number;
-  parquetLoadFiles: number;
-  /** Rows the files hold once CDC changes written since the reload are folded in. */
-  fileRows: number;
-  comparison: ChecksumComparison;
-  matches: boolean;
-}
-
-export interface MovedFiles {
-  table: string;
-  from: string;
-  to: string;
-  objects: number;
-  bytes: number;
-  manifest: string;
-}
-
-export interface FullReloadReport {
-  mode: 'tables' | 'task';
-  /** Why this mode: chosen from the schema changes behind the reload when not asked for (domain/reloadMethod.ts). */
-  method?: { why: string; definitionChanges: number };
-  reason: string;
-  ticket?: string;
-  requested: string[];
-  /** Every table reloaded (in task mode, all tables of the task). */
-  reloaded: string[];
-  tasks: Array<{ task: string; taskArn: string; statusBefore: string; recoveryCheckpoint: string | null }>;
-  /** The current files compared with the source before the gate (what made the reload necessary, if anything). */
-  currentFiles?: ChecksumComparison[];
-  refusals?: string[];
-  quarantine?: { root: string; tables: MovedFiles[] };
-  verification?: TableVerification[];
-  /** The CDC written after the reload against the source (what a LOAD-only verification cannot see). */
-  cdcAfterReload?: CdcAfterReloadCheck[];
-  /** LOAD verification passed and the CDC written after the reload was judged and agrees. */
-  verified?: boolean;
-  finalize?: {
-    decision: 'approved' | 'rejected';
-    /** Approved: the quarantine deleted. */
-    deleted?: { prefix: string; detail: string };
-    /** Rejected: per table, the reload's files moved aside and the quarantined files put back. */
-    rolledBack?: Array<{ table: string; removed: MovedFiles; restored: MovedFiles; restoredAsQuarantined: boolean }>;
-  };
-}
-
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
-
-interface TableContext {
-  table: TableName;
-  source: SourceConfig;
-  facts: TableFacts;
-  layout?: QuarantineLayout;
-}
+export type { FullReloadReport, MovedFiles, TableVerification } from '../domain/fullReloadReport';
 
 /**
  * Reloads tables whose files went wrong (an ENUM reorder, a lost range): quarantines their files, reloads them with
  * ReloadTables (or the whole task with reload-target), verifies counts and checksums against the source, and keeps
  * the result or rolls back at a person's word.
+ *
+ * The phases, in order, each a function below: readFacts → checkCurrentFiles → plan → (dry run or refusal ends
+ * here) → gateReload → quarantine → startReloads → waitForReloads → verify → checkCdc → gateFinalize → finalize
+ * or rollback. The words each phase shows are built in domain/fullReloadReport.ts.
  */
 export async function fullReload(input: FullReloadInput): Promise<RunbookResult<FullReloadReport>> {
   return runRunbook(
@@ -115,497 +83,535 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
     },
     input,
     async (runbook, i) => {
-      const config = runbook.config;
       const requested = i.tables.map(toTableName);
-      const sourceOf = (table: TableName): SourceConfig => {
-        const source = config.sources.find((s) => s.schemas.includes(table.schema));
-        if (!source)
-          throw ApplicationFailure.nonRetryable(
-            `invalid fullReload input: tables: schema "${table.schema}" of ${formatTableName(table)} belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
-            'InvalidInput',
-          );
-        return source;
-      };
-      requested.forEach(sourceOf);
+      for (const table of requested) sourceForTable(runbook.config, 'fullReload', 'tables', table);
       // ReloadTables keeps the definition DMS read before: a change to it needs reload-target (domain/reloadMethod.ts).
       const method = chooseReloadMethod(i.mode, requested, i.schemaDrift?.changes);
-      const report: FullReloadReport = {
-        mode: method.mode,
-        method: { why: method.why, definitionChanges: method.definitionChanges.length },
-        reason: i.reason,
-        ticket: i.ticket,
-        requested: requested.map(formatTableName),
-        reloaded: [],
-        tasks: [],
-      };
-      const mode = report.mode;
+      const run: ReloadRun = { runbook, input: i, requested, mode: method.mode, report: newReport(i, requested, method) };
+      const { report } = run;
 
-      /** Source aggregates against the files' aggregates, for one table. */
-      const verifyFiles = async (
-        context: TableContext,
-      ): Promise<{ source: TableChecksums; lake: LakeChecksums; comparison: ChecksumComparison }> => {
-        const name = formatTableName(context.table);
-        const spec = checksumSpec(name, context.facts.primaryKey, context.facts.columns);
-        const [source, lake] = await Promise.all([
-          bulk.sourceTableChecksums({ source: context.source.name, table: context.table, spec }),
-          bulk.lakeTableChecksums({ prefix: tablePrefix(config.target.folder, context.table), spec }),
-        ]);
-        return { source, lake, comparison: compareChecksums(name, source, lake) };
-      };
+      const facts = await readFacts(run);
+      const currentFiles = await checkCurrentFiles(run, facts.tables);
+      const planned = await plan(run, method, facts, currentFiles);
+      report.reloaded = facts.tables.map((t) => formatTableName(t.table));
+      const early = endBeforeTheGate(run, planned);
+      if (early) return early;
 
-      // 1. Facts.
-      const { tasks, tables } = await runbook.step('facts', async () => {
-        const found = await reads.findTasks({ identifiers: config.taskGroups.map((g) => g.taskIdentifier) });
-        const sourceNames = [...new Set(config.taskGroups.map((g) => g.source))];
-        const listed = await Promise.all(
-          sourceNames.map((name) =>
-            reads.listSourceTables({ source: name, schemas: config.sources.find((s) => s.name === name)?.schemas ?? [] }),
-          ),
-        );
-        const sourceTables = new Map(sourceNames.map((name, k) => [name, listed[k]!]));
-        const groups: GroupTables[] = config.taskGroups.map((group) => {
-          const task = found[group.taskIdentifier] ?? null;
-          const mapping = mappingOf(task);
-          return { group, task, tables: mapping ? selectedTables(mapping, sourceTables.get(group.source) ?? []) : [] };
-        });
-        const located = locateTables(requested, groups);
-        if (!located.ok) throw refuse(located.reasons.join('; '));
-        const involved = [...new Map([...located.byTable.values()].map((g) => [g.group.taskIdentifier, g])).values()];
-        // Task mode reloads every table of the task: each is quarantined and verified, not only those asked for.
-        const reloadTables = mode === 'task' ? involved.flatMap((g) => g.tables) : requested;
-        if (!i.dryRun)
-          await runbook.lock([
-            ...reloadTables.map((t) => `table:${formatTableName(t)}`),
-            ...involved.map((g) => `task:${g.group.taskIdentifier}`),
-          ]);
-
-        const [stats, instances] = await Promise.all([
-          Promise.all(involved.map((g) => reads.readTableStatistics({ taskArn: g.task!.arn }))),
-          Promise.all(involved.map((g) => reads.findInstance({ identifier: g.group.instance }))),
-        ]);
-        const taskFacts: ReloadTaskFacts[] = involved.map((g, k) => ({
-          task: g.task!,
-          group: g.group,
-          instanceClass: instances[k]?.instanceClass ?? 'dms.r5.large',
-          tables: g.tables,
-        }));
-        const perTable = await Promise.all(
-          reloadTables.map(async (table) => {
-            const holder = involved.find((g) => g.tables.some((t) => formatTableName(t) === formatTableName(table)))!;
-            const source = sourceOf(table);
-            const prefix = tablePrefix(config.target.folder, table);
-            const [facts, inventory] = await Promise.all([
-              reads.readTableFacts({ source: source.name, table }),
-              reads.inventoryPrefix({ prefix }),
-            ]);
-            const statList = stats[involved.indexOf(holder)] ?? [];
-            const reloadFacts: ReloadTableFacts = {
-              table,
-              taskIdentifier: holder.group.taskIdentifier,
-              stat: statList.find((s) => s.schema === table.schema && s.table === table.table),
-              inventory: { objects: inventory.objects, bytes: inventory.bytes, partitions: Object.keys(inventory.partitions).length },
-              rowEstimate: facts.rowEstimate,
-              primaryKey: facts.primaryKey,
-              filtered: filtersRows(mappingOf(holder.task), table),
-            };
-            const context: TableContext = { table, source, facts };
-            return { reloadFacts, context };
-          }),
-        );
-        for (const t of perTable)
-          if (!t.context.facts.exists)
-            throw refuse(`${formatTableName(t.context.table)} does not exist on source ${t.context.source.name}: nothing to reload from`);
-        report.tasks = taskFacts.map((t) => ({
-          task: t.task.identifier,
-          taskArn: t.task.arn,
-          statusBefore: t.task.status,
-          recoveryCheckpoint: t.task.recoveryCheckpoint ?? null,
-        }));
-        const first = taskFacts[0]!.task;
-        runbook.setDms({ task: first.identifier, status: first.status, stopReason: first.stopReason });
-        runbook.note(
-          'facts',
-          `${perTable.length} table(s) in task ${taskFacts.map((t) => `${t.task.identifier} (${t.task.status})`).join(', ')}; ${perTable.reduce((s, t) => s + t.reloadFacts.inventory.objects, 0)} files, ${formatBytes(perTable.reduce((s, t) => s + t.reloadFacts.inventory.bytes, 0))}`,
-        );
-        return { tasks: taskFacts, tables: perTable };
-      });
-
-      // 2. The current files against the source: the evidence of what the reload repairs.
-      let currentFiles: ChecksumComparison[] | undefined;
-      // Runs started before the opt-in keep the check they had by default, so their histories replay.
-      const checkCurrent = i.checkCurrentFiles ?? !patched('current-files-check-opt-in');
-      if (!checkCurrent)
-        runbook.skip(
-          'check-current',
-          i.checkCurrentFiles === false
-            ? 'checkCurrentFiles is false'
-            : 'not asked: checkCurrentFiles true compares the current files with the source before the gate (a full scan of each table on the source)',
-        );
-      else {
-        currentFiles = await runbook.step('check-current', async () => {
-          const out: ChecksumComparison[] = [];
-          for (const { context } of tables.filter((t) => requested.some((r) => formatTableName(r) === formatTableName(t.context.table)))) {
-            out.push((await verifyFiles(context)).comparison);
-          }
-          const bad = out.filter((c) => !c.matches);
-          runbook.note(
-            'check-current',
-            bad.length
-              ? `${bad.length} table(s) differ from the source: ${bad.map(describeComparison).join(' || ')}`
-              : 'the current files match the source',
-          );
-          return out;
-        });
-        report.currentFiles = currentFiles;
-      }
-
-      // 3. Plan.
-      let planned: FullReloadPlan = await runbook.step('plan', () => {
-        const result = planFullReload({
-          workflowId: runbook.workflowId,
-          bucket: config.target.bucket,
-          folder: config.target.folder,
-          mode,
-          method,
-          reason: i.reason,
-          ticket: i.ticket,
-          schemaDrift: i.schemaDrift,
-          requested,
-          tasks,
-          tables: tables.map((t) => t.reloadFacts),
-          currentFiles,
-        });
-        runbook.setPlan(result.plan);
-        return Promise.resolve(result);
-      });
-      tables.forEach((t, k) => (t.context.layout = planned.quarantine[k]));
-      report.reloaded = tables.map((t) => formatTableName(t.context.table));
-
-      if (planned.refusals.length) {
-        if (i.dryRun) {
-          for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'check-cdc', 'gate:finalize', 'finalize'])
-            runbook.skip(id, 'dry run');
-          report.refusals = planned.refusals;
-          return {
-            outcome: 'dry-run',
-            message: `dry run: the reload would be refused: ${planned.refusals.join('; ')}; nothing was changed`,
-            report,
-          };
-        }
-        throw refuse(planned.refusals.join('; '));
-      }
-      if (i.dryRun) {
-        for (const id of ['gate:reload', 'quarantine', 'reload', 'wait', 'verify', 'check-cdc', 'gate:finalize', 'finalize'])
-          runbook.skip(id, 'dry run');
-        return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed`, report };
-      }
-
-      const driftNote = i.schemaDrift
-        ? ` Schema drift detected by ${i.schemaDrift.detectedBy}: ${i.schemaDrift.changes.map((c) => `${c.table}${c.column ? `.${c.column}` : ''} ${c.kind}`).join(', ')}.`
-        : '';
-      const mismatched = (currentFiles ?? []).filter((c) => !c.matches);
-      const { basis: approved } = await runbook.step('gate:reload', () =>
-        runbook.gate(
-          'reload',
-          planned.plan,
-          `Reason: ${i.reason}${i.ticket ? ` (${i.ticket})` : ''}. Affected: ${planned.plan.details.affectedObjects as number} files, ${formatBytes(planned.plan.details.affectedBytes as number)}.${driftNote}${mismatched.length ? ` The current files differ from the source: ${mismatched.map(describeComparison).join(' || ')}` : ''}`,
-          planned,
-        ),
-      );
-      // The steps below act from the plan frozen at the gate, the one approved (see Runbook.gate).
-      planned = approved;
-      tables.forEach((t, k) => (t.context.layout = planned.quarantine[k]));
-
-      // 4. Quarantine, then reload.
-      const startDates = new Map<string, string | null>(planned.reloads.map((r) => [r.taskArn, r.previousStartDate]));
-      const undo = new ReloadUndo(runbook, config.target.bucket);
-      const quarantined = await runbook.step('quarantine', async () => {
-        for (const reload of planned.reloads.filter((r) => r.stopFirst)) {
-          const resume = undo.stopping({ arn: reload.taskArn, identifier: reload.taskIdentifier });
-          startDates.set(reload.taskArn, await stopTask(runbook, reload, resume.stopMade));
-        }
-        const moved: MovedFiles[] = [];
-        for (const { context } of tables) {
-          const layout = context.layout!;
-          undo.quarantining(layout);
-          const result = await bulk.moveObjects({
-            from: layout.tablePrefix,
-            to: layout.quarantinePrefix,
-            manifestKey: layout.manifests.quarantine,
-            operation: 'QuarantineTableFiles',
-          });
-          runbook.record(result.record);
-          moved.push({
-            table: formatTableName(context.table),
-            from: layout.tablePrefix,
-            to: layout.quarantinePrefix,
-            objects: result.objects,
-            bytes: result.bytes,
-            manifest: result.manifestKey,
-          });
-        }
-        runbook.note(
-          'quarantine',
-          `${moved.reduce((s, m) => s + m.objects, 0)} files (${formatBytes(moved.reduce((s, m) => s + m.bytes, 0))}) under ${quarantineRoot(runbook.workflowId)}`,
-        );
-        return moved;
-      });
-      report.quarantine = { root: `s3://${config.target.bucket}/${quarantineRoot(runbook.workflowId)}`, tables: quarantined };
+      const approved = await gateReload(run, planned, currentFiles);
+      const tables = withLayouts(facts.tables, approved);
+      const undo = new ReloadUndo(runbook, runbook.config.target.bucket);
+      const quarantined = await quarantine(run, approved, tables, undo);
       // From here on the old files wait in the quarantine: a failure must say where, and how to put them back.
-      const quarantineKept = keptInQuarantine(
-        config.target.bucket,
+      const kept = keptInQuarantine(
+        runbook.config.target.bucket,
         quarantineRoot(runbook.workflowId),
-        tables.map((t) => t.context.layout!),
+        tables.map((t) => t.layout),
       );
 
-      const started = new Map<string, AfterChange>();
-      await runbook
-        .step('reload', async () => {
-          undo.reloadStarting(tables.map((t) => t.context.layout!));
-          for (const reload of planned.reloads) {
-            const previousStartDate = startDates.get(reload.taskArn) ?? null;
-            await startReload(runbook, reload, planned, mode, previousStartDate);
-            undo.started(reload.taskArn);
-            // A reload-target start that Describe may not show yet (domain/describeLag.ts).
-            if (mode !== 'tables')
-              started.set(reload.taskArn, afterChange({ kind: 'task-started', previousStartDate }, config.waits.describeLagSeconds));
-          }
-        })
-        .catch(quarantineKept);
-
-      const stats = await runbook
-        .step('wait', async () => {
-          const all: TableStatSnapshot[] = [];
-          const wait = waiting(config, config.waits.fullLoadHours * 60);
-          for (const reload of planned.reloads) {
-            const result = await waitUntil(
-              `${reload.tables.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier}`,
-              config.waits.fullLoadHours * 60,
-              () =>
-                wait.waitForReload({
-                  taskArn: reload.taskArn,
-                  tables: reload.tables.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
-                  after: started.get(reload.taskArn),
-                }),
-            );
-            runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
-            all.push(...result.stats);
-          }
-          return all;
-        })
-        .catch(quarantineKept);
-
-      // 5. Verify.
-      const verification = await runbook
-        .step('verify', async () => {
-          const out: TableVerification[] = [];
-          for (const { context } of tables) {
-            const { table } = context;
-            const [files, parquet] = await Promise.all([
-              verifyFiles(context),
-              reads.countParquetRows({ prefix: context.layout!.tablePrefix, loadFilesOnly: true }),
-            ]);
-            const dmsRows = stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
-            const countsMatch = dmsRows === parquet.rows && parquet.problems.length === 0;
-            const comparison: ChecksumComparison = countsMatch
-              ? files.comparison
-              : {
-                  ...files.comparison,
-                  matches: false,
-                  findings: [
-                    ...files.comparison.findings,
-                    {
-                      check: 'rows',
-                      detail: `DMS FullLoadRows ${dmsRows}, LOAD file footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => p.key).join(', ')}` : ''}`,
-                    },
-                  ],
-                };
-            out.push({
-              table: formatTableName(table),
-              sourceRows: files.source.rows,
-              dmsFullLoadRows: dmsRows,
-              parquetLoadRows: parquet.rows,
-              parquetLoadFiles: parquet.files,
-              fileRows: files.lake.rows,
-              comparison,
-              matches: comparison.matches,
-            });
-          }
-          const failed = out.filter((v) => !v.matches);
-          runbook.note(
-            'verify',
-            failed.length
-              ? `FAILED for ${failed.length} of ${out.length}: ${failed.map((v) => describeComparison(v.comparison)).join(' || ')}`
-              : `${out.length} table(s): ${out.map((v) => `${v.table} ${v.sourceRows} rows`).join(', ')}; counts, key checksums and distributions match`,
-          );
-          return out;
-        })
-        .catch(quarantineKept);
+      const started = await startReloads(run, approved, tables, undo, quarantined.startDates).catch(kept);
+      const stats = await waitForReloads(run, approved, started).catch(kept);
+      const verification = await verify(run, tables, stats).catch(kept);
       report.verification = verification;
-
-      // 6. The LOAD files cannot show whether DMS decodes changes with the right definition: check the CDC after them.
-      const cdcChecks = await runbook
-        .step('check-cdc', async () => {
-          const out: CdcAfterReloadCheck[] = [];
-          // A failed LOAD verification already recommends rejecting: no point waiting for changes to judge CDC too.
-          const waitMinutes = verification.every((v) => v.matches) ? config.waits.cdcCheckMinutes : 0;
-          const deadline = Date.now() + waitMinutes * 60_000;
-          // The tables asked for: in task mode the task's other tables are reloaded too, but nothing says their CDC was
-          // wrong, and a quiet one would only ever be "not enough to judge".
-          const asked = tables.filter((t) => requested.some((r) => formatTableName(r) === formatTableName(t.context.table)));
-          for (const { context } of asked) {
-            const check = {
-              source: context.source.name,
-              table: context.table,
-              prefix: context.layout!.tablePrefix,
-              spec: checksumSpec(formatTableName(context.table), context.facts.primaryKey, context.facts.columns),
-              minRows: i.cdcCheckMinRows ?? 10,
-            };
-            const left = (deadline - Date.now()) / 60_000;
-            let result: CdcAfterReloadCheck | undefined;
-            if (left * 60 > config.waits.pollSeconds) {
-              result = await waitUntil(`CDC written after the reload of ${check.spec.table}`, left, () =>
-                waiting(config, left).checkCdcAfterReload({ ...check, wait: true }),
-              ).catch((error: unknown) => {
-                if (error instanceof ApplicationFailure && error.type === 'WaitDeadline') return undefined;
-                throw error;
-              });
-            }
-            out.push(result ?? (await reads.checkCdcAfterReload({ ...check, wait: false })));
-          }
-          runbook.note('check-cdc', out.map((c) => `${c.table}: ${c.verdict} — ${c.detail}`).join(' || '));
-          return out;
-        })
-        .catch(quarantineKept);
+      const cdcChecks = await checkCdc(run, tables, verification).catch(kept);
       report.cdcAfterReload = cdcChecks;
       report.verified = verification.every((v) => v.matches) && cdcChecks.every((c) => c.verdict === 'matches');
 
-      // 7. Finalize: keep (delete the quarantine) or roll back.
-      const finalizePlan = planFinalize(runbook, config.target.bucket, quarantined, verification, tables, cdcChecks);
-      const failures = verification.filter((v) => !v.matches);
-      const cdcWrong = cdcChecks.filter((c) => c.verdict === 'mismatch');
-      const cdcUnjudged = cdcChecks.filter((c) => c.verdict === 'not-enough-cdc' || c.verdict === 'cannot-check');
-      const cdcNote = cdcUnjudged.length
-        ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${cdcUnjudged.map((c) => `${c.table} (${c.detail})`).join('; ')}. Do not finalize on the LOAD files alone: let changes arrive, then compare the files (CDC included) with the source by a dry run of fullReload for these tables (its check-current step; a dry run takes no lock), or reject.`
-        : cdcChecks.length
-          ? ` CDC written after the reload agrees with the source: ${cdcChecks.map((c) => `${c.table} ${c.compared} changed rows`).join(', ')}.`
-          : '';
-      const note =
-        failures.length || cdcWrong.length
-          ? `Verification FAILED: ${[...failures.map((v) => describeComparison(v.comparison)), ...cdcWrong.map((c) => `${c.table}: ${c.detail}`)].join(' || ')}. Recommended: reject to roll back (the reload's files move aside, the quarantined files return).${cdcNote}`
-          : `Verification passed for ${verification.length} table(s).${cdcNote} Approve to delete the quarantine; reject to roll back.`;
-      let decision: 'approved' | 'rejected';
-      try {
-        decision = await runbook.step('gate:finalize', () => runbook.decide('finalize', finalizePlan, note));
-      } catch (error) {
-        if (error instanceof RunbookHalt && error.phase === 'expired')
-          throw new RunbookHalt(
-            'expired',
-            `${error.message}. The reloaded files stay in place and the quarantine is kept at ${report.quarantine.root}: roll back or delete it by hand (docs/runbooks/fullReload.md#rolling-back)`,
-          );
-        throw error;
-      }
-
-      if (decision === 'approved') {
-        const deleted = await runbook.step('finalize', async () => {
-          const prefix = quarantineRoot(runbook.workflowId);
-          const record: CallRecord = await bulk.deletePrefix({ prefix, operation: 'DeleteQuarantine' });
-          runbook.record(record);
-          runbook.note('finalize', `quarantine deleted: ${record.detail}`);
-          return { prefix, detail: record.detail };
-        });
-        report.finalize = { decision, deleted };
-        return {
-          message: `${report.reloaded.join(', ')} reloaded${
-            report.verified
-              ? ' and verified'
-              : failures.length || cdcWrong.length
-                ? ' (verification FAILED, kept by the approver)'
-                : ' (LOAD files verified; the CDC written after the reload was not judged, kept by the approver)'
-          }; quarantine deleted (${deleted.detail})`,
-          report,
-        };
-      }
-
-      const rolledBack = await runbook.step('finalize', async () => {
-        const out: NonNullable<NonNullable<FullReloadReport['finalize']>['rolledBack']> = [];
-        for (const { context } of tables) {
-          const layout = context.layout!;
-          const name = formatTableName(context.table);
-          const aside = await bulk.moveObjects({
-            from: layout.tablePrefix,
-            to: layout.rolledBackPrefix,
-            manifestKey: layout.manifests.rollback,
-            operation: 'MoveReloadedFilesAside',
-          });
-          runbook.record(aside.record);
-          const back = await bulk.moveObjects({
-            from: layout.quarantinePrefix,
-            to: layout.tablePrefix,
-            manifestKey: layout.manifests.restore,
-            operation: 'RestoreQuarantinedFiles',
-          });
-          runbook.record(back.record);
-          const before = quarantined.find((q) => q.table === name);
-          out.push({
-            table: name,
-            removed: {
-              table: name,
-              from: layout.tablePrefix,
-              to: layout.rolledBackPrefix,
-              objects: aside.objects,
-              bytes: aside.bytes,
-              manifest: aside.manifestKey,
-            },
-            restored: {
-              table: name,
-              from: layout.quarantinePrefix,
-              to: layout.tablePrefix,
-              objects: back.objects,
-              bytes: back.bytes,
-              manifest: back.manifestKey,
-            },
-            restoredAsQuarantined: before !== undefined && before.objects === back.objects && before.bytes === back.bytes,
-          });
-        }
-        runbook.note(
-          'finalize',
-          `rolled back: ${out.map((r) => `${r.table}: ${r.removed.objects} reloaded files moved aside, ${r.restored.objects} files restored`).join('; ')}`,
-        );
-        return out;
-      });
-      report.finalize = { decision, rolledBack };
-      return {
-        outcome: 'rolled-back',
-        message: `rolled back ${rolledBack
-          .map(
-            (r) =>
-              `${r.table}: removed ${r.removed.objects} reloaded files (${formatBytes(r.removed.bytes)}, moved to s3://${config.target.bucket}/${r.removed.to}), restored ${r.restored.objects} quarantined files (${formatBytes(r.restored.bytes)})`,
-          )
-          .join('; ')}. The task keeps running: DMS keeps writing CDC files for these tables`,
-        report,
-      };
+      const verdict = { quarantined: quarantined.moved, verification, cdcChecks };
+      const decision = await gateFinalize(run, tables, verdict);
+      return decision === 'approved' ? finalize(run, verdict) : rollback(run, tables, verdict);
     },
   );
+}
+
+/** What every phase reads: the runbook, its input, the tables asked for, the mode, and the report it fills in. */
+interface ReloadRun {
+  runbook: Runbook;
+  input: FullReloadInput;
+  requested: TableName[];
+  mode: 'tables' | 'task';
+  report: FullReloadReport;
+}
+
+/** One table to reload, as the facts found it. */
+interface FactTable {
+  table: TableName;
+  source: SourceConfig;
+  facts: TableFacts;
+  reloadFacts: ReloadTableFacts;
+}
+
+/** One table to reload, with where the approved plan puts its files aside. */
+interface ReloadTable extends FactTable {
+  layout: QuarantineLayout;
+}
+
+interface Facts {
+  tasks: ReloadTaskFacts[];
+  tables: FactTable[];
+}
+
+/** What the finalize gate weighs: the files quarantined, the LOAD verification and the CDC check after it. */
+interface Verdict {
+  quarantined: MovedFiles[];
+  verification: TableVerification[];
+  cdcChecks: CdcAfterReloadCheck[];
+}
+
+type Outcome = RunbookOutcome<FullReloadReport>;
+
+function newReport(i: FullReloadInput, requested: TableName[], method: ReloadMethod): FullReloadReport {
+  return {
+    mode: method.mode,
+    method: { why: method.why, definitionChanges: method.definitionChanges.length },
+    reason: i.reason,
+    ticket: i.ticket,
+    requested: requested.map(formatTableName),
+    reloaded: [],
+    tasks: [],
+  };
+}
+
+/** The tables asked for (in task mode the task's other tables are reloaded too, but nothing says they were wrong). */
+function asked<T extends { table: TableName }>(run: ReloadRun, tables: T[]): T[] {
+  return tables.filter((t) => run.requested.some((r) => formatTableName(r) === formatTableName(t.table)));
+}
+
+/** 1. The tasks holding the tables (locked unless a dry run), their statistics, and each table's facts and files. */
+async function readFacts(run: ReloadRun): Promise<Facts> {
+  const { runbook, requested, mode } = run;
+  const config = runbook.config;
+  const facts = await runbook.step('facts', async () => {
+    const involved = await locateInvolved(config, requested);
+    // Task mode reloads every table of the task: each is quarantined and verified, not only those asked for.
+    const reloadTables = mode === 'task' ? involved.flatMap((g) => g.tables) : requested;
+    await runbook.lock([
+      ...reloadTables.map((t) => `table:${formatTableName(t)}`),
+      ...involved.map((g) => `task:${g.group.taskIdentifier}`),
+    ]);
+
+    const [stats, instances] = await Promise.all([
+      Promise.all(involved.map((g) => reads.readTableStatistics({ taskArn: g.task!.arn }))),
+      Promise.all(involved.map((g) => reads.findInstance({ identifier: g.group.instance }))),
+    ]);
+    const tasks: ReloadTaskFacts[] = involved.map((g, k) => ({
+      task: g.task!,
+      group: g.group,
+      instanceClass: instances[k]?.instanceClass ?? 'dms.r5.large',
+      tables: g.tables,
+    }));
+    const tables = await Promise.all(
+      reloadTables.map((table) => {
+        const holder = involved.find((g) => g.tables.some((t) => formatTableName(t) === formatTableName(table)))!;
+        return readTable(config, table, holder, stats[involved.indexOf(holder)] ?? []);
+      }),
+    );
+    for (const t of tables)
+      if (!t.facts.exists) throw refuse(`${formatTableName(t.table)} does not exist on source ${t.source.name}: nothing to reload from`);
+    const first = tasks[0]!.task;
+    runbook.setDms({ task: first.identifier, status: first.status, stopReason: first.stopReason });
+    runbook.note(
+      'facts',
+      factsNote(
+        tasks,
+        tables.map((t) => t.reloadFacts.inventory),
+      ),
+    );
+    return { tasks, tables };
+  });
+  run.report.tasks = facts.tasks.map((t) => ({
+    task: t.task.identifier,
+    taskArn: t.task.arn,
+    statusBefore: t.task.status,
+    recoveryCheckpoint: t.task.recoveryCheckpoint ?? null,
+  }));
+  return facts;
+}
+
+/** The task group of each requested table, found in the tasks' mappings; a refusal names the tables it cannot place. */
+async function locateInvolved(config: PipelineConfig, requested: TableName[]): Promise<GroupTables[]> {
+  const found = await reads.findTasks({ identifiers: config.taskGroups.map((g) => g.taskIdentifier) });
+  const sourceNames = [...new Set(config.taskGroups.map((g) => g.source))];
+  const listed = await Promise.all(
+    sourceNames.map((name) =>
+      reads.listSourceTables({ source: name, schemas: config.sources.find((s) => s.name === name)?.schemas ?? [] }),
+    ),
+  );
+  const sourceTables = new Map(sourceNames.map((name, k) => [name, listed[k]!]));
+  const groups: GroupTables[] = config.taskGroups.map((group) => {
+    const task = found[group.taskIdentifier] ?? null;
+    const mapping = mappingOf(task);
+    return { group, task, tables: mapping ? selectedTables(mapping, sourceTables.get(group.source) ?? []) : [] };
+  });
+  const located = locateTables(requested, groups);
+  if (!located.ok) throw refuse(located.reasons.join('; '));
+  return [...new Map([...located.byTable.values()].map((g) => [g.group.taskIdentifier, g])).values()];
+}
+
+/** One table's facts on the source and its files in the lake. */
+async function readTable(config: PipelineConfig, table: TableName, holder: GroupTables, stats: TableStatSnapshot[]): Promise<FactTable> {
+  const source = sourceForTable(config, 'fullReload', 'tables', table);
+  const [facts, inventory] = await Promise.all([
+    reads.readTableFacts({ source: source.name, table }),
+    reads.inventoryPrefix({ prefix: tablePrefix(config.target.folder, table) }),
+  ]);
+  const reloadFacts: ReloadTableFacts = {
+    table,
+    taskIdentifier: holder.group.taskIdentifier,
+    stat: stats.find((s) => s.schema === table.schema && s.table === table.table),
+    inventory: { objects: inventory.objects, bytes: inventory.bytes, partitions: Object.keys(inventory.partitions).length },
+    rowEstimate: facts.rowEstimate,
+    primaryKey: facts.primaryKey,
+    filtered: filtersRows(mappingOf(holder.task), table),
+  };
+  return { table, source, facts, reloadFacts };
+}
+
+/** Source aggregates against the files' aggregates, for one table. */
+async function verifyFiles(
+  config: PipelineConfig,
+  t: FactTable,
+): Promise<{ source: TableChecksums; lake: LakeChecksums; comparison: ChecksumComparison }> {
+  const name = formatTableName(t.table);
+  const spec = checksumSpec(name, t.facts.primaryKey, t.facts.columns);
+  const [source, lake] = await Promise.all([
+    bulk.sourceTableChecksums({ source: t.source.name, table: t.table, spec }),
+    bulk.lakeTableChecksums({ prefix: tablePrefix(config.target.folder, t.table), spec }),
+  ]);
+  return { source, lake, comparison: compareChecksums(name, source, lake) };
+}
+
+/** 2. The current files against the source: the evidence of what the reload repairs (when asked for). */
+async function checkCurrentFiles(run: ReloadRun, tables: FactTable[]): Promise<ChecksumComparison[] | undefined> {
+  const { runbook, input: i } = run;
+  // Runs started before the opt-in keep the check they had by default, so their histories replay.
+  const checkCurrent = i.checkCurrentFiles ?? !patched('current-files-check-opt-in');
+  if (!checkCurrent) {
+    runbook.skip(
+      'check-current',
+      i.checkCurrentFiles === false
+        ? 'checkCurrentFiles is false'
+        : 'not asked: checkCurrentFiles true compares the current files with the source before the gate (a full scan of each table on the source)',
+    );
+    return undefined;
+  }
+  const currentFiles = await runbook.step('check-current', async () => {
+    const out: ChecksumComparison[] = [];
+    for (const t of asked(run, tables)) out.push((await verifyFiles(runbook.config, t)).comparison);
+    runbook.note('check-current', currentFilesNote(out));
+    return out;
+  });
+  run.report.currentFiles = currentFiles;
+  return currentFiles;
+}
+
+/** 3. The plan: the quarantine layout, the reloads per task, and the refusals that stop it before any change. */
+function plan(run: ReloadRun, method: ReloadMethod, facts: Facts, currentFiles: ChecksumComparison[] | undefined): Promise<FullReloadPlan> {
+  const { runbook, input: i } = run;
+  const config = runbook.config;
+  return runbook.step('plan', () => {
+    const result = planFullReload({
+      workflowId: runbook.workflowId,
+      bucket: config.target.bucket,
+      folder: config.target.folder,
+      mode: run.mode,
+      method,
+      reason: i.reason,
+      ticket: i.ticket,
+      schemaDrift: i.schemaDrift,
+      requested: run.requested,
+      tasks: facts.tasks,
+      tables: facts.tables.map((t) => t.reloadFacts),
+      currentFiles,
+    });
+    runbook.setPlan(result.plan);
+    return Promise.resolve(result);
+  });
+}
+
+/** A dry run ends after its plan (with the refusals it would meet); a refused plan fails before the gate. */
+function endBeforeTheGate(run: ReloadRun, planned: FullReloadPlan): Outcome | undefined {
+  const { runbook, report } = run;
+  if (planned.refusals.length && !run.input.dryRun) throw refuse(planned.refusals.join('; '));
+  if (!run.input.dryRun) return undefined;
+  runbook.skipRest('dry run');
+  if (planned.refusals.length) {
+    report.refusals = planned.refusals;
+    return {
+      outcome: 'dry-run',
+      message: `dry run: the reload would be refused: ${planned.refusals.join('; ')}; nothing was changed`,
+      report,
+    };
+  }
+  return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed`, report };
+}
+
+/** 4. The reload gate. The steps after it act from the plan frozen at the gate, the one approved (see Runbook.gate). */
+async function gateReload(
+  run: ReloadRun,
+  planned: FullReloadPlan,
+  currentFiles: ChecksumComparison[] | undefined,
+): Promise<FullReloadPlan> {
+  const note = reloadGateNote(run.input, planned.plan, currentFiles);
+  const { basis: approved } = await run.runbook.gateStep('reload', planned.plan, note, planned);
+  return approved;
+}
+
+/** Each table with its layout in the approved plan (the plan lists them in the order of the facts). */
+function withLayouts(tables: FactTable[], approved: FullReloadPlan): ReloadTable[] {
+  return tables.map((t, k) => {
+    const layout = approved.quarantine[k];
+    if (!layout) throw new Error(`the approved plan has no quarantine layout for ${formatTableName(t.table)}`);
+    return { ...t, layout };
+  });
+}
+
+/** Moves files with a manifest (resumable), records the call, and says what moved where. */
+async function moveFiles(
+  runbook: Runbook,
+  table: TableName,
+  from: string,
+  to: string,
+  manifestKey: string,
+  operation: string,
+): Promise<MovedFiles> {
+  const moved = await bulk.moveObjects({ from, to, manifestKey, operation });
+  runbook.record(moved.record);
+  return movedFiles(formatTableName(table), from, to, moved);
+}
+
+/** 5. Stops the tasks that reload-target needs stopped, then moves every table's files to the quarantine. */
+async function quarantine(
+  run: ReloadRun,
+  approved: FullReloadPlan,
+  tables: ReloadTable[],
+  undo: ReloadUndo,
+): Promise<{ moved: MovedFiles[]; startDates: Map<string, string | null> }> {
+  const { runbook } = run;
+  const startDates = new Map<string, string | null>(approved.reloads.map((r) => [r.taskArn, r.previousStartDate]));
+  const moved = await runbook.step('quarantine', async () => {
+    for (const reload of approved.reloads.filter((r) => r.stopFirst)) {
+      const resume = undo.stopping({ arn: reload.taskArn, identifier: reload.taskIdentifier });
+      startDates.set(reload.taskArn, await stopTask(runbook, reload, resume.stopMade));
+    }
+    const out: MovedFiles[] = [];
+    for (const { table, layout } of tables) {
+      undo.quarantining(layout);
+      out.push(
+        await moveFiles(runbook, table, layout.tablePrefix, layout.quarantinePrefix, layout.manifests.quarantine, 'QuarantineTableFiles'),
+      );
+    }
+    runbook.note('quarantine', quarantineNote(out, runbook.workflowId));
+    return out;
+  });
+  run.report.quarantine = { root: `s3://${runbook.config.target.bucket}/${quarantineRoot(runbook.workflowId)}`, tables: moved };
+  return { moved, startDates };
+}
+
+/** 6. Starts every task's reload; returns, per task ARN, the reload-target start that Describe may not show yet. */
+async function startReloads(
+  run: ReloadRun,
+  approved: FullReloadPlan,
+  tables: ReloadTable[],
+  undo: ReloadUndo,
+  startDates: Map<string, string | null>,
+): Promise<Map<string, AfterChange>> {
+  const { runbook, mode } = run;
+  const started = new Map<string, AfterChange>();
+  await runbook.step('reload', async () => {
+    undo.reloadStarting(tables.map((t) => t.layout));
+    for (const reload of approved.reloads) {
+      const previousStartDate = startDates.get(reload.taskArn) ?? null;
+      await startReload(runbook, reload, approved, mode, previousStartDate);
+      undo.started(reload.taskArn);
+      // A reload-target start that Describe may not show yet (domain/describeLag.ts).
+      if (mode !== 'tables')
+        started.set(reload.taskArn, afterChange({ kind: 'task-started', previousStartDate }, runbook.config.waits.describeLagSeconds));
+    }
+  });
+  return started;
+}
+
+/** 7. Waits until every table is reloaded; returns the tables' statistics as DMS reports them then. */
+function waitForReloads(run: ReloadRun, approved: FullReloadPlan, started: Map<string, AfterChange>): Promise<TableStatSnapshot[]> {
+  const { runbook } = run;
+  const config = runbook.config;
+  return runbook.step('wait', async () => {
+    const all: TableStatSnapshot[] = [];
+    const wait = waiting(config, config.waits.fullLoadHours * 60);
+    for (const reload of approved.reloads) {
+      const result = await waitUntil(
+        `${reload.tables.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier}`,
+        config.waits.fullLoadHours * 60,
+        () =>
+          wait.waitForReload({
+            taskArn: reload.taskArn,
+            tables: reload.tables.map((t) => ({ ...t, loadStartedBefore: approved.loadStartedBefore[formatTableName(t)] ?? null })),
+            after: started.get(reload.taskArn),
+          }),
+      );
+      runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
+      all.push(...result.stats);
+    }
+    return all;
+  });
+}
+
+/** 8. Counts (DMS, LOAD file footers), key checksums and distributions of every reloaded table against the source. */
+function verify(run: ReloadRun, tables: ReloadTable[], stats: TableStatSnapshot[]): Promise<TableVerification[]> {
+  const { runbook } = run;
+  return runbook.step('verify', async () => {
+    const out: TableVerification[] = [];
+    for (const t of tables) {
+      const { table } = t;
+      const [files, parquet] = await Promise.all([
+        verifyFiles(runbook.config, t),
+        reads.countParquetRows({ prefix: t.layout.tablePrefix, loadFilesOnly: true }),
+      ]);
+      const dmsRows = stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
+      const countsMatch = dmsRows === parquet.rows && parquet.problems.length === 0;
+      const comparison: ChecksumComparison = countsMatch
+        ? files.comparison
+        : {
+            ...files.comparison,
+            matches: false,
+            findings: [
+              ...files.comparison.findings,
+              {
+                check: 'rows',
+                detail: `DMS FullLoadRows ${dmsRows}, LOAD file footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => p.key).join(', ')}` : ''}`,
+              },
+            ],
+          };
+      out.push({
+        table: formatTableName(table),
+        sourceRows: files.source.rows,
+        dmsFullLoadRows: dmsRows,
+        parquetLoadRows: parquet.rows,
+        parquetLoadFiles: parquet.files,
+        fileRows: files.lake.rows,
+        comparison,
+        matches: comparison.matches,
+      });
+    }
+    runbook.note('verify', verifyNote(out));
+    return out;
+  });
+}
+
+/** 9. The LOAD files cannot show whether DMS decodes changes with the right definition: check the CDC after them. */
+function checkCdc(run: ReloadRun, tables: ReloadTable[], verification: TableVerification[]): Promise<CdcAfterReloadCheck[]> {
+  const { runbook, input: i } = run;
+  const config = runbook.config;
+  return runbook.step('check-cdc', async () => {
+    const out: CdcAfterReloadCheck[] = [];
+    // A failed LOAD verification already recommends rejecting: no point waiting for changes to judge CDC too.
+    const waitMinutes = verification.every((v) => v.matches) ? config.waits.cdcCheckMinutes : 0;
+    const deadline = Date.now() + waitMinutes * 60_000;
+    // The tables asked for: in task mode the task's other tables are reloaded too, but nothing says their CDC was
+    // wrong, and a quiet one would only ever be "not enough to judge".
+    for (const t of asked(run, tables)) {
+      const check = {
+        source: t.source.name,
+        table: t.table,
+        prefix: t.layout.tablePrefix,
+        spec: checksumSpec(formatTableName(t.table), t.facts.primaryKey, t.facts.columns),
+        minRows: i.cdcCheckMinRows ?? 10,
+      };
+      const left = (deadline - Date.now()) / 60_000;
+      let result: CdcAfterReloadCheck | undefined;
+      if (left * 60 > config.waits.pollSeconds) {
+        result = await waitUntil(`CDC written after the reload of ${check.spec.table}`, left, () =>
+          waiting(config, left).checkCdcAfterReload({ ...check, wait: true }),
+        ).catch((error: unknown) => {
+          if (error instanceof ApplicationFailure && error.type === Failure.WaitDeadline) return undefined;
+          throw error;
+        });
+      }
+      out.push(result ?? (await reads.checkCdcAfterReload({ ...check, wait: false })));
+    }
+    runbook.note('check-cdc', out.map((c) => `${c.table}: ${c.verdict} — ${c.detail}`).join(' || '));
+    return out;
+  });
+}
+
+/** 10. Keep (delete the quarantine) or roll back. An expired gate leaves both in place and says where. */
+async function gateFinalize(run: ReloadRun, tables: ReloadTable[], verdict: Verdict): Promise<'approved' | 'rejected'> {
+  const { runbook } = run;
+  const { quarantined, verification, cdcChecks } = verdict;
+  const bucket = runbook.config.target.bucket;
+  const layouts = tables.map((t) => t.layout);
+  const finalizePlan = planFinalize(runbook.workflowId, bucket, quarantined, verification, layouts, cdcChecks);
+  try {
+    return await runbook.decideStep('finalize', finalizePlan, finalizeGateNote(verification, cdcChecks));
+  } catch (error) {
+    if (error instanceof RunbookHalt && error.phase === 'expired')
+      throw new RunbookHalt('expired', finalizeExpiredMessage(error.message, `s3://${bucket}/${quarantineRoot(runbook.workflowId)}`));
+    throw error;
+  }
+}
+
+/** 11a. Approved: the quarantine is deleted for good. */
+async function finalize(run: ReloadRun, verdict: Verdict): Promise<Outcome> {
+  const { runbook, report } = run;
+  const deleted = await runbook.step('finalize', async () => {
+    const prefix = quarantineRoot(runbook.workflowId);
+    const record: CallRecord = await bulk.deletePrefix({ prefix, operation: 'DeleteQuarantine' });
+    runbook.record(record);
+    runbook.note('finalize', `quarantine deleted: ${record.detail}`);
+    return { prefix, detail: record.detail };
+  });
+  report.finalize = { decision: 'approved', deleted };
+  return { message: finalizedMessage(report, verdict.verification, verdict.cdcChecks, deleted.detail), report };
+}
+
+/** 11b. Rejected: per table, the reload's files move aside and the quarantined files return. */
+async function rollback(run: ReloadRun, tables: ReloadTable[], { quarantined }: Verdict): Promise<Outcome> {
+  const { runbook, report } = run;
+  const rolledBack = await runbook.step('finalize', async () => {
+    const out: RolledBackTable[] = [];
+    for (const { table, layout } of tables) {
+      const removed = await moveFiles(
+        runbook,
+        table,
+        layout.tablePrefix,
+        layout.rolledBackPrefix,
+        layout.manifests.rollback,
+        'MoveReloadedFilesAside',
+      );
+      const restored = await moveFiles(
+        runbook,
+        table,
+        layout.quarantinePrefix,
+        layout.tablePrefix,
+        layout.manifests.restore,
+        'RestoreQuarantinedFiles',
+      );
+      const before = quarantined.find((q) => q.table === restored.table);
+      out.push({
+        table: restored.table,
+        removed,
+        restored,
+        restoredAsQuarantined: before !== undefined && before.objects === restored.objects && before.bytes === restored.bytes,
+      });
+    }
+    runbook.note('finalize', rolledBackNote(out));
+    return out;
+  });
+  report.finalize = { decision: 'rejected', rolledBack };
+  return { outcome: 'rolled-back', message: rolledBackMessage(rolledBack, runbook.config.target.bucket), report };
 }
 
 /**
  * A failure after the quarantine (reload refused, a table in error, a verification that cannot run) leaves the old
  * files in the quarantine and the table's prefix with what the reload wrote so far: the message says so, with the
- * commands that put the old files back.
+ * commands that put the old files back. A cancellation passes through: the run's undo handles it.
  */
 function keptInQuarantine(bucket: string, root: string, layouts: QuarantineLayout[]): (error: unknown) => never {
   return (error: unknown) => {
     if (isCancellation(error)) throw error;
-    const commands = layouts.map(
-      (l) =>
-        `aws s3 mv --recursive s3://${bucket}/${l.tablePrefix} s3://${bucket}/${l.rolledBackPrefix} && aws s3 mv --recursive s3://${bucket}/${l.quarantinePrefix} s3://${bucket}/${l.tablePrefix}`,
-    );
     throw ApplicationFailure.nonRetryable(
-      `${errorMessage(error)}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
-        `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
-        `run fullReload again, or put the old files back by hand (docs/runbooks/fullReload.md#rolling-back):\n${commands.join('\n')}`,
-      error instanceof ApplicationFailure ? error.type : 'ReloadFailed',
+      keptInQuarantineMessage(errorMessage(error), bucket, root, layouts),
+      error instanceof ApplicationFailure ? error.type : Failure.ReloadFailed,
     );
   };
 }
@@ -662,62 +668,4 @@ async function waitForBatch(config: PipelineConfig, reload: TaskReload, batch: T
         tables: batch.map((t) => ({ ...t, loadStartedBefore: planned.loadStartedBefore[formatTableName(t)] ?? null })),
       }),
   );
-}
-
-/** What the finalize gate shows: the quarantine to delete on approval, the rollback on rejection. */
-function planFinalize(
-  runbook: Runbook,
-  bucket: string,
-  quarantined: MovedFiles[],
-  verification: TableVerification[],
-  tables: Array<{ context: TableContext }>,
-  cdcChecks: CdcAfterReloadCheck[],
-): Plan {
-  const root = quarantineRoot(runbook.workflowId);
-  const objects = quarantined.reduce((s, q) => s + q.objects, 0);
-  const bytes = quarantined.reduce((s, q) => s + q.bytes, 0);
-  const failed = [
-    ...verification.filter((v) => !v.matches),
-    ...cdcChecks.filter((c) => c.verdict === 'mismatch').map((c) => ({ table: c.table })),
-  ];
-  const unjudged = cdcChecks.filter((c) => c.verdict === 'not-enough-cdc' || c.verdict === 'cannot-check');
-  return {
-    summary: failed.length
-      ? `verification FAILED for ${failed.map((v) => v.table).join(', ')}: reject to roll back (recommended), or approve to keep the reloaded files and delete the quarantine (${objects} files, ${formatBytes(bytes)})`
-      : unjudged.length
-        ? `the LOAD files verify, but the CDC written after the reload cannot be judged yet for ${unjudged.map((c) => c.table).join(', ')}: do not finalize on the LOAD files alone; approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}), reject to roll back`
-        : `verification passed (LOAD files and the CDC written after the reload): approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}); reject to roll back`,
-    calls: [
-      {
-        service: 's3',
-        operation: 'DeleteQuarantine',
-        params: { prefix: root },
-        why: `on approval: the quarantined files are deleted for good`,
-      },
-      ...tables.flatMap(({ context }) => [
-        {
-          service: 's3' as const,
-          operation: 'MoveReloadedFilesAside',
-          params: { from: context.layout!.tablePrefix, to: context.layout!.rolledBackPrefix },
-          why: `on rejection: the reload's files of ${formatTableName(context.table)} leave the table's prefix (kept for inspection)`,
-        },
-        {
-          service: 's3' as const,
-          operation: 'RestoreQuarantinedFiles',
-          params: { from: context.layout!.quarantinePrefix, to: context.layout!.tablePrefix },
-          why: `on rejection: ${formatTableName(context.table)}'s files from before the reload return`,
-        },
-      ]),
-    ],
-    prefixes: [
-      { prefix: root, action: 'delete', objects, bytes },
-      ...quarantined.map((q) => ({ prefix: q.to, action: 'restore' as const, objects: q.objects, bytes: q.bytes })),
-    ],
-    expectedMinutes: Math.max(1, Math.ceil(bytes / (100 * 1024 * 1024) / 60)),
-    warnings: [
-      ...verification.filter((v) => !v.matches).map((v) => describeComparison(v.comparison)),
-      ...cdcChecks.filter((c) => c.verdict !== 'matches').map((c) => `${c.table}: CDC after the reload ${c.verdict}: ${c.detail}`),
-    ],
-    details: { verification, cdcAfterReload: cdcChecks, quarantineRoot: `s3://${bucket}/${root}` },
-  };
 }

@@ -17,6 +17,7 @@ import { runRunbook } from './engine/runRunbook';
 import { deleteCreatedTask, restoreMappingOnCancel } from './onboardTableUndo';
 import { resumeOnCancel } from './engine/taskUndo';
 import { waiting, waitUntil } from './engine/waits';
+import { refuse, sourceForTable } from './engine/refusals';
 
 export interface OnboardTableReport {
   table: string;
@@ -26,8 +27,6 @@ export interface OnboardTableReport {
   verification: RowCountComparison & { lobs?: ChecksumComparison };
   notes: string[];
 }
-
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
 
 /** Adds a table to its task group's DMS task (or creates the task), full-loads it and verifies the counts. */
 export async function onboardTable(input: OnboardTableInput): Promise<RunbookResult<OnboardTableReport>> {
@@ -52,12 +51,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       const config = runbook.config;
       const table = toTableName(i.table);
       const name = formatTableName(table);
-      const source = config.sources.find((s) => s.schemas.includes(table.schema));
-      if (!source)
-        throw ApplicationFailure.nonRetryable(
-          `invalid onboardTable input: table: schema "${table.schema}" belongs to no configured source (schemas: ${config.sources.flatMap((s) => s.schemas).join(', ')})`,
-          'InvalidInput',
-        );
+      const source = sourceForTable(config, 'onboardTable', 'table', table);
 
       const tableFacts = await runbook.step('readiness', async () => {
         const [facts, tableFacts] = await Promise.all([
@@ -95,7 +89,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         const choice = chooseGroup(config, table, i.taskGroup, links, groups);
         if (!choice.ok) throw refuse(choice.reason);
         const task = found[choice.group.taskIdentifier] ?? null;
-        if (!i.dryRun) await runbook.lock([`table:${name}`, `task:${choice.group.taskIdentifier}`]);
+        await runbook.lock([`table:${name}`, `task:${choice.group.taskIdentifier}`]);
         runbook.note(
           'choose-task',
           `group ${choice.group.name}, task ${choice.group.taskIdentifier} (${task ? task.status : 'to be created'})`,
@@ -175,13 +169,12 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       });
 
       if (i.dryRun) {
-        runbook.skip('gate:apply-mapping', 'dry run');
-        for (const id of ['apply', 'load', 'verify']) runbook.skip(id, 'dry run');
+        runbook.skipRest('dry run');
         return { outcome: 'dry-run', message: `dry run: ${plan.plan.summary}; nothing was changed` };
       }
 
       // The steps below act from the onboarding plan frozen at the gate, the one approved (see Runbook.gate).
-      const { basis: approved } = await runbook.step('gate:apply-mapping', () => runbook.gate('apply-mapping', plan.plan, undefined, plan));
+      const { basis: approved } = await runbook.gateStep('apply-mapping', plan.plan, undefined, plan);
 
       const lag = config.waits.describeLagSeconds;
       const applied = await runbook.step('apply', async () => {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { buildDoctorReport, DoctorReport, reportHeadline } from '../domain/doctor/doctorReport';
 import { CHECK_TITLES, checkError, CheckResult, DOCTOR_CHECKS, DoctorCheck } from '../domain/doctor/findings';
@@ -8,6 +8,7 @@ import { withTaskQueue } from '../domain/operatorCommands';
 import { PERMANENT_FAILURES } from './engine/activityProxies';
 import { errorMessage, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { invalidInput } from './engine/refusals';
 
 /** Checks read many objects and footers: a long timeout, kept honest by heartbeats once per listing page. */
 const checks = proxyActivities<Activities>({
@@ -40,9 +41,9 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
       const config = runbook.config;
       const unknown = (i.taskGroups ?? []).filter((name) => !config.taskGroups.some((g) => g.name === name));
       if (unknown.length)
-        throw ApplicationFailure.nonRetryable(
-          `invalid pipelineDoctor input: taskGroups: unknown group(s) ${unknown.join(', ')} (known: ${config.taskGroups.map((g) => g.name).join(', ')})`,
-          'InvalidInput',
+        throw invalidInput(
+          'pipelineDoctor',
+          `taskGroups: unknown group(s) ${unknown.join(', ')} (known: ${config.taskGroups.map((g) => g.name).join(', ')})`,
         );
       const allGroups = i.taskGroups === undefined;
       const taskGroups = i.taskGroups ?? config.taskGroups.map((g) => g.name);

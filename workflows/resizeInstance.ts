@@ -22,6 +22,8 @@ import { reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { PhaseReport, resizePhase } from './instanceResizePhase';
+import { Failure } from '../contracts/failures';
+import { invalidInput, refuse } from './engine/refusals';
 
 export interface ResizeReport {
   instance: string;
@@ -32,8 +34,6 @@ export interface ResizeReport {
   cost: CostLine[];
   notes: string[];
 }
-
-const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'Refused');
 
 const PHASE_STEPS = (p: string, what: string): Array<[string, string]> => [
   [`${p}stop`, `${what}: record the task states and stop the running tasks`],
@@ -95,9 +95,9 @@ export async function resizeInstance(input: unknown): Promise<RunbookResult<Resi
       const config = runbook.config;
       const rules = config.dms.replicationInstances.find((r) => r.identifier.toLowerCase() === i.instance.toLowerCase());
       if (!rules)
-        throw ApplicationFailure.nonRetryable(
-          `invalid resizeInstance input: instance: ${i.instance} is not in dms.replicationInstances of the pipeline configuration (known: ${config.dms.replicationInstances.map((r) => r.identifier).join(', ')})`,
-          'InvalidInput',
+        throw invalidInput(
+          'resizeInstance',
+          `instance: ${i.instance} is not in dms.replicationInstances of the pipeline configuration (known: ${config.dms.replicationInstances.map((r) => r.identifier).join(', ')})`,
         );
       const change: ResizeChange = {
         classes: isComposite(i) ? [i.fullLoadClass, i.cdcClass] : [i.targetClass],
@@ -125,7 +125,7 @@ async function simple(runbook: Runbook, i: SimpleResizeInput, facts: Facts) {
   const config = runbook.config;
   const { instance } = facts;
   if (nothingToChange(instance, i.targetClass, i.allocatedStorageGb)) {
-    for (const id of ['plan', 'gate:resize', 'stop', 'modify', 'resume', 'verify']) runbook.skip(id, 'nothing to change');
+    runbook.skipRest('nothing to change');
     return {
       message: `${instance.identifier} is already ${instance.instanceClass} with ${instance.allocatedStorageGb} GB; nothing was changed`,
     };
@@ -145,11 +145,11 @@ async function simple(runbook: Runbook, i: SimpleResizeInput, facts: Facts) {
     return Promise.resolve(plan);
   });
   if (i.dryRun) {
-    for (const id of ['gate:resize', 'stop', 'modify', 'resume', 'verify']) runbook.skip(id, 'dry run');
+    runbook.skipRest('dry run');
     return { outcome: 'dry-run' as const, message: `dry run: ${plan.summary}; nothing was changed` };
   }
   await runbook.lock([`instance:${instance.identifier}`, ...taskLocks(facts.tasks)]);
-  await runbook.step('gate:resize', () => runbook.gate('resize', plan, plan.cost?.note));
+  await runbook.gateStep('resize', plan, plan.cost?.note);
   // The facts may have moved while the gate was open: act on what DMS shows now.
   const now = await readFacts(i.instance);
   await runbook.lock(taskLocks(now.tasks));
@@ -209,14 +209,13 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
     return { plan, childPlan };
   });
 
-  const later = ['up:stop', 'up:modify', 'up:resume', 'up:verify', 'during', 'gate:scale-down', 'down:stop', 'down:modify', 'down:resume'];
   if (i.dryRun) {
-    for (const id of ['gate:resize', ...later, 'down:verify']) runbook.skip(id, 'dry run');
+    runbook.skipRest('dry run');
     return { outcome: 'dry-run' as const, message: `dry run: ${plan.summary}; nothing was changed` };
   }
 
   await runbook.lock([`instance:${instance.identifier}`, ...taskLocks(facts.tasks)]);
-  await runbook.step('gate:resize', () => runbook.gate('resize', plan, plan.cost?.note));
+  await runbook.gateStep('resize', plan, plan.cost?.note);
 
   const phases: PhaseReport[] = [];
   const dropScaleBack = scaleBackOnCancel(runbook, instance, i.fullLoadClass);
@@ -273,12 +272,10 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
     settleMinutes: config.waits.settleMinutes,
     freeStorageBytes: down.freeStorageBytes ?? 0,
   });
-  await runbook.step('gate:scale-down', () =>
-    runbook.gate(
-      'scale-down',
-      downPlan,
-      `${i.during.kind} ${during.outcome}: ${during.message}. Approve to scale ${down.instance.identifier} down to ${i.cdcClass}; rejecting keeps ${down.instance.instanceClass} (${plan.cost?.note ?? 'cost not estimated'})`,
-    ),
+  await runbook.gateStep(
+    'scale-down',
+    downPlan,
+    `${i.during.kind} ${during.outcome}: ${during.message}. Approve to scale ${down.instance.identifier} down to ${i.cdcClass}; rejecting keeps ${down.instance.instanceClass} (${plan.cost?.note ?? 'cost not estimated'})`,
   );
   // From here the down phase undoes its own steps on cancel.
   dropScaleBack();
@@ -294,7 +291,7 @@ async function composite(runbook: Runbook, i: CompositeResizeInput, facts: Facts
   if (childFailure !== undefined) {
     throw ApplicationFailure.nonRetryable(
       `${instance.identifier} was scaled back to ${i.cdcClass}, but the ${i.during.kind} runbook failed (workflow ${childId}): ${childFailure}`,
-      'ChildRunbookFailed',
+      Failure.ChildRunbookFailed,
     );
   }
   return {

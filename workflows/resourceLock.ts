@@ -1,44 +1,12 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { acquireLockUpdate, lockHolderQuery, LockHolder, releaseLockSignal, sameRun } from '../contracts/lock';
 
 /**
  * One table, task or instance that a runbook acts on. Runbooks take it through an Update-with-Start, so two
- * runbooks racing for the same target are serialised by Temporal and the second learns who holds it.
- *
- * The holder is one run (workflow id and run id), not the workflow id: a reset run has the same workflow id and a
- * new run id, so it does not inherit the locks of the run it replaced (those are stale once that run closed, and may
- * have been taken over by another runbook since). Locks taken by code from before run ids carry no `runId`.
+ * runbooks racing for the same target are serialised by Temporal and the second learns who holds it. The update,
+ * signal and query are in contracts/lock.ts.
  */
-export interface LockHolder {
-  holder: string;
-  runId?: string;
-  kind: string;
-  since: string;
-}
-
-/** Which run holds (or held) a lock. */
-export interface HolderRun {
-  holder: string;
-  runId?: string;
-}
-
-export interface LockRequest extends HolderRun {
-  kind: string;
-  /** Take the lock from this holder, which the caller checked is no longer running (a workflow id before run ids). */
-  replaceStale?: HolderRun | string;
-}
-
 export interface ResourceLockOptions {
   /** How often a held lock checks that its holder run is still running (none: only contenders free stale locks). */
   holderCheckSeconds?: number;
@@ -46,26 +14,10 @@ export interface ResourceLockOptions {
   held?: LockHolder;
 }
 
-export type LockAnswer = { granted: true } | { granted: false; heldBy: LockHolder };
-
-export const acquireLockUpdate = defineUpdate<LockAnswer, [LockRequest]>('acquire');
-export const releaseLockSignal = defineSignal<[HolderRun]>('release');
-export const lockHolderQuery = defineQuery<LockHolder | undefined>('holder');
-
 const lockReads = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-/** Same run; a lock taken before run ids (no runId) is held by its workflow id, as it was then. */
-export function sameRun(held: HolderRun, other: HolderRun): boolean {
-  return held.holder === other.holder && (held.runId === undefined || held.runId === other.runId);
-}
-
-/** `(workflow id X) run Y`: the workflow id in brackets as before run ids, so messages read the same. */
-export function describeHolder(h: HolderRun): string {
-  return h.runId ? `(workflow id ${h.holder}) run ${h.runId}` : `(workflow id ${h.holder})`;
-}
 
 export async function resourceLock(options: ResourceLockOptions = {}): Promise<void> {
   let held: LockHolder | undefined = options.held;

@@ -3,7 +3,7 @@ import { log, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/wo
 import type { SnapshotComparison } from '../activities/schemaSnapshots';
 import { SchemaDriftWatchInput, schemaDriftWatchInputSchema } from '../domain/inputs/schemaDriftWatch';
 import { mappingOf } from '../domain/onboarding';
-import { keySegment } from '../domain/quarantineLayout';
+import { keySegment } from '../domain/keySegment';
 import { describeDrift, Severity, TableDrift } from '../domain/schemaDrift';
 import { selectedTables } from '../domain/tableMappings';
 import { chooseReloadMethod } from '../domain/reloadMethod';

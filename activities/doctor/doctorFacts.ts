@@ -4,6 +4,7 @@ import type { InstanceSnapshot, TableStatSnapshot, TaskSnapshot } from '../../do
 import { cloudwatchActivities, MetricSeries, taskResourceId } from '../cloudwatch';
 import type { ActivityDeps } from '../deps';
 import { dmsFactActivities } from '../dmsFacts';
+import { Failure } from '../../contracts/failures';
 
 /** What every doctor check receives: the groups in scope and the report's time (for suggested workflow ids). */
 export interface DoctorCheckInput {
@@ -18,7 +19,7 @@ export function scopedGroups(groups: TaskGroupConfig[], names: string[]): TaskGr
   if (unknown.length)
     throw ApplicationFailure.nonRetryable(
       `invalid pipelineDoctor input: taskGroups: unknown group(s) ${unknown.join(', ')} (known: ${groups.map((g) => g.name).join(', ')})`,
-      'InvalidInput',
+      Failure.InvalidInput,
     );
   return groups.filter((g) => names.includes(g.name));
 }
@@ -46,8 +47,8 @@ export function doctorFacts(deps: ActivityDeps) {
         return await deps.dmsGateway.tableStatistics(task.arn, 0);
       } catch (error) {
         if (
-          (error as ApplicationFailure).type === 'ResourceNotFoundFault' ||
-          (error as ApplicationFailure).type === 'InvalidResourceStateFault'
+          (error as ApplicationFailure).type === Failure.ResourceNotFoundFault ||
+          (error as ApplicationFailure).type === Failure.InvalidResourceStateFault
         )
           return [];
         throw error;
@@ -86,7 +87,7 @@ export function doctorFacts(deps: ActivityDeps) {
         if (error instanceof ApplicationFailure) throw error;
         const config = deps.config.sources.find((s) => s.name === source);
         throw ApplicationFailure.create({
-          type: 'SourceUnavailable',
+          type: Failure.SourceUnavailable,
           message: `${what} on source ${source} (${config ? `${config.host}:${config.port}` : 'not configured'}) failed: ${(error as Error).message}; check that the source is up and the worker can reach it`,
         });
       }

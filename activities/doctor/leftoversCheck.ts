@@ -18,15 +18,15 @@ import {
 } from '../../domain/doctor/leftovers';
 import { toTaskSnapshot } from '../dmsGateway';
 import type { ActivityDeps } from '../deps';
-import { lockHolderQuery } from '../../workflows/resourceLock';
-import { RunbookTables, RunbookTarget } from '../../workflows/searchAttributes';
-import { backfillKey } from '../../domain/backfill';
-import { keySegment } from '../../domain/quarantineLayout';
+import { LOCK_WORKFLOW_PREFIX, lockHolderQuery } from '../../contracts/lock';
+import { runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
+import { stagingFolder } from '../../domain/backfill';
+import { quarantineRoot } from '../../domain/quarantineLayout';
+import { Failure } from '../../contracts/failures';
 
 /** Runbooks that stop tasks or create temporary resources. */
 const ACTING_KINDS = ['onboardTable', 'fullReload', 'resizeInstance', 'backfillPartitions'];
 const INTERRUPTED = ['Terminated', 'TimedOut', 'Failed', 'Canceled'];
-const LOCK_PREFIX = 'dms-runbooks-lock:';
 const EventType = proto.api.enums.v1.EventType;
 
 /** A closed run with what scopes it: its tables, and its target (an instance for resizeInstance). */
@@ -75,7 +75,7 @@ export function leftoversCheck(deps: ActivityDeps) {
       const task = found.ReplicationTasks?.[0];
       return task ? toTaskSnapshot(task) : undefined;
     } catch (error) {
-      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
+      if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault) return undefined;
       throw error;
     }
   }
@@ -88,7 +88,7 @@ export function leftoversCheck(deps: ActivityDeps) {
       const endpoint = found.Endpoints?.[0];
       return endpoint?.EndpointArn ? { identifier, arn: endpoint.EndpointArn } : undefined;
     } catch (error) {
-      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
+      if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault) return undefined;
       throw error;
     }
   }
@@ -100,8 +100,8 @@ export function leftoversCheck(deps: ActivityDeps) {
     const runs: ScopedRun[] = [];
     for await (const info of temporal.workflow.list({ query })) {
       runs.push({
-        tables: info.typedSearchAttributes.get(RunbookTables) ?? [],
-        target: info.typedSearchAttributes.get(RunbookTarget) ?? '',
+        tables: info.typedSearchAttributes.get(runbookTablesKey) ?? [],
+        target: info.typedSearchAttributes.get(runbookTargetKey) ?? '',
         workflowId: info.workflowId,
         runId: info.runId,
         kind: info.type,
@@ -132,7 +132,7 @@ export function leftoversCheck(deps: ActivityDeps) {
   async function lockFindings(wanted: (resource: string) => boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
     for await (const info of temporal.workflow.list({ query: 'WorkflowType = "resourceLock" AND ExecutionStatus = "Running"' })) {
-      if (!wanted(info.workflowId.slice(LOCK_PREFIX.length))) continue;
+      if (!wanted(info.workflowId.slice(LOCK_WORKFLOW_PREFIX.length))) continue;
       let held;
       try {
         held = await temporal.workflow.getHandle(info.workflowId, info.runId).query(lockHolderQuery);
@@ -143,7 +143,8 @@ export function leftoversCheck(deps: ActivityDeps) {
       }
       if (!held) continue;
       const status = await runStatus(held.holder, held.runId);
-      if (status !== 'RUNNING') findings.push(staleLockFinding(info.workflowId.slice(LOCK_PREFIX.length), info.workflowId, held, status));
+      if (status !== 'RUNNING')
+        findings.push(staleLockFinding(info.workflowId.slice(LOCK_WORKFLOW_PREFIX.length), info.workflowId, held, status));
     }
     return findings;
   }
@@ -173,8 +174,8 @@ export function leftoversCheck(deps: ActivityDeps) {
     const findings: Finding[] = [];
     for (const run of runs) {
       const prefixes: Array<[string, PrefixKind]> = [
-        [`_staging/${backfillKey(run.workflowId)}/`, 'staging'],
-        [`_quarantine/${run.kind === 'backfillPartitions' ? backfillKey(run.workflowId) : keySegment(run.workflowId)}/`, 'quarantine'],
+        [`${stagingFolder(run.workflowId)}/`, 'staging'],
+        [quarantineRoot(run.workflowId, run.kind === 'backfillPartitions' ? 'plain' : 'key'), 'quarantine'],
       ];
       for (const [prefix, kind] of prefixes) {
         const objects = await objectsAt(prefix);

@@ -12,6 +12,7 @@ import { putJsonObject, readJsonObject } from '../s3Objects';
 import { sourceTableActivities } from '../sourceTables';
 import { DoctorCheckInput, doctorFacts, tableLabel } from './doctorFacts';
 import { parquetCensus } from './parquetCensus';
+import { Failure } from '../../contracts/failures';
 
 /**
  * Per replicated table: source COUNT(*), DMS statistics, and rows in S3 read from Parquet footers only. Footers
@@ -46,7 +47,7 @@ export function validationCheck(deps: ActivityDeps) {
               sourceTables.countSourceRows({ source: group.source, table: { schema: stat.schema, table: stat.table } }),
             );
           } catch (error) {
-            if ((error as ApplicationFailure).type !== 'UnknownTable') throw error;
+            if ((error as ApplicationFailure).type !== Failure.UnknownTable) throw error;
             skipped.push({ table, why: `it no longer exists on source ${group.source} (task ${task.identifier} still lists it)` });
             continue;
           }

@@ -1,10 +1,10 @@
 // The skeleton of docs/writing-a-runbook.md: checkSourceReadiness's frame plus a plan, a gate and one mutating call.
 // test/unit/skeletonRunbook.test.ts type-checks it against the real engine, so it stays a working starting point.
-import { ApplicationFailure } from '@temporalio/workflow';
 import { z } from 'zod';
 import { dryRunSchema, requestedBySchema, requestedBySignatureSchema } from '../../domain/inputs/common';
 import { emptyPlan } from '../../domain/plan';
 import { actions, reads } from '../../workflows/engine/activityProxies';
+import { refuse } from '../../workflows/engine/refusals';
 import { RunbookResult } from '../../workflows/engine/runbook';
 import { runRunbook } from '../../workflows/engine/runRunbook';
 
@@ -35,18 +35,18 @@ export async function pauseTask(input: PauseTaskInput): Promise<RunbookResult<{ 
     input,
     async (runbook, i) => {
       const task = (await runbook.step('facts', () => reads.findTasks({ identifiers: [i.task] })))[i.task];
-      if (!task) throw ApplicationFailure.nonRetryable(`task ${i.task} does not exist: check the identifier`, 'Refused');
+      if (!task) throw refuse(`task ${i.task} does not exist: check the identifier`);
       const plan = {
         ...emptyPlan(`stop ${i.task} (now ${task.status})`),
         calls: [{ service: 'dms' as const, operation: 'StopReplicationTask', params: { ReplicationTaskArn: task.arn }, why: 'asked' }],
       };
       runbook.setPlan(plan);
       if (i.dryRun) {
-        for (const id of ['gate:stop', 'stop']) runbook.skip(id, 'dry run');
+        runbook.skipRest('dry run'); // every step not run yet
         return { outcome: 'dry-run', message: plan.summary, report: { statusBefore: task.status } };
       }
-      await runbook.lock([`task:${i.task}`]);
-      await runbook.step('gate:stop', () => runbook.gate('stop', plan)); // rejected or expired: the runbook ends here
+      await runbook.lock([`task:${i.task}`]); // takes nothing in a dry run
+      await runbook.gateStep('stop', plan); // the step `gate:stop`; rejected or expired: the runbook ends here
       runbook.record(await runbook.step('stop', () => actions.stopTask({ taskArn: task.arn })));
       return { message: `${i.task} stopped`, report: { statusBefore: task.status } };
     },

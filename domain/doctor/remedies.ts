@@ -1,3 +1,4 @@
+import { workflowIdPart } from '../keySegment';
 import { scheduleCreateCommand, startCommand } from '../operatorCommands';
 import type { Remedy } from './findings';
 
@@ -9,7 +10,7 @@ import type { Remedy } from './findings';
 /** `fullReload-shop.orders-doctor-20260601T120000`: unique per doctor run, readable in the Web UI. */
 export function suggestedWorkflowId(kind: string, target: string, at: string): string {
   const stamp = at.replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${kind}-${target.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}-doctor-${stamp}`;
+  return `${kind}-${workflowIdPart(target)}-doctor-${stamp}`;
 }
 
 /** A JSON value as one single-quoted shell word. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/searchAttributes';
 import { Component } from './component';
 import { isAlive, portOpen, readPid, startDetached, stopProcess, tailLog, waitFor } from './processes';
 import { StackSettings } from './settings';

@@ -11,7 +11,7 @@ import { signatureActivities } from '../../activities/signatures';
 import type { PipelineConfig } from '../../domain/config';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import { INDEXED_TYPES } from '../../worker/searchAttributeCheck';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/searchAttributes';
 import { resolveTestServerBinary } from '../../sandbox/stack/testServerBinary';
 import { installRuntime } from '../../worker/runtime';
 import { DeepPartial, testConfig } from '../support/testConfig';
@@ -24,6 +24,7 @@ export interface DrillInput {
   gates?: string[];
   holdBeforeGates?: boolean;
   failAfterGates?: boolean;
+  dryRun?: boolean;
 }
 
 let counter = 0;

@@ -16,6 +16,8 @@ const drillInput = z.object({
   gates: z.array(z.string()).default(['go']),
   holdBeforeGates: z.boolean().default(false),
   failAfterGates: z.boolean().default(false),
+  /** Locks (which takes nothing), then skips the rest, as every runbook's dry run does after its plan. */
+  dryRun: z.boolean().optional(),
 });
 
 /**
@@ -40,11 +42,15 @@ export async function gateDrill(raw: unknown) {
     raw,
     async (runbook, input) => {
       await runbook.step('lock', () => runbook.lock([`table:${input.target}`]));
+      if (input.dryRun) {
+        runbook.skipRest('dry run');
+        return { outcome: 'dry-run', message: `drill ${input.target}: dry run` };
+      }
       let proceed = !input.holdBeforeGates;
       setHandler(proceedSignal, () => void (proceed = true));
       await runbook.step('hold', () => condition(() => proceed));
       for (const gate of input.gates) {
-        await runbook.step(`gate:${gate}`, () => runbook.gate(gate, emptyPlan(`drill ${input.target}: ${gate}`)));
+        await runbook.gateStep(gate, emptyPlan(`drill ${input.target}: ${gate}`));
       }
       await runbook.step('act', () => {
         if (input.failAfterGates) throw ApplicationFailure.nonRetryable('the drill fails after its gates', 'Refused');

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decide, runbookStatus } from '../../client/runbooks';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { waitForGate } from '../support/runbooks';
 import { Drills, startDrills } from './drillHarness';
 

@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { waitForGate } from '../support/runbooks';
 import { Drills, startDrills } from './drillHarness';
 
@@ -57,4 +57,19 @@ test('the lock is released after a rejection, an expiry and a failure', async ()
   expect(String((failure as WorkflowFailedError).cause?.message)).toContain('the drill fails after its gates');
 
   await lockIsFree('shop.released');
+});
+
+test('a dry run takes no lock and skips every step after its last one, even while another run holds the target', async () => {
+  const holder = await drills.start({ target: 'shop.dry' });
+  await waitForGate(holder, 'go');
+  const dry = await (await drills.start({ target: 'shop.dry', dryRun: true })).result();
+  expect(dry.outcome).toBe('dry-run');
+  expect(dry.steps.map((s) => `${s.id} ${s.state}${s.detail ? ` (${s.detail})` : ''}`)).toEqual([
+    'lock done',
+    'hold skipped (dry run)',
+    'gate:go skipped (dry run)',
+    'act skipped (dry run)',
+  ]);
+  await holder.signal(rejectSignal, { gate: 'go', approver: 'dba-oncall', reason: 'only checking the dry run' });
+  expect((await holder.result()).outcome).toBe('rejected');
 });

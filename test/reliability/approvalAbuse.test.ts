@@ -4,7 +4,7 @@ import { decide, runbookStatus, startRunbook } from '../../client/runbooks';
 import type { DecideInput } from '../../domain/approval';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { RunbookStatus } from '../../domain/runbookStatus';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { removeTask, replicateGroup } from '../support/replicatedTables';

@@ -60,7 +60,13 @@ const rows: Row[] = [
   ['onboardTable', 'oversized requestedBy', { table: 'shop.orders', requestedBy: long(129) }, ['requestedBy: Too big'], 'schema'],
   ['onboardTable', 'unknown field', { table: 'shop.orders', extra: 1 }, ['Unrecognized key: "extra"'], 'schema'],
   ['onboardTable', 'missing field', {}, ['table: Invalid input: expected string, received undefined'], 'schema'],
-  ['onboardTable', 'unknown schema', { table: 'billing.orders' }, ['table: schema "billing" belongs to no configured source'], 'config'],
+  [
+    'onboardTable',
+    'unknown schema',
+    { table: 'billing.orders' },
+    ['table: schema "billing" of billing.orders belongs to no configured source'],
+    'config',
+  ],
   ['onboardTable', 'unknown table', { table: 'shop.no_such_table' }, ['table shop.no_such_table does not exist on source shop'], 'config'],
 
   // fullReload

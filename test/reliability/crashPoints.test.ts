@@ -5,7 +5,7 @@ import type { PipelineConfig, TaskGroupConfig } from '../../domain/config';
 import { quarantineLayout, quarantineRoot } from '../../domain/quarantineLayout';
 import type { RunbookStatus } from '../../domain/runbookStatus';
 import { toTableName } from '../../domain/tableName';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/handlers';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import type { ResizeReport } from '../../workflows/resizeInstance';

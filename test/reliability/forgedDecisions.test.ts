@@ -3,7 +3,7 @@ import { startRunbook, runbookStatus, decide } from '../../client/runbooks';
 import { signStart } from '../../client/signing';
 import { defaultWorkflowId } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { captureHistory } from '../support/histories';
 import { refusedRun } from '../support/refusedRuns';

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import pino from 'pino';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/handlers';
 import { createRunbookWorker } from '../../worker/createWorker';
 import { DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { dmsClient } from '../support/dmsEmulatorClient';

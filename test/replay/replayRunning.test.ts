@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRunbook } from '../../client/runbooks';
-import { rejectSignal } from '../../workflows/definitions';
+import { rejectSignal } from '../../contracts/handlers';
 import { replayExecutions } from '../../worker/replayExecutions';
 import { waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';

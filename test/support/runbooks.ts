@@ -2,7 +2,7 @@ import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { RunbookStatus } from '../../domain/runbookStatus';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/handlers';
 
 /** Polls the status query until `predicate` holds (queries need no history event). */
 export async function waitForStatus(

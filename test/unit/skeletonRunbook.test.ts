@@ -39,7 +39,7 @@ beforeAll(() => {
 test('the skeleton type-checks against the engine, and stays short enough to read in one screen', () => {
   expect([...diagnostics].filter(([file]) => !file.endsWith('skeletonWithNewKind.ts'))).toEqual([]);
   expect(skeleton.split('\n').length).toBeLessThanOrEqual(60);
-  for (const piece of ['runRunbook(', "'gate:stop'", 'runbook.gate(', 'runbook.lock(', '.strict()', 'dryRun'])
+  for (const piece of ['runRunbook(', "'gate:stop'", 'runbook.gateStep(', 'runbook.skipRest(', 'runbook.lock(', '.strict()', 'dryRun'])
     expect(skeleton).toContain(piece);
 });
 

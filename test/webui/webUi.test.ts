@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, Browser } from 'playwright-core';
 import { startRunbook } from '../../client/runbooks';
-import { rejectSignal } from '../../workflows/definitions';
+import { rejectSignal } from '../../contracts/handlers';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';

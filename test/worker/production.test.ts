@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/handlers';
 import { freePort } from '../support/freePort';
 import { MainWorker, startMainWorker } from '../support/mainWorker';
 import { scratchGroup, waitForGate } from '../support/runbooks';

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeProblems } from '../../worker/searchAttributeCheck';
-import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../contracts/searchAttributes';
 
 /**
  * A namespace without the runbooks' search attributes: the worker refuses to start and prints the commands that

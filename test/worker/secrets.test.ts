@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/handlers';
 import { startMainWorker } from '../support/mainWorker';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';

@@ -15,7 +15,7 @@ import type { TaskGroupConfig } from '../../domain/config';
 import type { Finding } from '../../domain/doctor/findings';
 import { newTaskMapping } from '../../domain/tableMappings';
 import type { BackfillReport } from '../../workflows/backfillPartitions';
-import { rejectSignal } from '../../workflows/definitions';
+import { rejectSignal } from '../../contracts/handlers';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';

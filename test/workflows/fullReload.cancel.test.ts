@@ -2,7 +2,7 @@ import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineLayout } from '../../domain/quarantineLayout';
 import { toTableName } from '../../domain/tableName';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/handlers';
 import { captureHistory } from '../support/histories';
 import { describeTask, dmsClient } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';

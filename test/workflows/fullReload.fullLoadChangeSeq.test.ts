@@ -1,6 +1,6 @@
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { setDmsBehaviour } from '../support/dmsAdmin';

@@ -2,7 +2,7 @@ import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineLayout, quarantineRoot } from '../../domain/quarantineLayout';
 import { toTableName } from '../../domain/tableName';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';

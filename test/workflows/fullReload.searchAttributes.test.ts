@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
 import { TABLES_MAX_BYTES, TARGET_MAX_BYTES } from '../../domain/searchAttributeValues';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/handlers';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
 /**

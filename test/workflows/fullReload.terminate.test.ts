@@ -1,6 +1,6 @@
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { statusQuery } from '../../workflows/definitions';
+import { statusQuery } from '../../contracts/handlers';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { leftoversOf, runRemedy } from '../support/leftovers';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';

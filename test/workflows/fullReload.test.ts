@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { quarantineRoot } from '../../domain/quarantineLayout';
-import { approveSignal } from '../../workflows/definitions';
+import { approveSignal } from '../../contracts/handlers';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { ReloadTablesCommand } from '@aws-sdk/client-database-migration-service';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { lockWorkflowId } from '../../activities/locks';
+import { lockHolderQuery, lockWorkflowId } from '../../contracts/lock';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { rejectSignal } from '../../workflows/definitions';
-import { lockHolderQuery } from '../../workflows/resourceLock';
+import { rejectSignal } from '../../contracts/handlers';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { captureHistory } from '../support/histories';
 import { scratchGroup, waitForGate } from '../support/runbooks';

@@ -1,7 +1,7 @@
 import { decide, startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { OnboardTableReport } from '../../workflows/onboardTable';
-import { approveSignal, rejectSignal } from '../../workflows/definitions';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { scratchGroup, waitForGate } from '../support/runbooks';

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
-import { rejectSignal } from '../../workflows/definitions';
+import { rejectSignal } from '../../contracts/handlers';
 import { captureHistory } from '../support/histories';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { scratchGroup, waitForGate } from '../support/runbooks';

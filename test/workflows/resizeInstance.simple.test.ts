@@ -17,7 +17,7 @@ import {
   resumeTask,
   taskStatus,
 } from '../support/resizeFixtures';
-import { rejectSignal } from '../../workflows/definitions';
+import { rejectSignal } from '../../contracts/handlers';
 import { waitForGate, waitForStatus } from '../support/runbooks';
 import { uniqueName } from '../support/scratchTables';
 import { startTestWorker, TestWorker } from '../support/testWorker';

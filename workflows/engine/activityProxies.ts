@@ -1,29 +1,13 @@
 import { ActivityCancellationType, ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import { PERMANENT_FAILURES } from '../../contracts/failures';
 import { routedActivities } from './dmsTaskQueue';
 
 /** A proxy whose DMS activities follow the run's DMS budget (dmsTaskQueue.ts). */
 const proxy = (options: ActivityOptions) => routedActivities(proxyActivities<Activities>(options), options);
 
-/** Non-retryable failure types: retrying them cannot help, so the runbook fails at once with the message. */
-export const PERMANENT_FAILURES = [
-  'InvalidInput',
-  'UnknownSource',
-  'UnknownTable',
-  'TargetBusy',
-  'ResourceNotFoundFault',
-  'AccessDeniedFault',
-  'AccessDenied',
-  'InvalidResourceStateFault',
-  'InvalidParameterValueException',
-  'InvalidParameterCombinationException',
-  'ResourceAlreadyExistsFault',
-  'RefusedByState',
-  'DmsTableError',
-  'DmsTaskFailed',
-  'MoveLostObject',
-  'Refused',
-];
+/** Non-retryable failure types (contracts/failures.ts): retrying them cannot help. Re-exported for the engine's users. */
+export { PERMANENT_FAILURES };
 
 /** Read-only facts: cheap to retry. */
 export const reads = proxy({

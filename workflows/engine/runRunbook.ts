@@ -5,6 +5,7 @@ import { parseInput } from '../../domain/inputErrors';
 import { RunbookPhase } from '../../domain/runbookStatus';
 import { closeCanceled } from './closeCanceled';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './runbook';
+import { Failure } from '../../contracts/failures';
 
 export interface RunbookSpec<I> {
   kind: RunbookKind;
@@ -27,15 +28,15 @@ export interface RunbookOutcome<R> {
  * A cancellation of the run is an outcome of its own: what the body registered with `runbook.onCancel` is undone,
  * and the run closes as Canceled (closeCanceled.ts).
  */
-export async function runRunbook<I extends { requestedBy?: string; requestedBySignature?: { document: string; signature: string } }, R>(
-  spec: RunbookSpec<I>,
-  raw: unknown,
-  body: (runbook: Runbook, input: I) => Promise<RunbookOutcome<R>>,
-): Promise<RunbookResult<R>> {
+export async function runRunbook<
+  I extends { requestedBy?: string; requestedBySignature?: { document: string; signature: string }; dryRun?: boolean },
+  R,
+>(spec: RunbookSpec<I>, raw: unknown, body: (runbook: Runbook, input: I) => Promise<RunbookOutcome<R>>): Promise<RunbookResult<R>> {
   const parsed = parseInput(spec.schema, spec.kind, raw);
-  if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, 'InvalidInput');
+  if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.message, Failure.InvalidInput);
   const input = parsed.value;
   const runbook = new Runbook(spec.kind, spec.target(input), spec.steps, input.requestedBy);
+  runbook.dryRun = input.dryRun === true;
   try {
     await runbook.loadConfig(raw as Record<string, unknown>, input.requestedBySignature);
     const outcome = await body(runbook, input);

@@ -15,22 +15,24 @@ import {
 } from '@temporalio/workflow';
 import { ApprovalPolicy, decideUpdateSchema, GATED_KINDS, gateDecisionSchema, refuseDecision } from '../../domain/approval';
 import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
-import { approversFor, PipelineConfig, RunbookKind as Kind } from '../../domain/config';
+import { approversFor, PipelineConfig, RunbookKind } from '../../domain/config';
 import { formatInputIssues } from '../../domain/inputErrors';
 import { cliDecisionCommand, decideCommand, signalCommand } from '../../domain/operatorCommands';
 import { Plan, planToMarkdown } from '../../domain/plan';
 import { canonicalJson, checkDecisionDocument, DECISION_NAMESPACE, Refusal, SignedDocument } from '../../domain/signedDecision';
 import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookStatus';
 import { statusToMarkdown } from '../../domain/statusMarkdown';
-import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../definitions';
+import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../../contracts/handlers';
 import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
-import { RunbookKind, RunbookStep, RunbookTables, RunbookTarget } from '../searchAttributes';
+import { runbookKindKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
 import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
 import { followDmsBudget } from './dmsTaskQueue';
 import { Compensations } from './compensations';
+import { invalidInput } from './refusals';
+import { Failure } from '../../contracts/failures';
 
 /**
  * The re-assertion before each step: a few Updates, done in seconds. A short timeout, so a worker lost in the middle
@@ -52,7 +54,7 @@ export class RunbookHalt extends Error {
 }
 
 export interface RunbookResult<R> {
-  kind: Kind;
+  kind: RunbookKind;
   workflowId: string;
   target: string;
   outcome: RunbookPhase;
@@ -99,12 +101,14 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  /** Set by runRunbook from the input: a dry run changes nothing, so `lock()` takes nothing. */
+  dryRun = false;
   private compensations = new Compensations();
   /** The step a cancellation interrupted (steps nest: the innermost one). */
   private cancelledStep?: string;
 
   constructor(
-    readonly kind: Kind,
+    readonly kind: RunbookKind,
     readonly target: string,
     steps: Array<[id: string, title: string]>,
     readonly requestedBy?: string,
@@ -150,10 +154,7 @@ export class Runbook {
       requestedBy: this.requestedBy,
     };
     if (this.policy.fourEyes && !this.requestedBy) {
-      throw ApplicationFailure.nonRetryable(
-        `invalid ${this.kind} input: requestedBy: required when the four-eyes rule is on (say who starts this runbook)`,
-        'InvalidInput',
-      );
+      throw invalidInput(this.kind, 'requestedBy: required when the four-eyes rule is on (say who starts this runbook)');
     }
     const { signatures, keys, signingWindowMinutes } = this.approvals;
     if (signatures !== 'off' && signedStart && this.requestedBy) {
@@ -169,10 +170,7 @@ export class Runbook {
         windowMinutes: signingWindowMinutes,
       });
       if (!verified.ok) {
-        throw ApplicationFailure.nonRetryable(
-          `invalid ${this.kind} input: requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``,
-          'InvalidInput',
-        );
+        throw invalidInput(this.kind, `requestedBySignature: ${verified.message}; start it again with \`dms-runbooks start\``);
       }
       this.status.audit.requester = { name: verified.signer, key: verified.fingerprint };
     } else if (
@@ -184,9 +182,9 @@ export class Runbook {
     ) {
       // Four-eyes compares proven identities: a typed requestedBy alone would let anyone start as someone else. Dry
       // runs, runbooks without gates and child runbooks (their parent's start was checked) need no signed start.
-      throw ApplicationFailure.nonRetryable(
-        `invalid ${this.kind} input: requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with \`dms-runbooks start\`, which signs requestedBy with your SSH key`,
-        'InvalidInput',
+      throw invalidInput(
+        this.kind,
+        'requestedBySignature: required when signatures are required and the four-eyes rule is on; start it with `dms-runbooks start`, which signs requestedBy with your SSH key',
       );
     }
     return this.config;
@@ -197,6 +195,7 @@ export class Runbook {
    * this run (workflow id and run id): a reset run does not inherit the locks of the run it replaced.
    */
   async lock(resources: string[]): Promise<void> {
+    if (this.dryRun) return;
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
     await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind });
@@ -308,6 +307,11 @@ export class Runbook {
     step.state = 'skipped';
     step.detail = detail;
     this.publish();
+  }
+
+  /** Skips every step not started yet, in order (a dry run ends after its plan, a rejection after its gate). */
+  skipRest(detail: string): void {
+    for (const step of this.status.steps) if (step.state === 'pending') this.skip(step.id, detail);
   }
 
   setPlan(plan: Plan): void {
@@ -457,6 +461,16 @@ export class Runbook {
     }
   }
 
+  /** The step `gate:<gate>` around `gate()`: the step id every gate has (docs/writing-a-runbook.md). */
+  gateStep<B = undefined>(gate: string, computed: Plan, note?: string, computedBasis?: B): Promise<Approved<B>> {
+    return this.step(`gate:${gate}`, () => this.gate(gate, computed, note, computedBasis));
+  }
+
+  /** The step `gate:<gate>` around `decide()`: approved or rejected, for a runbook that rolls back on rejection. */
+  decideStep(gate: string, plan: Plan, note?: string): Promise<'approved' | 'rejected'> {
+    return this.step(`gate:${gate}`, () => this.decide(gate, plan, note));
+  }
+
   async notify(event: NotificationEvent, markdown: string): Promise<void> {
     try {
       await notifications.notify({
@@ -498,7 +512,7 @@ export class Runbook {
     const message = errorMessage(error);
     this.status.errors.push(message);
     this.finish('failed', message);
-    throw ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, 'RunbookFailed', {
+    throw ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, Failure.RunbookFailed, {
       steps: this.status.steps,
       audit: this.status.audit,
     });
@@ -521,16 +535,16 @@ export class Runbook {
     if (patched('bounded-search-attributes')) {
       const tables = targetTables(this.kind, this.target);
       upsertSearchAttributes([
-        { key: RunbookKind, value: this.kind },
-        { key: RunbookTarget, value: boundedTarget(this.target, tables) },
-        { key: RunbookStep, value: current.slice(0, 200) },
-        ...(tables.length ? [{ key: RunbookTables, value: boundedTables(tables) }] : []),
+        { key: runbookKindKey, value: this.kind },
+        { key: runbookTargetKey, value: boundedTarget(this.target, tables) },
+        { key: runbookStepKey, value: current.slice(0, 200) },
+        ...(tables.length ? [{ key: runbookTablesKey, value: boundedTables(tables) }] : []),
       ]);
     } else {
       upsertSearchAttributes([
-        { key: RunbookKind, value: this.kind },
-        { key: RunbookTarget, value: this.target },
-        { key: RunbookStep, value: current },
+        { key: runbookKindKey, value: this.kind },
+        { key: runbookTargetKey, value: this.target },
+        { key: runbookStepKey, value: current },
       ]);
     }
     setCurrentDetails(statusToMarkdown(this.status));
@@ -675,7 +689,7 @@ export class Runbook {
         // An ApplicationFailure thrown by an update handler fails the update (the caller gets
         // WorkflowUpdateFailedError), not the workflow: sdk-typescript issue #1418 ("throw ApplicationFailure should
         // return … WorkflowFailedError instead of WorkflowUpdateFailedError" asks for the opposite). The gate stays open.
-        if (why) throw ApplicationFailure.nonRetryable(why, 'DecisionRefused');
+        if (why) throw ApplicationFailure.nonRetryable(why, Failure.DecisionRefused);
         const { gate, approver, decision } = request;
         return { gate, approver, decision, ...(this.decision?.signerKey ? { signerKey: this.decision.signerKey } : {}) };
       },
