@@ -1,8 +1,4 @@
-import {
-  DescribeEndpointsCommand,
-  DescribeReplicationInstancesCommand,
-  DescribeReplicationTasksCommand,
-} from '@aws-sdk/client-database-migration-service';
+import { DescribeEndpointsCommand, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -22,7 +18,7 @@ import {
   temporaryEndpointFinding,
   temporaryTaskFinding,
 } from '../../domain/doctor/leftovers';
-import { toInstanceSnapshot, toTaskSnapshot } from '../dmsGateway';
+import { toTaskSnapshot } from '../dmsGateway';
 import { resizeRemedy } from '../../domain/doctor/remedies';
 import type { ActivityDeps } from '../deps';
 import { lockHolderQuery } from '../../workflows/resourceLock';
@@ -90,26 +86,13 @@ export function leftoversCheck(deps: ActivityDeps) {
     }
   }
 
-  async function instanceByArn(arn: string) {
-    try {
-      const found = await deps.dmsGateway.call('DescribeReplicationInstances', arn, (c) =>
-        c.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [arn] }] })),
-      );
-      const instance = found.ReplicationInstances?.[0];
-      return instance ? toInstanceSnapshot(instance) : undefined;
-    } catch (error) {
-      if ((error as ApplicationFailure).type === 'ResourceNotFoundFault') return undefined;
-      throw error;
-    }
-  }
-
   /** A composite resize whose last instance change was the scale-up, with the instance still (becoming) large. */
   async function largeClassLeft(run: ScopedRun, input: Record<string, unknown>, actions: RunLeftoverActions, at: string) {
     const { fullLoadClass, cdcClass } = input;
     const modify = actions.lastInstanceModify;
     if (typeof fullLoadClass !== 'string' || typeof cdcClass !== 'string' || fullLoadClass === cdcClass) return undefined;
     if (modify?.instanceClass !== fullLoadClass) return undefined;
-    const instance = await instanceByArn(modify.instanceArn);
+    const instance = await deps.dmsGateway.instance(modify.instanceArn, 0);
     if (!instance || (instance.instanceClass !== fullLoadClass && instance.pending.ReplicationInstanceClass !== fullLoadClass))
       return undefined;
     const remedy = resizeRemedy(
