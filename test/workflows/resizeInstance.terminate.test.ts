@@ -8,10 +8,11 @@ import {
   deleteResizeFixture,
   describeInstance,
   ResizeFixture,
+  approvedUntilModifying,
   resizeTestConfig,
   taskStatus,
 } from '../support/resizeFixtures';
-import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
+import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { sandboxKey } from '../support/signing';
 import { testConfig } from '../support/testConfig';
@@ -75,13 +76,7 @@ const available = () =>
 describe('resizeInstance terminated', () => {
   test('mid instance modification: the doctor reports the stopped task, its steps wait for the instance, then resume it', async () => {
     const handle = await start({ instance: fx.instance, targetClass: 'dms.r5.xlarge' });
-    await waitForGate(handle, 'resize');
-    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'terminate drill', decision: 'approve' });
-    await waitForStatus(
-      handle,
-      (s) => s.audit.calls.some((c) => c.operation === 'ModifyReplicationInstance' && c.outcome === 'done'),
-      90_000,
-    );
+    await approvedUntilModifying(handle, 'terminate drill');
     await handle.terminate('test: an operator terminates the resize mid modification');
 
     const found = await leftovers();
