@@ -6,10 +6,11 @@ import {
   deleteResizeFixture,
   describeInstance,
   ResizeFixture,
+  approvedUntilModifying,
   resizeTestConfig,
   taskStatus,
 } from '../support/resizeFixtures';
-import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
+import { scratchGroup, waitForGate, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -54,13 +55,7 @@ const start = (input: Record<string, unknown>) => startRunbook(tw.client, 'resiz
 describe('resizeInstance cancelled', () => {
   test('mid instance modification: waits for it to end, reports the instance, resumes the task it stopped', async () => {
     const handle = await start({ instance: fx.instance, targetClass: 'dms.r5.xlarge' });
-    await waitForGate(handle, 'resize');
-    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'cancel drill', decision: 'approve' });
-    await waitForStatus(
-      handle,
-      (s) => s.audit.calls.some((c) => c.operation === 'ModifyReplicationInstance' && c.outcome === 'done'),
-      90000,
-    );
+    await approvedUntilModifying(handle, 'cancel drill');
     await handle.cancel();
 
     const status = await expectCanceled(handle);
@@ -147,6 +142,10 @@ describe('resizeInstance cancelled', () => {
       expect(asked.cancellation!.undo).toMatchObject([
         { what: `scale replication instance ${fx.instance} back to ${original} (from dms.r5.4xlarge)`, state: 'running' },
       ]);
+      // Rejected, it would be left with a resizeInstance start back to the original class (the doctor's remedy too).
+      expect(asked.cancellation!.undo[0]!.command).toBe(
+        `npx dms-runbooks start resizeInstance --workflow-id ${parent.workflowId}-scale-back --task-queue ${asking.taskQueue} --input '{"instance":"${fx.instance}","targetClass":"${original}"}'`,
+      );
       expect(asked.pendingGate!.plan.calls.map((c) => c.operation)).toContain('ModifyReplicationInstance');
       expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.4xlarge');
       await decide(parent, { gate: 'scale-down', approver: 'data-platform-lead', reason: 'scale it back', decision: 'approve' });
