@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, executeChild, isCancellation, ParentClosePolicy } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, ParentClosePolicy, workflowInfo } from '@temporalio/workflow';
 import { InstanceSnapshot, stopReason, TaskSnapshot } from '../domain/dmsStates';
 import {
   CompositeResizeInput,
@@ -17,6 +17,7 @@ import {
   resumeCommand,
   tasksNamedInPlan,
 } from '../domain/instanceResize';
+import { startCommand } from '../domain/operatorCommands';
 import type { CostLine, Plan } from '../domain/plan';
 import { reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookResult } from './engine/runbook';
@@ -323,7 +324,14 @@ function report(before: InstanceSnapshot, phases: PhaseReport[], plan: Plan, tas
  */
 function scaleBackOnCancel(runbook: Runbook, before: InstanceSnapshot, largeClass: string): () => void {
   const original = before.instanceClass;
-  const command = `aws dms modify-replication-instance --replication-instance-arn ${before.arn} --replication-instance-class ${original} --apply-immediately (stop its running tasks first, resume them after)`;
+  // What a person runs when the scale-back is left or fails: a resizeInstance back (it stops and resumes the
+  // instance's tasks around the change), not a bare ModifyReplicationInstance.
+  const command = startCommand(
+    'resizeInstance',
+    `${runbook.workflowId}-scale-back`,
+    { instance: before.identifier, targetClass: original },
+    workflowInfo().taskQueue,
+  );
   return runbook.onCancel(`scale replication instance ${before.identifier} back to ${original} (from ${largeClass})`, command, async () => {
     const now = await readFacts(before.identifier);
     if (now.instance.instanceClass === original) return `already ${original}: nothing to scale back`;

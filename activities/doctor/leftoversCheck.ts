@@ -7,9 +7,11 @@ import { temporal as proto } from '@temporalio/proto';
 import { checkResult, CheckResult, Finding } from '../../domain/doctor/findings';
 import {
   ClosedRun,
+  largeClassFinding,
   leftoverActions,
   prefixFinding,
   PrefixKind,
+  RunLeftoverActions,
   ScheduledActivity,
   staleLockFinding,
   stoppedTaskFinding,
@@ -17,6 +19,7 @@ import {
   temporaryTaskFinding,
 } from '../../domain/doctor/leftovers';
 import { toTaskSnapshot } from '../dmsGateway';
+import { resizeRemedy } from '../../domain/doctor/remedies';
 import type { ActivityDeps } from '../deps';
 import { LOCK_WORKFLOW_PREFIX, lockHolderQuery } from '../../contracts/lock';
 import { runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
@@ -56,15 +59,18 @@ export function leftoversCheck(deps: ActivityDeps) {
     }
   }
 
-  async function scheduledActivities(run: ClosedRun): Promise<ScheduledActivity[]> {
+  /** The run's input (the workflow's first argument) and its scheduled activities, in order. */
+  async function runHistory(run: ClosedRun): Promise<{ input: Record<string, unknown>; activities: ScheduledActivity[] }> {
     const history = await temporal.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
-    return (history.events ?? []).flatMap((event) => {
+    const decode = (payload: Parameters<typeof defaultPayloadConverter.fromPayload>[0] | undefined) =>
+      ((payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : {}) ?? {}) as Record<string, unknown>;
+    const events = history.events ?? [];
+    const activities = events.flatMap((event) => {
       if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) return [];
       const attributes = event.activityTaskScheduledEventAttributes;
-      const payload = attributes?.input?.payloads?.[0];
-      const input = payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : {};
-      return [{ type: attributes?.activityType?.name ?? '', input: (input ?? {}) as Record<string, unknown> }];
+      return [{ type: attributes?.activityType?.name ?? '', input: decode(attributes?.input?.payloads?.[0] ?? undefined) }];
     });
+    return { input: decode(events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? undefined), activities };
   }
 
   async function taskBy(filter: 'replication-task-arn' | 'replication-task-id', value: string) {
@@ -78,6 +84,24 @@ export function leftoversCheck(deps: ActivityDeps) {
       if ((error as ApplicationFailure).type === Failure.ResourceNotFoundFault) return undefined;
       throw error;
     }
+  }
+
+  /** A composite resize whose last instance change was the scale-up, with the instance still (becoming) large. */
+  async function largeClassLeft(run: ScopedRun, input: Record<string, unknown>, actions: RunLeftoverActions, at: string) {
+    const { fullLoadClass, cdcClass } = input;
+    const modify = actions.lastInstanceModify;
+    if (typeof fullLoadClass !== 'string' || typeof cdcClass !== 'string' || fullLoadClass === cdcClass) return undefined;
+    if (modify?.instanceClass !== fullLoadClass) return undefined;
+    const instance = await deps.dmsGateway.instance(modify.instanceArn, 0);
+    if (!instance || (instance.instanceClass !== fullLoadClass && instance.pending.ReplicationInstanceClass !== fullLoadClass))
+      return undefined;
+    const remedy = resizeRemedy(
+      instance.identifier,
+      cdcClass,
+      `scale ${instance.identifier} back to ${cdcClass} with resizeInstance (it stops and resumes the instance's tasks around the change)`,
+      at,
+    );
+    return largeClassFinding(run, instance, cdcClass, remedy);
   }
 
   async function endpointById(identifier: string) {
@@ -195,7 +219,10 @@ export function leftoversCheck(deps: ActivityDeps) {
         task: (identifier: string) => !groups || groups.some((g) => g.taskIdentifier === identifier),
         tables: (tables: string[]) => !groups || groups.some((g) => g.tables.some((t) => tables.includes(t))),
         resource: (resource: string) =>
-          !groups || inScope.task(resource.replace(/^task:/, '')) || inScope.tables([resource.replace(/^table:/, '')]),
+          !groups ||
+          inScope.task(resource.replace(/^task:/, '')) ||
+          inScope.tables([resource.replace(/^table:/, '')]) ||
+          groups.some((g) => resource === `instance:${g.instance}`),
       };
       const runOnGroups = (run: ScopedRun) =>
         inScope.tables(run.tables) || (run.kind === 'resizeInstance' && !!groups?.some((g) => g.instance === run.target));
@@ -203,11 +230,15 @@ export function leftoversCheck(deps: ActivityDeps) {
       for (const run of runs) {
         // A reset or re-started run of the same workflow id may be carrying on with the same resources.
         if ((await runStatus(run.workflowId)) === 'RUNNING') continue;
-        const actions = leftoverActions(await scheduledActivities(run));
+        const history = await runHistory(run);
+        const actions = leftoverActions(history.activities);
+        const large = run.kind === 'resizeInstance' ? await largeClassLeft(run, history.input, actions, input.at) : undefined;
+        if (large) findings.push(large);
         for (const arn of actions.stoppedTasks) {
           const task = await taskBy('replication-task-arn', arn);
           if (task && ['stopped', 'stopping'].includes(task.status) && inScope.task(task.identifier)) {
-            findings.push(stoppedTaskFinding(run, task));
+            // A resize may have ended mid modification: the task can start only once its instance is available again.
+            findings.push(stoppedTaskFinding(run, task, run.kind === 'resizeInstance' ? task.instanceArn : undefined));
           }
         }
         const remaining: string[] = [];

@@ -20,6 +20,8 @@ export interface RunLeftoverActions {
   /** Identifiers of the DMS tasks and endpoints the run created and did not delete. */
   createdTasks: string[];
   createdEndpoints: string[];
+  /** The run's last ModifyReplicationInstance request, if any (a composite resize scales up, then down). */
+  lastInstanceModify?: { instanceArn: string; instanceClass: string };
 }
 
 /** From a run's scheduled activities: what it stopped without resuming, and what it created without deleting. */
@@ -27,15 +29,23 @@ export function leftoverActions(activities: ScheduledActivity[]): RunLeftoverAct
   const stopped = new Set<string>();
   const tasks = new Set<string>();
   const endpoints = new Set<string>();
+  let lastInstanceModify: RunLeftoverActions['lastInstanceModify'];
   for (const { type, input } of activities) {
     const arn = typeof input.taskArn === 'string' ? input.taskArn : undefined;
     if (type === 'stopTask' && arn) stopped.add(arn);
     if (type === 'startTask' && arn) stopped.delete(arn);
     if (type === 'createTask' && typeof input.identifier === 'string') tasks.add(input.identifier);
     if (type === 'createS3Endpoint' && typeof input.identifier === 'string') endpoints.add(input.identifier);
+    if (type === 'modifyInstance' && typeof input.instanceArn === 'string' && typeof input.instanceClass === 'string')
+      lastInstanceModify = { instanceArn: input.instanceArn, instanceClass: input.instanceClass };
   }
   // A deleted task or endpoint is found gone by the caller (deletes take ARNs, not identifiers).
-  return { stoppedTasks: [...stopped], createdTasks: [...tasks], createdEndpoints: [...endpoints] };
+  return {
+    stoppedTasks: [...stopped],
+    createdTasks: [...tasks],
+    createdEndpoints: [...endpoints],
+    ...(lastInstanceModify ? { lastInstanceModify } : {}),
+  };
 }
 
 export interface ClosedRun {
@@ -50,7 +60,17 @@ export interface ClosedRun {
 const runLabel = (run: ClosedRun) =>
   `${run.kind} ${run.workflowId} (run ${run.runId}, ${run.status.toLowerCase()}${run.closedAt ? ` at ${run.closedAt}` : ''})`;
 
-export function stoppedTaskFinding(run: ClosedRun, task: { identifier: string; arn: string; status: string }): Finding {
+/**
+ * A task stopped by a closed run. `instanceArn`: the task's replication instance, when the run changed it (a resize
+ * may have ended mid modification): the task is started only on an available instance (the emulator refuses it
+ * otherwise, InvalidResourceStateFault; unverified on AWS), so a step waits for it first ("Wait until DMS replication
+ * instance is available", AWS CLI reference, `aws dms wait replication-instance-available`).
+ */
+export function stoppedTaskFinding(
+  run: ClosedRun,
+  task: { identifier: string; arn: string; status: string },
+  instanceArn?: string,
+): Finding {
   return {
     check: 'leftovers',
     severity: 'critical',
@@ -60,7 +80,38 @@ export function stoppedTaskFinding(run: ClosedRun, task: { identifier: string; a
     remedy: {
       summary: 'resume the task where it stopped (its checkpoint); check the tables of the interrupted runbook afterwards',
       command: `aws dms start-replication-task --replication-task-arn ${task.arn} --start-replication-task-type resume-processing`,
+      ...(instanceArn
+        ? { steps: [`aws dms wait replication-instance-available --filters Name=replication-instance-arn,Values=${instanceArn}`] }
+        : {}),
     },
+  };
+}
+
+/**
+ * A composite resize (scale up for a runbook, then down for CDC) that closed after its last instance change scaled
+ * up: the instance stays on the large class, at its price. The fix is a resizeInstance back to the run's CDC class
+ * (it stops and resumes the instance's tasks around the change, behind its gate).
+ */
+export function largeClassFinding(
+  run: ClosedRun,
+  instance: { identifier: string; instanceClass: string; status: string },
+  cdcClass: string,
+  remedy: Finding['remedy'],
+): Finding {
+  return {
+    check: 'leftovers',
+    severity: 'warning',
+    subject: `instance ${instance.identifier}`,
+    title: `replication instance ${instance.identifier} is ${instance.instanceClass} (${instance.status}): ${runLabel(run)} scaled it up for a full load and ended before scaling it down to ${cdcClass}`,
+    evidence: {
+      instance: instance.identifier,
+      instanceClass: instance.instanceClass,
+      cdcClass,
+      scaledUpBy: run.workflowId,
+      runId: run.runId,
+      runStatus: run.status,
+    },
+    ...(remedy ? { remedy } : {}),
   };
 }
 

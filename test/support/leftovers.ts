@@ -7,11 +7,14 @@ import type { Finding } from '../../domain/doctor/findings';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import { captureHistory } from './histories';
 
-/** Runs a doctor's remedy command as an operator would: the aws CLI (the stack's endpoint variables), the Temporal CLI. */
-export function runRemedy(command: string): void {
+/**
+ * Runs a doctor's remedy command as an operator would: the aws CLI (the stack's endpoint variables), the Temporal CLI,
+ * the dms-runbooks CLI (`env` names the person and their signing key).
+ */
+export function runRemedy(command: string, env: Record<string, string> = {}): void {
   const cli = path.dirname(process.env.TEMPORAL_CLI_PATH!);
   execSync(command, {
-    env: { ...process.env, AWS_DEFAULT_REGION: process.env.AWS_REGION, PATH: `${cli}:${process.env.PATH}` },
+    env: { ...process.env, AWS_DEFAULT_REGION: process.env.AWS_REGION, PATH: `${cli}:${process.env.PATH}`, ...env },
     stdio: 'pipe',
     shell: '/bin/bash',
     timeout: 240_000,

@@ -18,7 +18,10 @@ import {
   TestPipeline,
 } from './dmsEmulatorClient';
 import type { PipelineConfig } from '../../domain/config';
+import type { WorkflowHandle } from '@temporalio/client';
+import { decide } from '../../client/runbooks';
 import type { RunbookResult } from '../../workflows/engine/runbook';
+import { waitForGate, waitForStatus } from './runbooks';
 import { mutatingCalls } from './dmsAdmin';
 import { createScratchTable, dropScratchTable } from './scratchTables';
 import { requireEnv } from './stackEnv';
@@ -214,5 +217,16 @@ export async function resumeTask(dms: DatabaseMigrationServiceClient, arn: strin
     (t) => t.Status === 'running',
     30000,
     'task running again',
+  );
+}
+
+/** A resize approved at its gate and followed until its ModifyReplicationInstance was made: the instance is modifying. */
+export async function approvedUntilModifying(handle: WorkflowHandle, reason: string): Promise<void> {
+  await waitForGate(handle, 'resize');
+  await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason, decision: 'approve' });
+  await waitForStatus(
+    handle,
+    (s) => s.audit.calls.some((c) => c.operation === 'ModifyReplicationInstance' && c.outcome === 'done'),
+    90_000,
   );
 }

@@ -10,8 +10,13 @@ export class SlowS3Proxy {
   private constructor(
     private readonly server: http.Server,
     readonly endpoint: string,
-    private readonly seen: { copies: number },
+    private readonly seen: { copies: number; delayMs: number },
   ) {}
+
+  /** Holds later copies for `ms` instead (0: none is held). */
+  set delayMs(ms: number) {
+    this.seen.delayMs = ms;
+  }
 
   /** CopyObject requests received so far. */
   get copies(): number {
@@ -20,7 +25,7 @@ export class SlowS3Proxy {
 
   static async start(upstream: string, delayMs: number): Promise<SlowS3Proxy> {
     const target = new URL(upstream);
-    const seen = { copies: 0 };
+    const seen = { copies: 0, delayMs };
     const server = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -42,7 +47,7 @@ export class SlowS3Proxy {
             });
             forwarded.end(Buffer.concat(chunks));
           },
-          copy ? delayMs : 0,
+          copy ? seen.delayMs : 0,
         );
       });
     });

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { WorkerDeploymentOptions } from '@temporalio/worker';
 import pino, { Logger } from 'pino';
 import type { PipelineConfig } from '../../domain/config';
 import { createRunbookWorker, RunbookWorker } from '../../worker/createWorker';
@@ -17,12 +18,14 @@ let counter = 0;
 
 /**
  * A real worker on a task queue of its own, against the stack's Temporal dev server, with the prebuilt bundle.
- * `logger` receives the worker's log lines (workflow `log` calls included) when it is the file's first worker.
+ * `logger` receives the worker's log lines (workflow `log` calls included) when it is the file's first worker;
+ * `deployment` makes it a versioned worker (Worker Versioning, worker/deployment.ts).
  */
 export async function startTestWorker(
   config: PipelineConfig = testConfig(),
   taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`,
   logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  deployment?: WorkerDeploymentOptions,
 ): Promise<TestWorker> {
   const address = process.env.TEMPORAL_ADDRESS!;
   const worker = await createRunbookWorker({
@@ -32,6 +35,7 @@ export async function startTestWorker(
     taskQueue,
     logger,
     workflows: { bundlePath: workflowBundlePath() },
+    ...(deployment ? { deployment } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });

@@ -1,8 +1,10 @@
 import {
   ClosedRun,
+  largeClassFinding,
   leftoverActions,
   prefixFinding,
   staleLockFinding,
+  stoppedTaskFinding,
   temporaryEndpointFinding,
   temporaryTaskFinding,
 } from '../../domain/doctor/leftovers';
@@ -61,5 +63,44 @@ describe('leftovers of a terminated backfill', () => {
     ]);
     expect(finding.remedy!.command).toBe('aws dms delete-endpoint --endpoint-arn arn:endpoint:1');
     expect(temporaryEndpointFinding(run, { identifier: 'bf-staging', arn: 'arn:endpoint:1' }, []).remedy!.steps).toBeUndefined();
+  });
+});
+
+describe('leftovers of an interrupted resize', () => {
+  const resize: ClosedRun = { workflowId: 'resize-x', runId: 'r2', kind: 'resizeInstance', status: 'TERMINATED' };
+
+  test("the run's last instance change is kept: a composite that scaled up and never down", () => {
+    const actions = leftoverActions([
+      { type: 'stopTask', input: { taskArn: 'arn:task:a' } },
+      { type: 'modifyInstance', input: { instanceArn: 'arn:ri:1', instanceClass: 'dms.r5.4xlarge' } },
+      { type: 'startTask', input: { taskArn: 'arn:task:a', startType: 'resume-processing' } },
+    ]);
+    expect(actions.lastInstanceModify).toEqual({ instanceArn: 'arn:ri:1', instanceClass: 'dms.r5.4xlarge' });
+    expect(leftoverActions([]).lastInstanceModify).toBeUndefined();
+  });
+
+  test('a task a resize stopped is resumed only once its instance is available', () => {
+    const finding = stoppedTaskFinding(resize, { identifier: 't1', arn: 'arn:task:a', status: 'stopped' }, 'arn:ri:1');
+    expect(finding.remedy!.steps).toEqual([
+      'aws dms wait replication-instance-available --filters Name=replication-instance-arn,Values=arn:ri:1',
+    ]);
+    expect(stoppedTaskFinding(resize, { identifier: 't1', arn: 'arn:task:a', status: 'stopped' }).remedy!.steps).toBeUndefined();
+  });
+
+  test('an instance left on the large class names the CDC class and carries the remedy it is given', () => {
+    const remedy = { runbook: 'resizeInstance' as const, summary: 'scale back', command: 'npx dms-runbooks start resizeInstance …' };
+    const finding = largeClassFinding(
+      resize,
+      { identifier: 'ri-1', instanceClass: 'dms.r5.4xlarge', status: 'available' },
+      'dms.r5.large',
+      remedy,
+    );
+    expect(finding).toMatchObject({
+      severity: 'warning',
+      subject: 'instance ri-1',
+      evidence: { cdcClass: 'dms.r5.large', scaledUpBy: 'resize-x' },
+      remedy,
+    });
+    expect(finding.title).toContain('ended before scaling it down to dms.r5.large');
   });
 });

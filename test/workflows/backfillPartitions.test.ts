@@ -1,4 +1,5 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { MoveManifest } from '../../activities/lakeMoves';
 import {
   CreateReplicationTaskCommand,
   DeleteReplicationTaskCommand,
@@ -27,6 +28,7 @@ import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 import { startWebhookReceiver } from '../support/webhookReceiver';
+import { SlowS3Proxy } from '../support/slowS3Proxy';
 import { expectCanceled, waitForStatus } from '../support/runbooks';
 import { parquetMetadata } from 'hyparquet';
 
@@ -40,6 +42,9 @@ const client = s3();
 const bucket = 'shop-lake';
 let tw: TestWorker;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+/** In front of moto's S3 for the worker; holds copies only while a test sets a delay (the cancel mid publish). */
+let proxy: SlowS3Proxy;
+let s3Endpoint: string;
 let table: string;
 let group: TaskGroupConfig;
 let liveTaskArn: string;
@@ -137,11 +142,17 @@ beforeAll(async () => {
 
   const base = testConfig();
   webhook = await startWebhookReceiver();
+  s3Endpoint = process.env.AWS_ENDPOINT_URL_S3!;
+  proxy = await SlowS3Proxy.start(s3Endpoint, 0);
+  // The SDK reads the endpoint variable when a client first resolves it: the proxy stays for the whole file.
+  process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
   tw = await startTestWorker(testConfig({ taskGroups: [...base.taskGroups, group], notifications: { webhookUrl: webhook.url } }));
 });
 
 afterAll(async () => {
   await tw?.stop();
+  if (s3Endpoint) process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
+  await proxy?.close();
   await webhook?.close();
   const task = await describeTask(dms, liveTaskArn).catch(() => undefined);
   if (task) {
@@ -323,10 +334,65 @@ describe('backfillPartitions', () => {
     expect(result.audit.gates.map((g) => `${g.gate}:${g.outcome}`)).toEqual(['backfill:approved', 'publish:approved']);
     await captureHistory(handle, 'backfillPartitions', 'approved-and-published');
   });
+
+  test('cancelled mid publish: each day is published whole, S3 as its manifests say, temporary tasks and endpoint deleted', async () => {
+    const days = ['20260605', '20260606', '20260607'];
+    const expected = await sourceCountsByDay();
+    const live: Record<string, Array<{ key: string; size: number }>> = {};
+    for (const day of days) live[day] = await inventory(`${prefix}${day}/`);
+    const handle = await start({ table, from: FROM, to: TO, dateColumn: 'created_at' });
+    await waitForGate(handle, 'backfill');
+    await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'stage it', decision: 'approve' });
+    await waitForGate(handle, 'publish', 90000);
+    // Every S3 copy of the publish is held 3 s: the cancel arrives while the days' moves are in flight.
+    const copiesBefore = proxy.copies;
+    proxy.delayMs = 3000;
+    let status;
+    try {
+      await decide(handle, { gate: 'publish', approver: 'data-platform-lead', reason: 'counts match', decision: 'approve' });
+      await waitForStatus(handle, () => proxy.copies > copiesBefore, 60000);
+      await handle.cancel();
+      status = await expectCanceled(handle);
+    } finally {
+      proxy.delayMs = 0;
+    }
+    expect(status.cancellation!.duringStep).toBe('publish');
+    // A day whose moves the cancel reached is finished by its undo; one that ended first stays published (left).
+    const undo = status.cancellation!.undo;
+    for (const day of days) {
+      const iso = `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
+      const entry = undo.find((u) => u.what.includes(` ${iso} `))!;
+      expect(entry.state).toBe(entry.what.startsWith('finish publishing') ? 'done' : 'left');
+    }
+    expect(undo.some((u) => u.what.startsWith('finish publishing'))).toBe(true);
+    expect(undo.slice(-2).map((u) => [u.what.replace(/ [^ ]+$/, ''), u.state])).toEqual([
+      ['delete the temporary tasks and the staging endpoint', 'done'],
+      ['delete the staging prefix', 'done'],
+    ]);
+    // Each day is published whole: its live folder holds the day's backfilled file, and the quarantine exactly what
+    // was live before, as the day's quarantine manifest lists it (the publish manifests went with the staging).
+    const manifest = async (key: string) =>
+      JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as MoveManifest;
+    const quarantineRoot = `_quarantine/${handle.workflowId}/`;
+    for (const day of days) {
+      const objects = await inventory(`${prefix}${day}/`);
+      expect(objects.map((o) => o.key.slice(prefix.length))).toEqual([`${day}/LOAD00000001.parquet`]);
+      expect(rowCount(await fetchParquet(client, bucket, objects[0]!.key))).toBe(expected[day]);
+      const aside = await manifest(`${quarantineRoot}_manifests/${day}.json`);
+      expect(aside.objects).toEqual(live[day]);
+      expect(await inventory(`${quarantineRoot}${prefix}${day}/`)).toEqual(
+        live[day]!.map((o) => ({ key: `${quarantineRoot}${o.key}`, size: o.size })),
+      );
+    }
+    expect(await inventory(`_staging/${handle.workflowId}/`)).toEqual([]);
+    await temporaryResourcesGone(status.audit.calls);
+    expect(webhook.events(handle.workflowId)).toEqual(['gate-opened', 'approved', 'gate-opened', 'approved', 'canceled']);
+  });
 });
 
 describe('backfillPartitions terminated mid-staging', () => {
-  const run = runRemedy;
+  // An operator's aws CLI talks to S3 itself, not through the test's proxy.
+  const run = (command: string) => runRemedy(command, { AWS_ENDPOINT_URL_S3: s3Endpoint });
   const leftovers = (capture?: string) => leftoversOf(tw.client, tw.taskQueue, group.name, capture);
 
   test('the doctor reports its temporary tasks, endpoint, staging and lock, each with a command that cleans it', async () => {

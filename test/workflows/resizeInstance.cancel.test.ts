@@ -6,10 +6,11 @@ import {
   deleteResizeFixture,
   describeInstance,
   ResizeFixture,
+  approvedUntilModifying,
   resizeTestConfig,
   taskStatus,
 } from '../support/resizeFixtures';
-import { scratchGroup, waitForGate, waitForStatus, expectCanceled } from '../support/runbooks';
+import { scratchGroup, waitForGate, expectCanceled } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -54,13 +55,7 @@ const start = (input: Record<string, unknown>) => startRunbook(tw.client, 'resiz
 describe('resizeInstance cancelled', () => {
   test('mid instance modification: waits for it to end, reports the instance, resumes the task it stopped', async () => {
     const handle = await start({ instance: fx.instance, targetClass: 'dms.r5.xlarge' });
-    await waitForGate(handle, 'resize');
-    await decide(handle, { gate: 'resize', approver: 'data-platform-lead', reason: 'cancel drill', decision: 'approve' });
-    await waitForStatus(
-      handle,
-      (s) => s.audit.calls.some((c) => c.operation === 'ModifyReplicationInstance' && c.outcome === 'done'),
-      90000,
-    );
+    await approvedUntilModifying(handle, 'cancel drill');
     await handle.cancel();
 
     const status = await expectCanceled(handle);
@@ -111,5 +106,58 @@ describe('resizeInstance cancelled', () => {
     await waitForGate(next, 'resize');
     await next.cancel();
     expect((await expectCanceled(next)).cancellation!.undo).toEqual([]);
+  });
+
+  test('with onCancel.compositeScaleDown: gate, the cancel asks at a scale-down gate before scaling back', async () => {
+    // The same pipeline configured to ask: a worker of its own for this test only.
+    const asking = await startTestWorker(
+      resizeTestConfig(fx.instance, ['dms.r5.large', 'dms.r5.xlarge', 'dms.r5.4xlarge'], {
+        taskGroups: [...testConfig().taskGroups, group],
+        waits: { instanceModifyMinutes: 1 },
+        notifications: { webhookUrl: webhook.url },
+        onCancel: { compositeScaleDown: 'gate' },
+      }),
+    );
+    try {
+      const original = (await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass!;
+      const parent = await startRunbook(
+        asking.client,
+        'resizeInstance',
+        {
+          instance: fx.instance,
+          fullLoadClass: 'dms.r5.4xlarge',
+          cdcClass: original,
+          during: { kind: 'onboardTable', input: { table } },
+        } as never,
+        { taskQueue: asking.taskQueue },
+      );
+      await waitForGate(parent, 'resize');
+      await decide(parent, { gate: 'resize', approver: 'data-platform-lead', reason: 'cancel drill', decision: 'approve' });
+      const child = asking.client.workflow.getHandle(`${parent.workflowId}-during`);
+      await waitForGate(child, 'apply-mapping', 90000);
+      await parent.cancel();
+
+      // The child undoes itself first; then the run waits at the scale-down gate, still large, saying what it undoes.
+      const asked = await waitForGate(parent, 'scale-down', 90000);
+      expect(asked.cancellation!.undo).toMatchObject([
+        { what: `scale replication instance ${fx.instance} back to ${original} (from dms.r5.4xlarge)`, state: 'running' },
+      ]);
+      // Rejected, it would be left with a resizeInstance start back to the original class (the doctor's remedy too).
+      expect(asked.cancellation!.undo[0]!.command).toBe(
+        `npx dms-runbooks start resizeInstance --workflow-id ${parent.workflowId}-scale-back --task-queue ${asking.taskQueue} --input '{"instance":"${fx.instance}","targetClass":"${original}"}'`,
+      );
+      expect(asked.pendingGate!.plan.calls.map((c) => c.operation)).toContain('ModifyReplicationInstance');
+      expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe('dms.r5.4xlarge');
+      await decide(parent, { gate: 'scale-down', approver: 'data-platform-lead', reason: 'scale it back', decision: 'approve' });
+
+      const status = await expectCanceled(parent);
+      expect(status.cancellation!.undo).toMatchObject([{ state: 'done' }]);
+      expect((await expectCanceled(child)).phase).toBe('canceled');
+      expect((await describeInstance(fx.dms, fx.instance)).ReplicationInstanceClass).toBe(original);
+      expect(await taskStatus(fx.dms, fx.runningArn)).toBe('running');
+      expect(webhook.events(parent.workflowId)).toEqual(['gate-opened', 'approved', 'gate-opened', 'approved', 'canceled']);
+    } finally {
+      await asking.stop();
+    }
   });
 });
