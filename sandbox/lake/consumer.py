@@ -108,6 +108,8 @@ class Consumer:
                 query.stop()
             except Exception:  # noqa: BLE001 - the query may have ended meanwhile
                 pass
+        # A batch read outside the stream (schema inference, the marker) is interrupted too.
+        self.spark.sparkContext.cancelAllJobs()
 
     def begin(self) -> None:
         with self._lock:

@@ -109,7 +109,8 @@ class Workspace:
         self.current: Run | None = None
         self.fail_next_rebuild: str | None = None
         self.rebuilds: list[dict] = []
-        self.last_tick = 0.0
+        # The first scheduled run comes one interval after start, not at once (a suite pausing first sees none).
+        self.last_tick = time.time()
         self.resetting = False
 
     # ---- the API's reads and writes (called from the HTTP threads) ----
@@ -332,8 +333,6 @@ class Workspace:
         except json.JSONDecodeError as error:
             raise JobError(f"rewrite marker {marker} is not JSON ({error}); the rebuild of {table} did not start") from None
         named = content.get("table") if isinstance(content, dict) else None
-        if isinstance(content, dict) and named is None and "schema" in content and "tableName" in content:
-            named = f"{content['schema']}.{content['tableName']}"
         if named != table:
             raise JobError(
                 f"rewrite marker {marker} names table {named!r}, not {table}: refusing to rebuild {table} from "
@@ -393,6 +392,14 @@ class Workspace:
     def _check_pause(self, key: str, value) -> None:
         if not isinstance(value, dict):
             raise ApiError(400, "INVALID_PARAMETER_VALUE", f"new_settings.{key} must be an object")
+        # CronSchedule: quartz_cron_expression and timezone_id are required; a trigger names what fires it.
+        missing = {
+            "schedule": [f for f in ("quartz_cron_expression", "timezone_id") if not value.get(f)],
+            "trigger": [] if any(k in value for k in ("periodic", "file_arrival", "table_update")) else ["periodic|file_arrival|table_update"],
+            "continuous": [],
+        }[key]
+        if missing:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", f"new_settings.{key} misses {', '.join(missing)} (the whole {key} object is replaced; send it with the new pause_status)")
         pause = value.get("pause_status", "UNPAUSED")
         if pause not in ("PAUSED", "UNPAUSED"):
             raise ApiError(400, "INVALID_PARAMETER_VALUE", f"new_settings.{key}.pause_status {pause!r} must be PAUSED or UNPAUSED")

@@ -120,7 +120,9 @@ async function status(s: StackSettings): Promise<number> {
   // Optional parts are shown, but the stack is up without them.
   for (const part of optionalComponents(s)) {
     const upNow = await part.isUp();
-    console.log(`${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}${upNow ? '' : ' (optional: stack up ' + part.name + ')'}`);
+    console.log(
+      `${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}${upNow ? '' : ' (optional: stack up ' + part.name + ')'}`,
+    );
     console.log(`${''.padEnd(16)}${part.version() ?? 'not installed yet'}`);
   }
   // Not a server of the stack, but a part the test suites run (the Web UI suite).

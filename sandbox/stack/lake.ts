@@ -22,7 +22,11 @@ function javaVersion(): string {
   } catch (error) {
     const e = error as { stderr?: Buffer; code?: string };
     if (e.code === 'ENOENT') {
-      throw new ComponentError('lake', 'java is not on PATH (Spark needs a JVM)', 'install Java 17 (Debian: apt-get install -y openjdk-17-jre-headless)');
+      throw new ComponentError(
+        'lake',
+        'java is not on PATH (Spark needs a JVM)',
+        'install Java 17 (Debian: apt-get install -y openjdk-17-jre-headless)',
+      );
     }
     return e.stderr?.toString() ?? '';
   }
@@ -71,16 +75,25 @@ export function lakeComponent(s: StackSettings, log: (line: string) => void): Co
           STACK_BUCKET: s.bucket,
           AWS_ACCESS_KEY_ID: 'sandbox',
           AWS_SECRET_ACCESS_KEY: 'sandbox',
+          // No __pycache__ beside the sources in the checkout.
+          PYTHONDONTWRITEBYTECODE: '1',
         },
       });
       log(`lake starting (first start downloads Spark's jars from Maven Central; log: ${path.join(s.logsDir, 'lake.log')})`);
-      await waitFor('lake', () => healthy(s), FIRST_START_TIMEOUT_MS, () => tailLog(s.logsDir, 'lake'));
+      await waitFor(
+        'lake',
+        () => healthy(s),
+        FIRST_START_TIMEOUT_MS,
+        () => tailLog(s.logsDir, 'lake'),
+      );
     },
     stop: () => stopProcess(s.stackDir, 'lake'),
     version: () => {
       const spark = pythonModuleVersion(s.toolsDir, 'pyspark', LAKE_REQUIREMENTS);
       const delta = pinnedVersion('delta-spark', LAKE_REQUIREMENTS);
-      return spark ? `pyspark ${spark}, delta-spark ${delta}` : `pyspark ${pinnedVersion('pyspark', LAKE_REQUIREMENTS)} (pinned, not installed yet)`;
+      return spark
+        ? `pyspark ${spark}, delta-spark ${delta}`
+        : `pyspark ${pinnedVersion('pyspark', LAKE_REQUIREMENTS)} (pinned, not installed yet)`;
     },
     env: () => ({ DATABRICKS_HOST: url, DATABRICKS_TOKEN: LAKE_TOKEN }),
   };

@@ -1,16 +1,13 @@
 import {
   CreateEndpointCommand,
-  CreateReplicationTaskCommand,
   DatabaseMigrationServiceClient,
   DeleteEndpointCommand,
   DescribeTableStatisticsCommand,
-  StartReplicationTaskCommand,
   StopReplicationTaskCommand,
-  waitUntilReplicationTaskReady,
   waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { sandboxS3Settings } from '../../sandbox/stack/dmsEmulator';
 import {
   admin,
@@ -19,8 +16,7 @@ import {
   dmsClient,
   eventually,
   fastWaiter,
-  headerRules,
-  selectionMapping,
+  startTableTask,
   type TestPipeline,
   uniqueId,
   withoutDescribeLag,
@@ -39,6 +35,7 @@ import {
   waitForRun,
 } from '../support/lake';
 import { listObjects, s3 } from '../support/s3Parquet';
+import { sourceAdmin } from '../support/sourceAdmin';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
 jest.setTimeout(300000);
@@ -92,32 +89,17 @@ beforeAll(async () => {
   await resetLake();
   await setIngestPaused(true);
   await admin('/clock', 'POST', { speed: 600 });
+  // LOAD rows with an empty change sequence (an unverified ledger row): silver must still order them under CDC rows.
+  await admin('/behaviour', 'POST', { fullLoadChangeSeq: 'empty' });
   client = dmsClient();
   storage = s3();
-  db = await mysql.createConnection({
-    host: requireEnv('SOURCE_DB_HOST'),
-    port: Number(requireEnv('SOURCE_DB_PORT')),
-    user: requireEnv('SANDBOX_MYSQL_ADMIN_USER'),
-    password: requireEnv('SANDBOX_MYSQL_ADMIN_PASSWORD'),
-  });
+  db = await sourceAdmin();
   await db.query(`CREATE DATABASE IF NOT EXISTS ${SCHEMA}`);
   await db.query(`CREATE TABLE ${qualified} (id INT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
   await db.query(`INSERT INTO ${qualified} VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
   pipeline = await createPipeline(client, name, { CdcMaxBatchInterval: 60 });
   source = `s3://${bucket}/${pipeline.folder}`;
-  const created = await client.send(
-    new CreateReplicationTaskCommand({
-      ReplicationTaskIdentifier: name,
-      SourceEndpointArn: pipeline.sourceArn,
-      TargetEndpointArn: pipeline.targetArn,
-      ReplicationInstanceArn: pipeline.instanceArn,
-      MigrationType: 'full-load-and-cdc',
-      TableMappings: selectionMapping([[SCHEMA, table]], headerRules),
-    }),
-  );
-  taskArn = created.ReplicationTask!.ReplicationTaskArn!;
-  await waitUntilReplicationTaskReady(fastWaiter(client), { Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }] });
-  await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'start-replication' }));
+  taskArn = await startTableTask(client, pipeline, name, [[SCHEMA, table]]);
   await eventually(tableStats, (t) => t?.TableState === 'Table completed', 60000, 'full load');
 });
 
@@ -126,6 +108,7 @@ afterAll(async () => {
   if (reloadEndpointArn) await client.send(new DeleteEndpointCommand({ EndpointArn: reloadEndpointArn }));
   await db.query(`DROP TABLE IF EXISTS ${qualified}`);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
+  await admin('/behaviour', 'POST', { fullLoadChangeSeq: 'filled' });
   await resetLake();
   await db.end();
   client.destroy();
@@ -179,27 +162,17 @@ it('skips a file rewritten at a key it has seen, and a rebuild with a marker mak
     }),
   );
   reloadEndpointArn = target.Endpoint!.EndpointArn!;
-  const reload = await client.send(
-    new CreateReplicationTaskCommand({
-      ReplicationTaskIdentifier: `${name}-reload`,
-      SourceEndpointArn: pipeline.sourceArn,
-      TargetEndpointArn: target.Endpoint!.EndpointArn!,
-      ReplicationInstanceArn: pipeline.instanceArn,
-      MigrationType: 'full-load',
-      TableMappings: selectionMapping([[SCHEMA, table]], headerRules),
-    }),
-  );
-  const reloadArn = reload.ReplicationTask!.ReplicationTaskArn!;
-  const byArn = { Filters: [{ Name: 'replication-task-arn', Values: [reloadArn] }] };
-  await waitUntilReplicationTaskReady(fastWaiter(client), byArn);
-  await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: reloadArn, StartReplicationTaskType: 'start-replication' }));
+  const reloadArn = await startTableTask(client, pipeline, `${name}-reload`, [[SCHEMA, table]], {
+    migrationType: 'full-load',
+    targetArn: reloadEndpointArn,
+  });
   const [freshLoad] = await eventually(
     () => listObjects(storage, bucket, `${reloadFolder}/${SCHEMA}/${table}/`),
     (objects) => objects.some((o) => LOAD_KEY.test(o.key)),
     60000,
     'the fresh full load',
   );
-  await waitUntilReplicationTaskStopped(fastWaiter(client), byArn);
+  await waitUntilReplicationTaskStopped(fastWaiter(client), { Filters: [{ Name: 'replication-task-arn', Values: [reloadArn] }] });
 
   const live = await tableKeys();
   const firstLoad = live.find((k) => LOAD_KEY.test(k))!;

@@ -15,7 +15,7 @@ import {
 import { listObjects, s3 } from '../support/s3Parquet';
 import { loadStackEnv, requireEnv } from '../support/stackEnv';
 
-jest.setTimeout(180000);
+jest.setTimeout(400000);
 
 /**
  * The lake's stand-in for the Databricks Jobs API 2.1 (sandbox/lake/README.md): authentication, error bodies, job
@@ -46,13 +46,13 @@ beforeAll(async () => {
   const folder = `tests/${uniqueId('lake-api')}`;
   source = `s3://${bucket}/${folder}`;
   const storage = s3();
-  const [seeded] = (await listObjects(storage, bucket, 'dms/shop/customers/')).filter((o) => o.key.endsWith('/LOAD00000001.parquet'));
-  if (!seeded) throw new Error('no seeded dms/shop/customers/*/LOAD00000001.parquet: is the stack up (npm run stack:up)?');
+  const [seeded] = (await listObjects(storage, bucket, 'dms/shop/products/')).filter((o) => o.key.endsWith('/LOAD00000001.parquet'));
+  if (!seeded) throw new Error('no seeded dms/shop/products/*/LOAD00000001.parquet: is the stack up (npm run stack:up)?');
   await storage.send(
     new CopyObjectCommand({
       Bucket: bucket,
       CopySource: `${bucket}/${seeded.key}`,
-      Key: `${folder}/shop/customers/20260601/LOAD00000001.parquet`,
+      Key: `${folder}/shop/products/20260601/LOAD00000001.parquet`,
     }),
   );
   storage.destroy();
@@ -116,6 +116,20 @@ describe('jobs', () => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toContain('schedule and continuous');
+  });
+
+  it('refuses a schedule without its cron expression and time zone (the whole object is replaced)', async () => {
+    const response = await authed('/api/2.1/jobs/update', {
+      method: 'POST',
+      body: JSON.stringify({ job_id: LAKE_INGEST_JOB_ID, new_settings: { schedule: { pause_status: 'UNPAUSED' } } }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringContaining('quartz_cron_expression'),
+    });
+    const job = await lakeCall<{ settings: { schedule: { pause_status: string } } }>(`/api/2.1/jobs/get?job_id=${LAKE_INGEST_JOB_ID}`);
+    expect(job.settings.schedule.pause_status).toBe('PAUSED');
   });
 
   it('starts PERIODIC runs while the schedule is UNPAUSED and none after it is PAUSED', async () => {

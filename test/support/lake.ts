@@ -108,8 +108,8 @@ export async function getRun(runId: number): Promise<LakeRun> {
   return lakeCall<LakeRun>(`/api/2.1/jobs/runs/get?run_id=${runId}`);
 }
 
-/** Polls jobs/runs/get until the run is in a terminal life-cycle state. */
-export async function waitForRun(runId: number, timeoutMs = 120000): Promise<LakeRun> {
+/** Polls jobs/runs/get until the run is in a terminal life-cycle state (Spark on a loaded 2-core machine: minutes). */
+export async function waitForRun(runId: number, timeoutMs = 300000): Promise<LakeRun> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await getRun(runId);
