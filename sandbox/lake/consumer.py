@@ -12,6 +12,7 @@ CDC row; CDC rows are ordered by AR_H_CHANGE_SEQ; Op = D removes the row. Across
 a CDC row already merged: that is the stale-silver hazard a rebuild fixes.
 """
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -89,6 +90,25 @@ def _merge_silver(spark: SparkSession, batch: DataFrame, paths: TablePaths, keys
     )
 
 
+def _seen_file(paths: TablePaths) -> str:
+    return os.path.join(os.path.dirname(paths.checkpoint), "seen-paths.json")
+
+
+def _seen_paths(paths: TablePaths) -> dict[str, int | None]:
+    """The paths the table's stream has processed and their modification time then, as the lake noted them after each
+    run (a shortcut to skip idle runs, not the record: the checkpoint is what the stream itself trusts)."""
+    try:
+        with open(_seen_file(paths)) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def _remember_paths(paths: TablePaths, seen: dict[str, int | None]) -> None:
+    with open(_seen_file(paths), "w") as f:
+        json.dump(seen, f)
+
+
 class Consumer:
     """Runs the bronze+silver stream of one table at a time on the lake's session; a run can be stopped from another thread."""
 
@@ -118,10 +138,14 @@ class Consumer:
     def ingest(self, paths: TablePaths, keys: list[str], run_id: int) -> TableResult:
         """One availableNow pass of the table's stream: the files its checkpoint has not seen, into bronze and silver."""
         files = s3files.parquet_files(self.spark, paths.source)
-        if not files:
+        seen = _seen_paths(paths)
+        if not files or all(seen.get(path) == mtime for path, mtime in files.items()):
+            # Every file is one the stream processed, unchanged since: no Spark work, so a scheduled run of an idle
+            # table costs one S3 listing. A file rewritten at a seen key (new modification time) still goes to the
+            # stream, which decides by its checkpoint (and skips it).
             return TableResult(paths.name, 0, 0)
         # The stream's schema: every live file's, merged (a column added later, such as $AR_H_* columns, widens it).
-        schema = self.spark.read.option("mergeSchema", "true").parquet(*files).schema
+        schema = self.spark.read.option("mergeSchema", "true").parquet(*files.keys()).schema
         stream = (
             self.spark.readStream.schema(schema)
             .option("recursiveFileLookup", "true")
@@ -170,6 +194,7 @@ class Consumer:
         finally:
             with self._lock:
                 self._active = None
+        _remember_paths(paths, {**seen, **{path: files.get(path) for path in counts["files"]}})
         if self._stopped:
             raise JobError("run cancelled")
         error = query.exception()

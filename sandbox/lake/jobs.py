@@ -351,7 +351,13 @@ class Workspace:
             # Every schema/table folder under the source, as Auto Loader over the whole BucketFolder would see them.
             root = s3a(source)
             spark = self.consumer.spark
-            return [f"{schema}.{t}" for schema in s3files.child_dirs(spark, root) for t in s3files.child_dirs(spark, f"{root}/{schema}")]
+            # Folders starting with _ or . are not tables (Spark's hidden-path rule; markers and staging may live there).
+            visible = lambda names: [n for n in names if not n.startswith(("_", "."))]  # noqa: E731
+            return [
+                f"{schema}.{t}"
+                for schema in visible(s3files.child_dirs(spark, root))
+                for t in visible(s3files.child_dirs(spark, f"{root}/{schema}"))
+            ]
         return [check_table(t.strip()) for t in tables.split(",") if t.strip()]
 
     @staticmethod

@@ -14,18 +14,19 @@ def exists(spark: SparkSession, uri: str) -> bool:
     return bool(fs.exists(path))
 
 
-def parquet_files(spark: SparkSession, prefix: str) -> list[str]:
-    """Every *.parquet under a prefix, recursively (date folders included), as s3a:// paths."""
+def parquet_files(spark: SparkSession, prefix: str) -> dict[str, int]:
+    """Every *.parquet under a prefix, recursively (date folders included): s3a:// path -> modification time (ms)."""
     path, fs = _fs(spark, prefix)
     if not fs.exists(path):
-        return []
-    found = []
+        return {}
+    found = {}
     files = fs.listFiles(path, True)
     while files.hasNext():
-        name = files.next().getPath().toString()
+        status = files.next()
+        name = status.getPath().toString()
         if name.endswith(".parquet"):
-            found.append(name)
-    return sorted(found)
+            found[name] = int(status.getModificationTime())
+    return dict(sorted(found.items()))
 
 
 def child_dirs(spark: SparkSession, uri: str) -> list[str]:

@@ -48,13 +48,10 @@ beforeAll(async () => {
   const storage = s3();
   const [seeded] = (await listObjects(storage, bucket, 'dms/shop/products/')).filter((o) => o.key.endsWith('/LOAD00000001.parquet'));
   if (!seeded) throw new Error('no seeded dms/shop/products/*/LOAD00000001.parquet: is the stack up (npm run stack:up)?');
-  await storage.send(
-    new CopyObjectCommand({
-      Bucket: bucket,
-      CopySource: `${bucket}/${seeded.key}`,
-      Key: `${folder}/shop/products/20260601/LOAD00000001.parquet`,
-    }),
-  );
+  // The table, and a staging folder beside it that `tables: *` must not take for a schema.
+  for (const key of [`${folder}/shop/products/20260601/LOAD00000001.parquet`, `${folder}/_staging/products/LOAD00000001.parquet`]) {
+    await storage.send(new CopyObjectCommand({ Bucket: bucket, CopySource: `${bucket}/${seeded.key}`, Key: key }));
+  }
   storage.destroy();
   await lakeCall('/api/2.1/jobs/update', 'POST', {
     job_id: LAKE_INGEST_JOB_ID,
@@ -146,6 +143,12 @@ describe('jobs', () => {
     await setIngestPaused(true);
     // Pausing leaves an active run to finish; afterwards nothing new starts.
     for (const run of list.runs ?? []) await waitForRun(run.run_id);
+    // Every `schema/table` folder under the source, the _staging one left out.
+    const periodic = await getRun(list.runs!.find((r) => r.trigger === 'PERIODIC')!.run_id);
+    expect(periodic).toMatchObject({
+      state: { result_state: 'SUCCESS' },
+      sandbox_output: { tables: [{ table: 'shop.products', files: 1 }] },
+    });
     const settled = (await runsOf(LAKE_INGEST_JOB_ID)).runs ?? [];
     await new Promise((r) => setTimeout(r, 12000));
     expect((await runsOf(LAKE_INGEST_JOB_ID)).runs ?? []).toHaveLength(settled.length);

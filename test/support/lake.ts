@@ -98,6 +98,8 @@ export interface LakeRun {
   state: { life_cycle_state: string; result_state?: string; state_message: string; user_cancelled_or_timedout: boolean };
   status: { state: string; termination_details?: { code: string; type: string; message: string } };
   trigger: string;
+  /** Sandbox-only: what the run read, per table. */
+  sandbox_output?: { tables: { table: string; files: number; rows: number }[] };
 }
 
 export async function runNow(jobId: number, jobParameters?: Record<string, string>): Promise<number> {
