@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pinnedVersion, pythonEnvDir } from '../../sandbox/stack/pythonEnv';
+import { LAKE_REQUIREMENTS } from '../../sandbox/stack/lake';
 import { readPid } from '../../sandbox/stack/processes';
 import { stackSettings } from '../../sandbox/stack/settings';
 import { requireEnv } from '../support/stackEnv';
@@ -86,5 +87,8 @@ describe('npm run stack:status', () => {
     expect(out).toMatch(/^dms\s+up/m);
     expect(out).toMatch(/dms-runbooks emulator \d+\.\d+\.\d+/);
     expect(out).toMatch(/^chromium\s+-\s+Chromium \d+/m);
+    // The optional lake part is listed, up or not, with its pinned engine.
+    expect(out).toMatch(/^lake\s+(up|down)/m);
+    expect(out).toContain(`pyspark ${pinnedVersion('pyspark', LAKE_REQUIREMENTS)}`);
   });
 });

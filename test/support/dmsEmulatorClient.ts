@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateEndpointCommand,
   CreateReplicationInstanceCommand,
+  CreateReplicationTaskCommand,
   DatabaseMigrationServiceClient,
   DeleteEndpointCommand,
   DeleteReplicationInstanceCommand,
@@ -9,9 +10,11 @@ import {
   DescribeEndpointsCommand,
   DescribeReplicationTasksCommand,
   type ReplicationTask,
+  StartReplicationTaskCommand,
   StopReplicationTaskCommand,
   waitUntilReplicationInstanceAvailable,
   waitUntilReplicationTaskDeleted,
+  waitUntilReplicationTaskReady,
   waitUntilReplicationTaskStopped,
 } from '@aws-sdk/client-database-migration-service';
 import { sandboxS3Settings } from '../../sandbox/stack/dmsEmulator';
@@ -225,4 +228,31 @@ export function withoutDescribeLag(): void {
   afterAll(async () => {
     if (before) await admin('/behaviour', 'POST', { describeLag: before });
   });
+}
+
+/**
+ * Creates a task for these tables on a test pipeline (with the header columns), waits until it is ready and starts
+ * it; returns its ARN. `targetArn` sends it to another S3 target than the pipeline's.
+ */
+export async function startTableTask(
+  client: DatabaseMigrationServiceClient,
+  pipeline: TestPipeline,
+  id: string,
+  tables: [string, string][],
+  options: { migrationType?: 'full-load' | 'full-load-and-cdc'; targetArn?: string } = {},
+): Promise<string> {
+  const created = await client.send(
+    new CreateReplicationTaskCommand({
+      ReplicationTaskIdentifier: id,
+      SourceEndpointArn: pipeline.sourceArn,
+      TargetEndpointArn: options.targetArn ?? pipeline.targetArn,
+      ReplicationInstanceArn: pipeline.instanceArn,
+      MigrationType: options.migrationType ?? 'full-load-and-cdc',
+      TableMappings: selectionMapping(tables, headerRules),
+    }),
+  );
+  const arn = created.ReplicationTask!.ReplicationTaskArn!;
+  await waitUntilReplicationTaskReady(fastWaiter(client), { Filters: [{ Name: 'replication-task-arn', Values: [arn] }] });
+  await client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: arn, StartReplicationTaskType: 'start-replication' }));
+  return arn;
 }
