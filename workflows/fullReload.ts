@@ -28,6 +28,7 @@ import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
+import { consumedTable, Downstream, DOWNSTREAM_STEPS, quarantineMoves } from './downstream';
 import { ReloadUndo } from './fullReloadUndo';
 
 export interface TableVerification {
@@ -104,6 +105,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-current', 'Compare the current files with the source (ENUM/SET distributions, checksums)'],
         ['plan', 'Plan the quarantine and the reload'],
         ['gate:reload', 'Approval: quarantine and reload'],
+        DOWNSTREAM_STEPS[0]!,
         ['quarantine', "Move the tables' files to the quarantine (task mode: stop the task first)"],
         ['reload', 'Reload (ReloadTables, or reload-target for the task)'],
         ['wait', 'Wait for every table to be reloaded'],
@@ -111,6 +113,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-cdc', 'Check the CDC written after the reload: rows changed since, by primary key, against the source'],
         ['gate:finalize', 'Approval: keep the reload, or roll back'],
         ['finalize', 'Delete the quarantine, or roll back'],
+        DOWNSTREAM_STEPS[1]!,
       ],
     },
     input,
@@ -280,6 +283,10 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       });
       tables.forEach((t, k) => (t.context.layout = planned.quarantine[k]));
       report.reloaded = tables.map((t) => formatTableName(t.context.table));
+      // The lake's consumers of these tables (docs/downstream.md): none configured, no command.
+      const consumed = tables.map((t) => consumedTable(config, t.context.table, t.reloadFacts.taskIdentifier));
+      const downstream = await Downstream.prepare(runbook, 'fullReload', consumed, { loadsInto: true });
+      downstream?.show(planned.plan, 'the quarantine', planned.refusals);
 
       if (planned.refusals.length) {
         if (i.dryRun) {
@@ -319,6 +326,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       // 4. Quarantine, then reload.
       const startDates = new Map<string, string | null>(planned.reloads.map((r) => [r.taskArn, r.previousStartDate]));
       const undo = new ReloadUndo(runbook, config.target.bucket);
+      await downstream?.pause(quarantineMoves(tables.map((t) => t.context.layout!)), 'full-load');
       const quarantined = await runbook.step('quarantine', async () => {
         for (const reload of planned.reloads.filter((r) => r.stopFirst)) {
           const resume = undo.stopping({ arn: reload.taskArn, identifier: reload.taskIdentifier });
@@ -515,6 +523,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
           return { prefix, detail: record.detail };
         });
         report.finalize = { decision, deleted };
+        const rebuilt = await downstream?.finish('finalized');
         return {
           message: `${report.reloaded.join(', ')} reloaded${
             report.verified
@@ -522,7 +531,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
               : failures.length || cdcWrong.length
                 ? ' (verification FAILED, kept by the approver)'
                 : ' (LOAD files verified; the CDC written after the reload was not judged, kept by the approver)'
-          }; quarantine deleted (${deleted.detail})`,
+          }; quarantine deleted (${deleted.detail})${rebuilt ? `; ${rebuilt}` : ''}`,
           report,
         };
       }
@@ -575,6 +584,13 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         return out;
       });
       report.finalize = { decision, rolledBack };
+      const rebuilt = await downstream?.finish(
+        'rolled-back',
+        quarantineMoves(
+          tables.map((t) => t.context.layout!),
+          true,
+        ),
+      );
       return {
         outcome: 'rolled-back',
         message: `rolled back ${rolledBack
@@ -582,7 +598,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
             (r) =>
               `${r.table}: removed ${r.removed.objects} reloaded files (${formatBytes(r.removed.bytes)}, moved to s3://${config.target.bucket}/${r.removed.to}), restored ${r.restored.objects} quarantined files (${formatBytes(r.restored.bytes)})`,
           )
-          .join('; ')}. The task keeps running: DMS keeps writing CDC files for these tables`,
+          .join('; ')}. The task keeps running: DMS keeps writing CDC files for these tables${rebuilt ? `; ${rebuilt}` : ''}`,
         report,
       };
     },
