@@ -4,6 +4,7 @@ import { chromiumVersion } from './chromium';
 import { Component, ComponentError } from './component';
 import { dmsEmulatorComponent } from './dmsEmulator';
 import { mariadbComponent } from './mariadb';
+import { lakeComponent } from './lake';
 import { motoComponent } from './moto';
 import { ensureApproverKeys } from './approverKeys';
 import { StackSettings, stackSettings } from './settings';
@@ -18,6 +19,11 @@ function components(s: StackSettings): Component[] {
   return [mariadbComponent(s, log), motoComponent(s, log), temporalComponent(s, log), dmsEmulatorComponent(s, log)];
 }
 
+/** Parts `stack up` leaves out (heavy): started by `stack up <name>` or by the suites that need them; stopped by `down`. */
+function optionalComponents(s: StackSettings): Component[] {
+  return [lakeComponent(s, log)];
+}
+
 function baseEnv(s: StackSettings): Record<string, string> {
   return {
     AWS_REGION: s.region,
@@ -28,12 +34,18 @@ function baseEnv(s: StackSettings): Record<string, string> {
   };
 }
 
-async function up(s: StackSettings): Promise<number> {
+async function up(s: StackSettings, extra: string[]): Promise<number> {
   fs.mkdirSync(s.logsDir, { recursive: true });
+  const optional = optionalComponents(s);
+  const unknown = extra.filter((name) => !optional.some((part) => part.name === name));
+  if (unknown.length > 0) {
+    console.error(`[stack] unknown part ${unknown.join(', ')}; optional parts: ${optional.map((p) => p.name).join(', ')}`);
+    return 2;
+  }
   // The sandbox configuration names the people's keys: they exist before any part reads it.
   const keys = ensureApproverKeys(s, log);
   Object.assign(process.env, keys);
-  const parts = components(s);
+  const parts = [...components(s), ...optional.filter((part) => extra.includes(part.name))];
   // Parts start in waves: each wave holds the parts whose dependencies are up; a failure skips its dependents.
   const results: PromiseSettledResult<void>[] = new Array<PromiseSettledResult<void>>(parts.length);
   const done = new Set<string>();
@@ -76,14 +88,20 @@ async function up(s: StackSettings): Promise<number> {
     }
     return 1;
   }
-  const env: Record<string, string> = Object.assign(baseEnv(s), keys, ...parts.map((part) => part.env())) as Record<string, string>;
+  // An optional part already running (started by an earlier `up lake` or a suite) keeps its addresses in .stack/env.
+  const running: Component[] = [];
+  for (const part of optional) if (!parts.includes(part) && (await part.isUp())) running.push(part);
+  const env: Record<string, string> = Object.assign(baseEnv(s), keys, ...[...parts, ...running].map((part) => part.env())) as Record<
+    string,
+    string
+  >;
   const file = writeStackEnv(s, env);
   log(`addresses written to ${file}`);
   return 0;
 }
 
 async function down(s: StackSettings): Promise<number> {
-  for (const part of components(s).reverse()) {
+  for (const part of [...components(s), ...optionalComponents(s)].reverse()) {
     const stopped = await part.stop();
     log(`${part.name} ${stopped ? 'stopped' : 'was not running'}`);
   }
@@ -99,6 +117,12 @@ async function status(s: StackSettings): Promise<number> {
     console.log(`${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}`);
     console.log(`${''.padEnd(16)}${part.version() ?? 'not installed yet'}`);
   }
+  // Optional parts are shown, but the stack is up without them.
+  for (const part of optionalComponents(s)) {
+    const upNow = await part.isUp();
+    console.log(`${part.name.padEnd(10)} ${upNow ? 'up  ' : 'down'}  ${part.address}${upNow ? '' : ' (optional: stack up ' + part.name + ')'}`);
+    console.log(`${''.padEnd(16)}${part.version() ?? 'not installed yet'}`);
+  }
   // Not a server of the stack, but a part the test suites run (the Web UI suite).
   console.log(`${'chromium'.padEnd(10)} ${'-'.padEnd(4)}  ${chromiumVersion() ?? 'not installed (npm test installs it)'}`);
   return allUp ? 0 : 1;
@@ -109,13 +133,13 @@ async function main(): Promise<number> {
   const s = stackSettings();
   switch (command) {
     case 'up':
-      return up(s);
+      return up(s, process.argv.slice(3));
     case 'down':
       return down(s);
     case 'status':
       return status(s);
     default:
-      console.error('usage: tsx sandbox/stack/cli.ts up|down|status');
+      console.error('usage: tsx sandbox/stack/cli.ts up [lake]|down|status');
       return 2;
   }
 }

@@ -38,13 +38,13 @@ function firstLine(error: unknown): string {
  * The stack runs moto with it even when another moto is installed, so every machine runs the same one. A
  * half-built environment (interrupted install) has no completion stamp and is rebuilt.
  */
-export function ensurePythonEnv(toolsDir: string, log: (line: string) => void = () => {}): string {
-  const dir = pythonEnvDir(toolsDir);
+export function ensurePythonEnv(toolsDir: string, log: (line: string) => void = () => {}, requirements = PYTHON_REQUIREMENTS): string {
+  const dir = pythonEnvDir(toolsDir, requirements);
   const python = path.join(dir, 'bin', 'python');
   if (fs.existsSync(path.join(dir, COMPLETE_STAMP)) && fs.existsSync(python)) return python;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(toolsDir, { recursive: true });
-  log(`creating the project's Python environment in ${dir} (pinned in ${path.relative(process.cwd(), PYTHON_REQUIREMENTS)})`);
+  log(`creating a Python environment in ${dir} (pinned in ${path.relative(process.cwd(), requirements)})`);
   try {
     run('python3', ['-m', 'venv', dir], 120000);
   } catch (error) {
@@ -55,12 +55,12 @@ export function ensurePythonEnv(toolsDir: string, log: (line: string) => void = 
     );
   }
   try {
-    run(python, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', PYTHON_REQUIREMENTS], 900000);
+    run(python, ['-m', 'pip', 'install', '--quiet', '--no-input', '-r', requirements], 900000);
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw new ComponentError(
       'python',
-      `pip could not install ${PYTHON_REQUIREMENTS} (${firstLine(error)})`,
+      `pip could not install ${requirements} (${firstLine(error)})`,
       'make PyPI reachable (or set PIP_INDEX_URL to a mirror), then run npm run stack:up again',
     );
   }
@@ -69,8 +69,8 @@ export function ensurePythonEnv(toolsDir: string, log: (line: string) => void = 
 }
 
 /** `python -c` in the project's environment, for version lines; undefined when the environment is not built. */
-export function pythonModuleVersion(toolsDir: string, module: string): string | undefined {
-  const python = path.join(pythonEnvDir(toolsDir), 'bin', 'python');
+export function pythonModuleVersion(toolsDir: string, module: string, requirements = PYTHON_REQUIREMENTS): string | undefined {
+  const python = path.join(pythonEnvDir(toolsDir, requirements), 'bin', 'python');
   if (!fs.existsSync(python)) return undefined;
   try {
     return execFileSync(python, ['-c', `import ${module}; print(${module}.__version__)`], { stdio: 'pipe', timeout: 30000 })

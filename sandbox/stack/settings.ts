@@ -12,6 +12,8 @@ export interface StackSettings {
   motoPort: number;
   mysqlPort: number;
   dmsPort: number;
+  /** The lake reference consumer (sandbox/lake/), started only by `stack up lake` and the suites that need it. */
+  lakePort: number;
   region: string;
   bucket: string;
   sourcePassword: string;
@@ -42,6 +44,7 @@ export function stackSettings(root = path.resolve(__dirname, '..', '..')): Stack
     motoPort: port('STACK_MOTO_PORT', 5055),
     mysqlPort: port('STACK_MYSQL_PORT', 3307),
     dmsPort: port('STACK_DMS_PORT', 5056),
+    lakePort: port('STACK_LAKE_PORT', 5057),
     region: process.env.STACK_AWS_REGION ?? 'us-east-1',
     bucket: process.env.STACK_BUCKET ?? 'shop-lake',
     // Sandbox-only credentials: the sandbox database never leaves 127.0.0.1.

@@ -1,0 +1,204 @@
+"""The reference consumer: an Auto Loader–style bronze stream per table and a silver table merged by primary key.
+
+Bronze: a Structured Streaming file source over the table's S3 prefix with a checkpoint, run with the availableNow
+trigger. The file source records every path it has processed in the checkpoint and never reads that path again, which
+is the behaviour of Auto Loader's default (`cloudFiles.allowOverwrites = false`: "files are processed exactly once",
+Databricks Auto Loader FAQ, "Does Auto Loader process the file again when the file gets appended or overwritten?").
+A file rewritten at a key the stream has seen (a reload's LOAD00000001.parquet in the same date folder) is skipped.
+
+Silver: each micro-batch is appended to bronze (with its source file path per row) and merged into silver by primary
+key. Order within a key: LOAD rows are the snapshot baseline (their change sequence may be empty), older than every
+CDC row; CDC rows are ordered by AR_H_CHANGE_SEQ; Op = D removes the row. Across batches a LOAD row does not replace
+a CDC row already merged: that is the stale-silver hazard a rebuild fixes.
+"""
+
+import os
+import threading
+from dataclasses import dataclass
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+import s3files
+from layout import LOAD_FILE, JobError, TablePaths, forget_table, s3_key
+
+# Columns the lake adds; silver and bronze views for tests leave them out.
+FILE_COL = "_lake_file"
+RANK_COL = "_lake_rank"
+SEQ_COL = "_lake_seq"
+OP_COL = "_lake_op"
+POS_COL = "_lake_pos"
+RUN_COL = "_lake_run_id"
+
+
+@dataclass
+class TableResult:
+    table: str
+    files: int
+    rows: int
+
+
+def _column(columns: list[str], wanted: str) -> str | None:
+    """A source column by name, case-insensitively (DMS writes `Op`; the mapping names ar_h_change_seq)."""
+    return next((c for c in columns if c.lower() == wanted.lower()), None)
+
+
+def _ordered(batch: DataFrame, keys: list[str]) -> DataFrame:
+    """The batch's last row per key: LOAD rows (rank 0) before CDC rows (rank 1), then by change sequence."""
+    seq = _column(batch.columns, "ar_h_change_seq")
+    op = _column(batch.columns, "Op")
+    is_load = F.regexp_extract(F.col(FILE_COL), LOAD_FILE.pattern, 0) != ""
+    with_order = (
+        batch.withColumn(RANK_COL, F.when(is_load, F.lit(0)).otherwise(F.lit(1)))
+        .withColumn(SEQ_COL, F.coalesce(F.col(f"`{seq}`").cast("string"), F.lit("")) if seq else F.lit(""))
+        .withColumn(OP_COL, F.upper(F.coalesce(F.col(f"`{op}`").cast("string"), F.lit("I"))) if op else F.lit("I"))
+        .withColumn(POS_COL, F.monotonically_increasing_id())
+    )
+    latest = Window.partitionBy(*[F.col(f"`{k}`") for k in keys]).orderBy(
+        F.col(RANK_COL).desc(), F.col(SEQ_COL).desc(), F.col(FILE_COL).desc(), F.col(POS_COL).desc()
+    )
+    return with_order.withColumn("_lake_n", F.row_number().over(latest)).filter("_lake_n = 1").drop("_lake_n", POS_COL)
+
+
+def _merge_silver(spark: SparkSession, batch: DataFrame, paths: TablePaths, keys: list[str]) -> None:
+    missing = [k for k in keys if _column(batch.columns, k) is None]
+    if missing:
+        raise JobError(
+            f"{paths.name}: primary key column(s) {', '.join(missing)} not in the files (columns: "
+            f"{', '.join(c for c in batch.columns if not c.startswith('_lake'))}); pass primary_keys={paths.name}:<col>"
+        )
+    keys = [_column(batch.columns, k) for k in keys]  # type: ignore[misc]
+    updates = _ordered(batch, keys)
+    if not DeltaTable.isDeltaTable(spark, paths.silver):
+        updates.filter(f"{OP_COL} != 'D'").write.format("delta").mode("overwrite").save(paths.silver)
+        return
+    on = " AND ".join(f"s.`{k}` <=> u.`{k}`" for k in keys)
+    newer = (
+        f"(u.{RANK_COL} > s.{RANK_COL}) OR (u.{RANK_COL} = s.{RANK_COL} AND "
+        f"(u.{RANK_COL} = 0 OR u.{SEQ_COL} > s.{SEQ_COL}))"
+    )
+    (
+        DeltaTable.forPath(spark, paths.silver)
+        .alias("s")
+        .merge(updates.alias("u"), on)
+        .whenMatchedDelete(condition=f"u.{OP_COL} = 'D' AND ({newer})")
+        .whenMatchedUpdateAll(condition=f"u.{OP_COL} != 'D' AND ({newer})")
+        .whenNotMatchedInsertAll(condition=f"u.{OP_COL} != 'D'")
+        .execute()
+    )
+
+
+class Consumer:
+    """Runs the bronze+silver stream of one table at a time on the lake's session; a run can be stopped from another thread."""
+
+    def __init__(self, spark: SparkSession, state_dir: str):
+        self.spark = spark
+        self.state_dir = state_dir
+        self._active = None
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def stop_active(self) -> None:
+        with self._lock:
+            self._stopped = True
+            query = self._active
+        if query is not None:
+            try:
+                query.stop()
+            except Exception:  # noqa: BLE001 - the query may have ended meanwhile
+                pass
+
+    def begin(self) -> None:
+        with self._lock:
+            self._stopped = False
+
+    def ingest(self, paths: TablePaths, keys: list[str], run_id: int) -> TableResult:
+        """One availableNow pass of the table's stream: the files its checkpoint has not seen, into bronze and silver."""
+        files = s3files.parquet_files(self.spark, paths.source)
+        if not files:
+            return TableResult(paths.name, 0, 0)
+        # The stream's schema: every live file's, merged (a column added later, such as $AR_H_* columns, widens it).
+        schema = self.spark.read.option("mergeSchema", "true").parquet(*files).schema
+        stream = (
+            self.spark.readStream.schema(schema)
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.parquet")
+            .option("mergeSchema", "true")
+            .parquet(paths.source)
+            .withColumn(FILE_COL, F.col("_metadata.file_path"))
+        )
+        counts = {"files": set(), "rows": 0}
+        app_id = f"lake-bronze-{paths.name}"
+
+        def each_batch(batch: DataFrame, batch_id: int) -> None:
+            batch = batch.withColumn(RUN_COL, F.lit(run_id)).persist()
+            try:
+                seen = [r[0] for r in batch.select(FILE_COL).distinct().collect()]
+                if not seen:
+                    return
+                # Delta's idempotent writes (txnAppId/txnVersion): a batch replayed after a crash is not appended twice.
+                (
+                    batch.write.format("delta")
+                    .mode("append")
+                    .option("mergeSchema", "true")
+                    .option("txnAppId", app_id)
+                    .option("txnVersion", batch_id)
+                    .save(paths.bronze)
+                )
+                _merge_silver(self.spark, batch, paths, keys)
+                counts["files"].update(seen)
+                counts["rows"] += batch.count()
+            finally:
+                batch.unpersist()
+
+        os.makedirs(paths.checkpoint, exist_ok=True)
+        with self._lock:
+            if self._stopped:
+                raise JobError("run cancelled")
+            query = (
+                stream.writeStream.foreachBatch(each_batch)
+                .option("checkpointLocation", paths.checkpoint)
+                .trigger(availableNow=True)
+                .start()
+            )
+            self._active = query
+        try:
+            query.awaitTermination()
+        finally:
+            with self._lock:
+                self._active = None
+        if self._stopped:
+            raise JobError("run cancelled")
+        error = query.exception()
+        if error is not None:
+            raise JobError(f"{paths.name}: the bronze stream failed: {error.desc if hasattr(error, 'desc') else error}")
+        return TableResult(paths.name, len(counts["files"]), counts["rows"])
+
+    def rebuild(self, paths: TablePaths, keys: list[str], run_id: int) -> TableResult:
+        """The table from its live files only: bronze, silver and the checkpoint dropped, then one pass over what is there.
+
+        The new checkpoint records exactly the live files, so later incremental runs neither read them again nor skip
+        a file written after the rebuild.
+        """
+        forget_table(paths)
+        return self.ingest(paths, keys, run_id)
+
+    # Inspection for the sandbox-only endpoints.
+
+    def silver_rows(self, paths: TablePaths) -> list[dict]:
+        if not DeltaTable.isDeltaTable(self.spark, paths.silver):
+            return []
+        df = self.spark.read.format("delta").load(paths.silver)
+        visible = [c for c in df.columns if not c.startswith("_lake") and c.lower() != "op"]
+        return [row.asDict(recursive=True) for row in df.select(*[F.col(f"`{c}`") for c in visible]).collect()]
+
+    def bronze_summary(self, paths: TablePaths) -> dict:
+        if not DeltaTable.isDeltaTable(self.spark, paths.bronze):
+            return {"table": paths.name, "rows": 0, "files": []}
+        df = self.spark.read.format("delta").load(paths.bronze)
+        per_file = df.groupBy(FILE_COL).count().collect()
+        files = sorted(
+            ({"path": r[0], "key": s3_key(r[0]), "rows": r[1]} for r in per_file), key=lambda f: f["path"]
+        )
+        return {"table": paths.name, "rows": sum(f["rows"] for f in files), "files": files}
