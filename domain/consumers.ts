@@ -49,6 +49,8 @@ const common = {
   idleTimeoutMinutes: z.number().positive().default(60),
   /** Deadline for a rebuild to end. */
   rebuildTimeoutMinutes: z.number().positive().default(180),
+  /** pipelineDoctor asks the consumer about its last runs (off for a consumer the doctor cannot reach). */
+  doctor: z.boolean().default(true),
   /** pipelineDoctor: the consumer's row count of a table may differ from the source's by this share before it is reported. */
   rowCountTolerancePercent: z.number().min(0).max(100).default(1),
 };

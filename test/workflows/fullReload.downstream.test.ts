@@ -72,6 +72,7 @@ const withConsumer = (url: string, signed: boolean) =>
         idleTimeoutMinutes: 2,
         rebuildTimeoutMinutes: 2,
         rowCountTolerancePercent: 1,
+        doctor: true,
       },
     ],
   });
