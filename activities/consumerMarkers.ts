@@ -1,4 +1,4 @@
-import { loadFolder, loadKeyCollisions } from '../domain/consumerHazards';
+import { loadKeysAtRisk } from '../domain/consumerHazards';
 import { completeMarker, MarkerMove, MarkerState, newMarker, NewMarker, RewriteMarker } from '../domain/consumerMarkers';
 import type { ActivityDeps } from './deps';
 import { listObjectPages, putJsonObject, readJsonObject } from './s3Objects';
@@ -8,14 +8,13 @@ export function consumerMarkerActivities(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;
   return {
     /**
-     * Full-load keys the next load of a table writes again: LOAD files in today's `YYYYMMDD` folder, or directly under
-     * the table's prefix when the endpoint writes no date partition (other partition sequences are not detected).
+     * Full-load keys the next load of a table may write again (domain/consumerHazards.ts loadKeysAtRisk; partition
+     * sequences other than `YYYYMMDD` are not detected).
      */
     async findLoadKeyCollisions(input: { tablePrefix: string; at: string }): Promise<string[]> {
       const keys: string[] = [];
       for await (const page of listObjectPages(deps.s3, bucket, input.tablePrefix)) for (const o of page) if (o.Key) keys.push(o.Key);
-      const today = loadFolder(input.tablePrefix, true, new Date(input.at));
-      return [...loadKeyCollisions(keys, today), ...loadKeyCollisions(keys, input.tablePrefix)];
+      return loadKeysAtRisk(keys, input.tablePrefix, new Date(input.at));
     },
 
     /** Writes a new marker (state `started`); a retry finds it and keeps it. */

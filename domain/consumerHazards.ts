@@ -27,6 +27,22 @@ export function loadFolder(tablePrefix: string, datePartitioned: boolean, now: D
 }
 
 /**
+ * Keys a full load started at `now` may write again under a table's prefix: LOAD files directly under it (no date
+ * partition), and LOAD files in `YYYYMMDD` folders of today or later (a writer whose clock is ahead of the worker's —
+ * the sandbox's emulated clock — writes into a later folder; such a folder can only be the one the load writes to).
+ */
+export function loadKeysAtRisk(keys: string[], tablePrefix: string, now: Date): string[] {
+  const today = loadFolder(tablePrefix, true, now).slice(tablePrefix.length, -1);
+  return keys
+    .filter((k) => {
+      if (!k.startsWith(tablePrefix) || !LOAD_FILE.test(k)) return false;
+      const folders = k.slice(tablePrefix.length).split('/').slice(0, -1);
+      return folders.length === 0 || (folders.length === 1 && /^\d{8}$/.test(folders[0]!) && folders[0]! >= today);
+    })
+    .sort();
+}
+
+/**
  * Keys DMS will write again: full-load files already under the folder the new load writes to. DMS names them
  * LOAD00000001.parquet, … per table and date folder, so a second load that day writes paths the consumer has seen.
  */

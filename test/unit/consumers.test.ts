@@ -3,6 +3,7 @@ import {
   describeHazard,
   loadFolder,
   loadKeyCollisions,
+  loadKeysAtRisk,
   loadRowsHazard,
   noRebuildHazard,
   refusingHazards,
@@ -172,6 +173,21 @@ describe('hazards at plan time', () => {
     const hazard = sameKeysHazard('shop.orders', collisions)!;
     expect(describeHazard(hazard)).toMatch(/processed exactly once.*Remedy: the rebuild re-reads/s);
     expect(sameKeysHazard('shop.orders', [])).toBeUndefined();
+  });
+
+  test('keys at risk: LOAD files of today or a later day folder (a writer clock ahead), or directly under the prefix', () => {
+    const keys = [
+      'dms/shop/orders/20261130/LOAD00000001.parquet',
+      'dms/shop/orders/20261201/LOAD00000001.parquet',
+      'dms/shop/orders/20261203/LOAD00000002.parquet',
+      'dms/shop/orders/20261203/20261203-101010123.parquet',
+      'dms/shop/orders/LOAD00000003.parquet',
+    ];
+    expect(loadKeysAtRisk(keys, prefix, new Date('2026-12-01T10:00:00Z'))).toEqual([
+      'dms/shop/orders/20261201/LOAD00000001.parquet',
+      'dms/shop/orders/20261203/LOAD00000002.parquet',
+      'dms/shop/orders/LOAD00000003.parquet',
+    ]);
   });
 
   test('LOAD rows without a change sequence: the rebuild takes them as the baseline', () => {
