@@ -56,7 +56,7 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
         validation: () => checks.checkRowCounts({ ...base, footerConcurrency: i.footerConcurrency, fullCensus: i.fullCensus }),
         schemaDrift: () => checks.checkSchemaDrift(base),
         leftovers: () => checks.checkLeftovers({ at, taskGroups: allGroups ? undefined : taskGroups }),
-        consumers: () => checks.checkConsumers({ at }),
+        consumers: () => checks.checkConsumers({ at, taskGroups: allGroups ? undefined : taskGroups }),
       };
       const wanted = new Set<DoctorCheck>(i.checks ?? DOCTOR_CHECKS);
 

@@ -24,19 +24,23 @@ export function consumersCheck(deps: ActivityDeps) {
   }
 
   return {
-    async checkConsumers(input: { at: string }): Promise<CheckResult> {
+    /** `taskGroups`: the doctor's scope; only consumers reading one of these groups (none: every consumer). */
+    async checkConsumers(input: { at: string; taskGroups?: string[] }): Promise<CheckResult> {
+      const scope = input.taskGroups;
+      const consumers = deps.config.consumers.filter((c) => !scope || c.taskGroups.some((g) => scope.includes(g)));
+      const inScope = new Set(consumers.map((c) => c.name));
       const findings: Finding[] = [];
       let records = 0;
       for await (const page of listObjectPages(deps.s3, bucket, PAUSES_ROOT))
         for (const object of page) {
           const record = await readJsonObject<PauseRecord>(deps.s3, bucket, object.Key!);
-          if (!record) continue;
+          if (!record || !inScope.has(record.consumer)) continue;
           records++;
           const status = await runStatus(record.workflowId, record.runId);
           if (status !== 'RUNNING') findings.push(strandedPauseFinding(record, status));
         }
       let asked = 0;
-      for (const consumer of deps.config.consumers) {
+      for (const consumer of consumers) {
         if (consumer.kind !== 'databricksJob' || !consumer.doctor) continue;
         asked++;
         try {
@@ -62,7 +66,7 @@ export function consumersCheck(deps: ActivityDeps) {
       }
       return checkResult(
         'consumers',
-        `${deps.config.consumers.length} consumer(s), ${records} pause record(s), ${asked} asked about their last runs (at ${input.at})`,
+        `${consumers.length} consumer(s) in scope, ${records} pause record(s), ${asked} asked about their last runs (at ${input.at})`,
         findings,
       );
     },

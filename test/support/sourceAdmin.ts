@@ -10,3 +10,14 @@ export function sourceAdmin(): Promise<mysql.Connection> {
     multipleStatements: true,
   });
 }
+
+/** One statement (or several) on the sandbox source as admin, on a connection of its own. */
+export async function sourceSql<T = unknown>(statement: string): Promise<T> {
+  const db = await sourceAdmin();
+  try {
+    const [rows] = await db.query(statement);
+    return rows as T;
+  } finally {
+    await db.end();
+  }
+}

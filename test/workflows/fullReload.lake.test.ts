@@ -19,8 +19,8 @@ import {
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { s3 } from '../support/s3Parquet';
-import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
-import { sourceAdmin } from '../support/sourceAdmin';
+import { createScratchTable, dropScratchTable, scratchEnumReorder, uniqueName } from '../support/scratchTables';
+import { sourceSql } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
@@ -40,23 +40,9 @@ const tasks: Array<string | undefined> = [];
 let told: string;
 let untold: string;
 
-async function sql(statement: string): Promise<void> {
-  const db = await sourceAdmin();
-  try {
-    await db.query(statement);
-  } finally {
-    await db.end();
-  }
-}
-
 async function sourceStates(table: string): Promise<Record<string, string>> {
-  const db = await sourceAdmin();
-  try {
-    const [rows] = await db.query(`SELECT id, state FROM ${table}`);
-    return Object.fromEntries((rows as Array<{ id: number; state: string }>).map((r) => [String(r.id), r.state]));
-  } finally {
-    await db.end();
-  }
+  const rows = await sourceSql<Array<{ id: number; state: string }>>(`SELECT id, state FROM ${table}`);
+  return Object.fromEntries(rows.map((r) => [String(r.id), r.state]));
 }
 
 async function silverStates(table: string): Promise<Record<string, string>> {
@@ -68,25 +54,10 @@ async function ingest(): Promise<void> {
   expect(run.state.result_state).toBe('SUCCESS');
 }
 
-const drift = (table: string) => ({
-  detectedBy: 'test',
-  changes: [
-    {
-      table,
-      column: 'state',
-      kind: 'enum-values-reordered' as const,
-      severity: 'unsafe' as const,
-      before: "enum('new','active','closed')",
-      after: "enum('closed','active','new')",
-      detail: 'reordered',
-    },
-  ],
-});
-
 /** The seed's ENUM scenario on a table: the definition reordered, then changes whose CDC carries scrambled labels. */
 async function scrambleLabels(table: string): Promise<void> {
-  await sql(`ALTER TABLE ${table} MODIFY state ENUM('closed','active','new') NOT NULL`);
-  await sql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 1 AND 40`);
+  await sourceSql(`ALTER TABLE ${table} MODIFY state ENUM('closed','active','new') NOT NULL`);
+  await sourceSql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 1 AND 40`);
   const prefix = `dms/${table.replace('.', '/')}/`;
   await eventually(
     () => objectsUnder(prefix),
@@ -100,7 +71,12 @@ async function reload(table: string, finalize: 'approve' | 'reject', schemaDrift
   const handle = await startRunbook(
     tw.client,
     'fullReload',
-    { tables: [table], reason: 'ENUM labels', checkCurrentFiles: false, ...(schemaDrift ? { schemaDrift: drift(table) } : {}) },
+    {
+      tables: [table],
+      reason: 'ENUM labels',
+      checkCurrentFiles: false,
+      ...(schemaDrift ? { schemaDrift: scratchEnumReorder(table) } : {}),
+    },
     { taskQueue: tw.taskQueue },
   );
   const gate = await waitForGate(handle, 'reload', 120000);
