@@ -2,6 +2,8 @@ import { cancelRequestActivities } from './cancelRequests';
 import { cdcAfterReloadActivities } from './cdcAfterReload';
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
+import { consumerMarkerActivities } from './consumerMarkers';
+import { consumerActivities } from './consumers';
 import { dmsEndpointActivities } from './dmsEndpointActions';
 import { doctorActivities } from './doctor';
 import { dmsFactActivities } from './dmsFacts';
@@ -49,6 +51,8 @@ export function createActivities(deps: ActivityDeps) {
     ...doctorActivities(deps),
     ...signatureActivities(deps),
     ...cancelRequestActivities(deps),
+    ...consumerActivities(deps),
+    ...consumerMarkerActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { formatTableName, TableName } from './tableName';
 import { z } from 'zod';
+import { consumerIssues, consumerSchema } from './consumers';
 
 /**
  * The pipeline configuration: one YAML or JSON file, validated at worker start. Secrets never live here:
@@ -176,6 +177,11 @@ export const pipelineConfigSchema = z
       })
       .strict(),
     taskGroups: z.array(taskGroupSchema).min(1),
+    /**
+     * The lake's consumers of the tables' files (Databricks jobs, webhooks): runbooks that rewrite or reshape files pause
+     * them first and have them rebuild the table after (docs/downstream.md). Empty: the runbooks act as before.
+     */
+    consumers: z.array(consumerSchema).default([]),
     approvers: z
       .object({
         /** Allowed approvers for every runbook kind that has no list of its own. */
@@ -369,6 +375,11 @@ export const pipelineConfigSchema = z
       }
       seen.set(group.name, i);
     });
+    for (const issue of consumerIssues(
+      config.consumers,
+      config.taskGroups.map((g) => g.name),
+    ))
+      ctx.addIssue({ code: 'custom', ...issue });
     if (config.approvals.signatures === 'required') {
       const approvers = new Set([...config.approvers.default, ...Object.values(config.approvers.byKind).flat()]);
       for (const name of approvers) {
@@ -388,8 +399,15 @@ export type SourceConfig = PipelineConfig['sources'][number];
 export type TaskGroupConfig = PipelineConfig['taskGroups'][number];
 
 /** `sources[0].port: expected number` style messages, one per bad field. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('\n');
+export function describeIssues(error: z.ZodError, consumerNames: string[] = []): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join('.') : '(root)';
+      const name = issue.path[0] === 'consumers' && typeof issue.path[1] === 'number' ? consumerNames[issue.path[1]] : undefined;
+      const named = name && !issue.message.includes(`consumer "${name}"`) ? ` (consumer "${name}")` : '';
+      return `${where}${named}: ${issue.message}`;
+    })
+    .join('\n');
 }
 
 export class ConfigError extends Error {
@@ -401,8 +419,19 @@ export class ConfigError extends Error {
 
 export function parsePipelineConfig(raw: unknown, where = '(inline)'): PipelineConfig {
   const result = pipelineConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(where, describeIssues(result.error));
+  if (!result.success) throw new ConfigError(where, describeIssues(result.error, consumerNamesOf(raw)));
   return result.data;
+}
+
+/** The raw consumers' names, so a field error under `consumers.<i>` says which consumer it is. */
+function consumerNamesOf(raw: unknown): string[] {
+  const consumers = (raw as { consumers?: unknown } | null)?.consumers;
+  return Array.isArray(consumers)
+    ? consumers.map((c) => {
+        const name = (c as { name?: unknown } | null)?.name;
+        return typeof name === 'string' ? name : '';
+      })
+    : [];
 }
 
 export function approversFor(config: PipelineConfig, kind: RunbookKind): string[] {

@@ -3,7 +3,7 @@
  * should take and what it costs. Built by pure code from facts; shown at each gate; returned as is by a dry run.
  */
 export interface PlannedCall {
-  service: 'dms' | 's3' | 'rds' | 'temporal';
+  service: 'dms' | 's3' | 'rds' | 'temporal' | 'consumer';
   operation: string;
   /** The parameters the call will carry (ARNs, classes, mapping, prefixes). */
   params: Record<string, unknown>;

@@ -12,6 +12,10 @@ import { pipelineConfigSchema } from '../domain/config';
 
 const ROOT = path.resolve(__dirname, '..');
 export const CONFIG_SOURCE = path.join(ROOT, 'domain', 'config.ts');
+/** Schemas kept in a file of their own, with where the configuration places them. */
+const SCHEMA_FILES: Array<{ file: string; prefix: string[] }> = [
+  { file: path.join(ROOT, 'domain', 'consumers.ts'), prefix: ['consumers'] },
+];
 export const REFERENCE_FILE = path.join(ROOT, 'docs', 'reference', 'configuration.md');
 
 /** The JSON Schema subset zod emits for this configuration. */
@@ -29,6 +33,8 @@ interface Json {
   required?: string[];
   items?: Json;
   anyOf?: Json[];
+  oneOf?: Json[];
+  const?: unknown;
   propertyNames?: Json;
   additionalProperties?: Json | boolean;
 }
@@ -44,7 +50,13 @@ interface Row {
  * JSDoc comments of the schema's properties, by dotted key path without array markers (`waits.pollSeconds`,
  * `sources.rds`). A schema kept in its own constant (`sourceSchema`) is placed where the configuration uses it.
  */
-export function schemaComments(sourceFile = CONFIG_SOURCE): Map<string, string> {
+export function schemaComments(sourceFile = CONFIG_SOURCE, rootPrefixes?: string[]): Map<string, string> {
+  if (sourceFile === CONFIG_SOURCE && !rootPrefixes) {
+    const all = new Map<string, string>();
+    for (const { file, prefix } of SCHEMA_FILES) for (const [k, v] of schemaComments(file, prefix)) all.set(k, v);
+    for (const [k, v] of schemaComments(sourceFile, [])) all.set(k, v);
+    return all;
+  }
   const text = fs.readFileSync(sourceFile, 'utf8');
   const file = ts.createSourceFile(sourceFile, text, ts.ScriptTarget.ES2022, true);
   const declarations = new Map<string, ts.Expression>();
@@ -62,7 +74,9 @@ export function schemaComments(sourceFile = CONFIG_SOURCE): Map<string, string> 
     return names;
   };
   // Where each named schema sits in the configuration: followed from pipelineConfigSchema through its references.
-  const prefixes = new Map<string, string[]>([['pipelineConfigSchema', []]]);
+  const prefixes = new Map<string, string[]>(
+    rootPrefixes?.length ? [...declarations.keys()].map((name) => [name, rootPrefixes]) : [['pipelineConfigSchema', []]],
+  );
   for (let changed = true; changed;) {
     changed = false;
     for (const [name, init] of declarations) {
@@ -113,6 +127,7 @@ function code(value: unknown): string {
 }
 
 function typeOf(schema: Json): string {
+  if (schema.const !== undefined) return code(schema.const);
   if (schema.anyOf) return schema.anyOf.map(typeOf).join(' or ');
   if (schema.enum) return schema.enum.map(code).join(', ');
   const bounds = (): string => {
@@ -148,17 +163,28 @@ function rowsOf(schema: Json, prefix: string, comments: Map<string, string>, row
     const required = schema.required?.includes(name) && child.default === undefined;
     const isSection = child.type === 'object' && !!child.properties;
     const itemObject = child.type === 'array' && child.items?.type === 'object' && child.items.properties ? child.items : undefined;
+    // A list of one of several object shapes (`consumers`: a discriminated union by `kind`).
+    const itemShapes = child.type === 'array' && child.items?.oneOf?.every((o) => o.properties) ? child.items.oneOf : undefined;
     const scalarDefault =
       child.default !== undefined &&
       (typeof child.default !== 'object' || child.default === null || Object.keys(child.default).length === 0);
     rows.push({
-      key: itemObject ? `${key}[]` : key,
-      type: itemObject ? `list of objects${child.minItems ? ` (at least ${child.minItems})` : ''}` : isSection ? 'object' : typeOf(child),
-      default: required ? 'required' : scalarDefault && !isSection ? code(child.default) : '',
-      description: comments.get(key.replace(/\[\]/g, '')) ?? '',
+      key: itemObject || itemShapes ? `${key}[]` : key,
+      type:
+        itemObject || itemShapes
+          ? `list of objects${itemShapes ? ` (by \`kind\`: ${itemShapes.map((o) => code(o.properties?.kind?.const)).join(', ')})` : ''}${child.minItems ? ` (at least ${child.minItems})` : ''}`
+          : isSection
+            ? 'object'
+            : typeOf(child),
+      default: required ? 'required' : scalarDefault && !isSection && !itemShapes ? code(child.default) : '',
+      description:
+        comments.get(key.replace(/\[\]/g, '')) ??
+        (key.startsWith('consumers') ? comments.get(key.replace(/\[\]|\(\d+\)/g, '')) : undefined) ??
+        '',
     });
     if (isSection) rowsOf(child, key, comments, rows);
     if (itemObject) rowsOf(itemObject, `${key}[]`, comments, rows);
+    for (const [i, shape] of (itemShapes ?? []).entries()) rowsOf(shape, `${key}[](${i + 1})`, comments, rows);
     for (const [i, alternative] of (child.anyOf ?? []).entries()) {
       if (alternative.properties) rowsOf(alternative, `${key}(${i + 1})`, comments, rows);
     }
@@ -173,7 +199,8 @@ export function configurationReferenceMarkdown(): string {
   const top: Row[] = [];
   const sections: string[] = [];
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
-    const isGroup = (child.type === 'object' && child.properties) || (child.type === 'array' && child.items?.properties);
+    const isGroup =
+      (child.type === 'object' && child.properties) || (child.type === 'array' && (child.items?.properties || child.items?.oneOf));
     if (!isGroup) {
       rowsOf({ properties: { [name]: child }, required: schema.required }, '', comments, top);
       continue;

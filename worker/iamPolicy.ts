@@ -82,7 +82,9 @@ export function buildPolicy(config: PipelineConfig, actions: string[]): { Versio
   // GetMetricStatistics has no resource-level permissions.
   add('CloudWatchReadDmsMetrics', of('cloudwatch'), ['*']);
 
-  const secretArns = config.sources.flatMap((s) => ('secretArn' in s.password ? [s.password.secretArn] : []));
+  // Consumers' tokens and webhook secrets (docs/downstream.md) are read the same way as the source passwords.
+  const consumerSecrets = config.consumers.flatMap((c) => (c.kind === 'databricksJob' ? [c.token] : c.secret ? [c.secret] : []));
+  const secretArns = [...config.sources.map((s) => s.password), ...consumerSecrets].flatMap((p) => ('secretArn' in p ? [p.secretArn] : []));
   add('SourcePasswordSecrets', secretArns.length ? of('secretsmanager') : [], secretArns);
   return { Version: '2012-10-17', Statement: statements };
 }

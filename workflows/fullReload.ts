@@ -48,6 +48,7 @@ import { refuse, sourceForTable } from './engine/refusals';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { RunbookOutcome, runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
+import { consumedTable, Downstream, DOWNSTREAM_STEPS, quarantineMoves } from './downstream';
 import { ReloadUndo } from './fullReloadUndo';
 
 export type { FullReloadReport, MovedFiles, TableVerification } from '../domain/fullReloadReport';
@@ -72,6 +73,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-current', 'Compare the current files with the source (ENUM/SET distributions, checksums)'],
         ['plan', 'Plan the quarantine and the reload'],
         ['gate:reload', 'Approval: quarantine and reload'],
+        DOWNSTREAM_STEPS[0]!,
         ['quarantine', "Move the tables' files to the quarantine (task mode: stop the task first)"],
         ['reload', 'Reload (ReloadTables, or reload-target for the task)'],
         ['wait', 'Wait for every table to be reloaded'],
@@ -79,6 +81,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-cdc', 'Check the CDC written after the reload: rows changed since, by primary key, against the source'],
         ['gate:finalize', 'Approval: keep the reload, or roll back'],
         ['finalize', 'Delete the quarantine, or roll back'],
+        DOWNSTREAM_STEPS[1]!,
       ],
     },
     input,
@@ -94,12 +97,17 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       const currentFiles = await checkCurrentFiles(run, facts.tables);
       const planned = await plan(run, method, facts, currentFiles);
       report.reloaded = facts.tables.map((t) => formatTableName(t.table));
+      // The lake's consumers of these tables (docs/downstream.md): none configured, no command.
+      const consumed = facts.tables.map((t) => consumedTable(runbook.config, t.table, t.reloadFacts.taskIdentifier));
+      const downstream = await Downstream.prepare(runbook, 'fullReload', consumed, { loadsInto: true });
+      downstream?.show(planned.plan, 'the quarantine', planned.refusals);
       const early = endBeforeTheGate(run, planned);
       if (early) return early;
 
       const approved = await gateReload(run, planned, currentFiles);
       const tables = withLayouts(facts.tables, approved);
       const undo = new ReloadUndo(runbook, runbook.config.target.bucket);
+      await downstream?.pause(quarantineMoves(tables.map((t) => t.layout)), 'full-load');
       const quarantined = await quarantine(run, approved, tables, undo);
       // From here on the old files wait in the quarantine: a failure must say where, and how to put them back.
       const kept = keptInQuarantine(
@@ -118,7 +126,19 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
 
       const verdict = { quarantined: quarantined.moved, verification, cdcChecks };
       const decision = await gateFinalize(run, tables, verdict);
-      return decision === 'approved' ? finalize(run, verdict) : rollback(run, tables, verdict);
+      const outcome = decision === 'approved' ? await finalize(run, verdict) : await rollback(run, tables, verdict);
+      // The consumer rebuilds the tables from their live files, then resumes (docs/downstream.md).
+      const rebuilt =
+        decision === 'approved'
+          ? await downstream?.finish('finalized')
+          : await downstream?.finish(
+              'rolled-back',
+              quarantineMoves(
+                tables.map((t) => t.layout),
+                true,
+              ),
+            );
+      return rebuilt ? { ...outcome, message: `${outcome.message}; ${rebuilt}` } : outcome;
     },
   );
 }

@@ -57,6 +57,7 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
         validation: () => checks.checkRowCounts({ ...base, footerConcurrency: i.footerConcurrency, fullCensus: i.fullCensus }),
         schemaDrift: () => checks.checkSchemaDrift(base),
         leftovers: () => checks.checkLeftovers({ at, taskGroups: allGroups ? undefined : taskGroups }),
+        consumers: () => checks.checkConsumers({ at, taskGroups: allGroups ? undefined : taskGroups }),
       };
       const wanted = new Set<DoctorCheck>(i.checks ?? DOCTOR_CHECKS);
 
@@ -64,6 +65,8 @@ export async function pipelineDoctor(input: PipelineDoctorInput): Promise<Runboo
       for (const check of DOCTOR_CHECKS) {
         // Histories from before the leftovers check neither ran nor skipped it (no marker): nothing to publish either.
         if (check === 'leftovers' && !patched('doctor-leftovers-check')) continue;
+        // No consumer configured (every history from before consumers existed): no step, no command.
+        if (check === 'consumers' && (!(config.consumers ?? []).length || !patched('doctor-consumers-check'))) continue;
         if (!wanted.has(check)) {
           runbook.skip(check, 'not requested');
           continue;

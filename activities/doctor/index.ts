@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { ActivityDeps } from '../deps';
 import { binlogMarginCheck } from './binlogMarginCheck';
+import { consumersCheck } from './consumersCheck';
 import { instanceHealthCheck } from './instanceHealthCheck';
 import { leftoversCheck } from './leftoversCheck';
 import { schemaDriftCheck } from './schemaDriftCheck';
@@ -38,6 +39,7 @@ export function doctorActivities(deps: ActivityDeps) {
   const rows = validationCheck(deps);
   const drift = schemaDriftCheck(deps);
   const leftovers = leftoversCheck(deps);
+  const consumers = consumersCheck(deps);
   return {
     checkTaskHealth: (input: Parameters<typeof task.checkTaskHealth>[0]) => keptAlive(() => task.checkTaskHealth(input)),
     checkInstanceHealth: (input: Parameters<typeof instance.checkInstanceHealth>[0]) =>
@@ -47,5 +49,6 @@ export function doctorActivities(deps: ActivityDeps) {
     checkRowCounts: (input: Parameters<typeof rows.checkRowCounts>[0]) => keptAlive(() => rows.checkRowCounts(input)),
     checkSchemaDrift: (input: Parameters<typeof drift.checkSchemaDrift>[0]) => keptAlive(() => drift.checkSchemaDrift(input)),
     checkLeftovers: (input: Parameters<typeof leftovers.checkLeftovers>[0]) => keptAlive(() => leftovers.checkLeftovers(input)),
+    checkConsumers: (input: Parameters<typeof consumers.checkConsumers>[0]) => keptAlive(() => consumers.checkConsumers(input)),
   };
 }

@@ -13,6 +13,7 @@ export const DOCTOR_CHECKS = [
   'validation',
   'schemaDrift',
   'leftovers',
+  'consumers',
 ] as const;
 export type DoctorCheck = (typeof DOCTOR_CHECKS)[number];
 
@@ -24,6 +25,7 @@ export const CHECK_TITLES: Record<DoctorCheck, string> = {
   validation: 'Validation: source rows vs DMS vs Parquet footers',
   schemaDrift: 'Schema drift: the last schemaDriftWatch result',
   leftovers: 'Leftovers of interrupted runs: stopped tasks, temporary DMS resources, staging and quarantine, locks',
+  consumers: "The lake's consumers: paused by runbooks no longer running, last runs failed",
 };
 
 /** critical: data is or will be lost or wrong; warning: act soon; info: worth knowing, nothing is at risk. */

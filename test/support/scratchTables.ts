@@ -74,3 +74,21 @@ export async function createLobScratchTable(name: string, lengths: number[]): Pr
   }
   return `shop.${name}`;
 }
+
+/** The schema drift a schemaDriftWatch reports when a scratch table's `state` ENUM is reordered (the seed's ENUM scenario). */
+export function scratchEnumReorder(table: string) {
+  return {
+    detectedBy: 'test',
+    changes: [
+      {
+        table,
+        column: 'state',
+        kind: 'enum-values-reordered' as const,
+        severity: 'unsafe' as const,
+        before: "enum('new','active','closed')",
+        after: "enum('closed','active','new')",
+        detail: 'reordered',
+      },
+    ],
+  };
+}

@@ -11,11 +11,12 @@ export function sourceAdmin(): Promise<mysql.Connection> {
   });
 }
 
-/** Runs statements on the source as the admin user, on a connection of its own. */
-export async function sourceSql(statement: string): Promise<void> {
+/** One statement (or several) on the sandbox source as admin, on a connection of its own. */
+export async function sourceSql<T = unknown>(statement: string): Promise<T> {
   const db = await sourceAdmin();
   try {
-    await db.query(statement);
+    const [rows] = await db.query(statement);
+    return rows as T;
   } finally {
     await db.end();
   }

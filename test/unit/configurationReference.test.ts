@@ -24,6 +24,18 @@ const minimal = {
     },
   ],
   approvers: { default: ['dba'] },
+  // One of each kind, in the order the reference numbers them (`consumers[](1)`, `consumers[](2)`).
+  consumers: [
+    {
+      kind: 'databricksJob',
+      name: 'lake',
+      taskGroups: ['core'],
+      host: 'https://dbc-1.cloud.databricks.com',
+      token: { env: 'T' },
+      ingestionJobId: 1,
+    },
+    { kind: 'webhook', name: 'hook', taskGroups: ['core'], url: 'https://hooks.example.com/x' },
+  ],
 };
 
 /** `| \`waits.pollSeconds\` | number > 0 | \`30\` | … |` rows: key → the default the reference states. */
@@ -47,8 +59,12 @@ test('every default the reference states is the value a configuration without th
   expect(defaults.get('waits.pollSeconds')).toBe('30');
   const checked: string[] = [];
   for (const [key, stated] of defaults) {
+    // A consumer needs taskGroups or tables (each defaults to []): the minimal configuration gives taskGroups.
+    if (/^consumers\[\]\(\d\)\.taskGroups$/.test(key)) continue;
     const value = key.split('.').reduce<unknown>((node, part) => {
       if (node === undefined) return undefined;
+      const shape = /^(.+)\[\]\((\d+)\)$/.exec(part);
+      if (shape) return ((node as Record<string, unknown>)[shape[1]!] as unknown[])[Number(shape[2]) - 1];
       const name = part.replace(/\[\]$/, '');
       const child = (node as Record<string, unknown>)[name];
       return part.endsWith('[]') ? (child as unknown[])[0] : child;

@@ -7,7 +7,7 @@ import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
 import { admin, eventually } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
-import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
+import { createScratchTable, dropScratchTable, scratchEnumReorder, uniqueName } from '../support/scratchTables';
 import { sourceAdmin } from '../support/sourceAdmin';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
@@ -36,20 +36,7 @@ async function sql(statement: string): Promise<void> {
   }
 }
 
-const drift = () => ({
-  detectedBy: 'test',
-  changes: [
-    {
-      table,
-      column: 'state',
-      kind: 'enum-values-reordered' as const,
-      severity: 'unsafe' as const,
-      before: "enum('new','active','closed')",
-      after: "enum('closed','active','new')",
-      detail: 'reordered',
-    },
-  ],
-});
+const drift = () => scratchEnumReorder(table);
 
 beforeAll(async () => {
   const name = uniqueName('frenum');
