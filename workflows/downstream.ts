@@ -71,13 +71,23 @@ export class Downstream {
     runbook: Runbook,
     kind: RewritingKind,
     tables: ConsumedTable[],
-    options: { loadsInto?: boolean; schemaChanges?: DownstreamPlanInputChanges } = {},
+    options: {
+      loadsInto?: boolean;
+      schemaChanges?: DownstreamPlanInputChanges;
+      /** The runbook's steps the consumer steps go after: the gate before the first S3 change, and the last step. */
+      stepsAfter?: { pause: string; rebuild: string };
+    } = {},
   ): Promise<Downstream | undefined> {
     const config = runbook.config;
     // A configuration kept in the history of a run from before consumers existed has no `consumers` key.
     const consumers = config.consumers ?? [];
     const facts = { kind, workflowId: runbook.workflowId, consumers, tables, schemaChanges: options.schemaChanges };
     if (!planDownstream(facts) || !patched('downstream-consumer')) return undefined;
+    // Only runs with a consumer show its steps: the others keep their step list, and the commands of skipping it.
+    if (options.stepsAfter) {
+      runbook.insertStep(options.stepsAfter.pause, DOWNSTREAM_STEPS[0]!);
+      runbook.insertStep(options.stepsAfter.rebuild, DOWNSTREAM_STEPS[1]!);
+    }
     const collisions: Record<string, string[]> = {};
     if (options.loadsInto) {
       const at = new Date().toISOString();

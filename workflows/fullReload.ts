@@ -48,7 +48,7 @@ import { refuse, sourceForTable } from './engine/refusals';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { RunbookOutcome, runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
-import { consumedTable, Downstream, DOWNSTREAM_STEPS, quarantineMoves } from './downstream';
+import { consumedTable, Downstream, quarantineMoves } from './downstream';
 import { ReloadUndo } from './fullReloadUndo';
 
 export type { FullReloadReport, MovedFiles, TableVerification } from '../domain/fullReloadReport';
@@ -73,7 +73,6 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-current', 'Compare the current files with the source (ENUM/SET distributions, checksums)'],
         ['plan', 'Plan the quarantine and the reload'],
         ['gate:reload', 'Approval: quarantine and reload'],
-        DOWNSTREAM_STEPS[0]!,
         ['quarantine', "Move the tables' files to the quarantine (task mode: stop the task first)"],
         ['reload', 'Reload (ReloadTables, or reload-target for the task)'],
         ['wait', 'Wait for every table to be reloaded'],
@@ -81,7 +80,6 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
         ['check-cdc', 'Check the CDC written after the reload: rows changed since, by primary key, against the source'],
         ['gate:finalize', 'Approval: keep the reload, or roll back'],
         ['finalize', 'Delete the quarantine, or roll back'],
-        DOWNSTREAM_STEPS[1]!,
       ],
     },
     input,
@@ -99,7 +97,10 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       report.reloaded = facts.tables.map((t) => formatTableName(t.table));
       // The lake's consumers of these tables (docs/downstream.md): none configured, no command.
       const consumed = facts.tables.map((t) => consumedTable(runbook.config, t.table, t.reloadFacts.taskIdentifier));
-      const downstream = await Downstream.prepare(runbook, 'fullReload', consumed, { loadsInto: true });
+      const downstream = await Downstream.prepare(runbook, 'fullReload', consumed, {
+        loadsInto: true,
+        stepsAfter: { pause: 'gate:reload', rebuild: 'finalize' },
+      });
       downstream?.show(planned.plan, 'the quarantine', planned.refusals);
       const early = endBeforeTheGate(run, planned);
       if (early) return early;

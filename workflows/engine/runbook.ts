@@ -309,6 +309,17 @@ export class Runbook {
     this.publish();
   }
 
+  /**
+   * Adds a step that only some runs take (the lake's consumer steps) right after `after`, without publishing: a run
+   * that never takes it keeps the step list, and so the commands, of runs from before it existed.
+   */
+  insertStep(after: string, [id, title]: [id: string, title: string]): void {
+    if (this.status.steps.some((s) => s.id === id)) return;
+    const at = this.status.steps.findIndex((s) => s.id === after);
+    if (at < 0) throw new Error(`${this.kind} has no step ${after} to put ${id} after`);
+    this.status.steps.splice(at + 1, 0, { id, title, state: 'pending' });
+  }
+
   /** Skips every step not started yet, in order (a dry run ends after its plan, a rejection after its gate). */
   skipRest(detail: string): void {
     for (const step of this.status.steps) if (step.state === 'pending') this.skip(step.id, detail);
