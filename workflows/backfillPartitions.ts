@@ -26,11 +26,12 @@ import { mappingOf } from '../domain/onboarding';
 import { selects } from '../domain/tableMappings';
 import { chooseLobMaxSize, lobColumns, taskSettingsJson } from '../domain/taskSettings';
 import { formatTableName, tableMatches, toTableName } from '../domain/tableName';
+import { Failure } from '../contracts/failures';
 import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
 import { waiting, waitUntil } from './engine/waits';
-import { invalidInput, refuse, sourceForTable } from './engine/refusals';
+import { failureType, invalidInput, refuse, sourceForTable } from './engine/refusals';
 
 export interface BackfillReport {
   table: string;
@@ -62,7 +63,13 @@ async function removeTemporary(runbook: Runbook, temporary: Temporary): Promise<
   const w = waiting(config, config.waits.stateChangeMinutes);
   await Promise.all(
     temporary.taskArns.map(async (taskArn) => {
-      const stop = await actions.stopTask({ taskArn });
+      // A day's task may be gone already: the stage deletes each day's task once loaded, and a cancel can land while
+      // it does (Describe shows the task until the delete reaches it, then no more). Gone is what this wants.
+      const stop = await actions.stopTask({ taskArn }).catch((error: unknown) => {
+        if (failureType(error) === Failure.ResourceNotFoundFault) return undefined;
+        throw error;
+      });
+      if (!stop) return;
       runbook.record(stop);
       if (stop.outcome === 'done')
         await waitUntil(`temporary task ${stop.target} stopped`, config.waits.stateChangeMinutes, () =>

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { Failure } from '../../contracts/failures';
 import { noSourceMessage, PipelineConfig, RunbookKind, SourceConfig, sourceOfTable } from '../../domain/config';
 import { TableName } from '../../domain/tableName';
@@ -21,4 +21,10 @@ export function sourceForTable(config: PipelineConfig, kind: RunbookKind, field:
   const source = sourceOfTable(config, table);
   if (!source) throw invalidInput(kind, noSourceMessage(config, field, table));
   return source;
+}
+
+/** The failure type an activity failed with (`ResourceNotFoundFault`, …), or undefined for anything else. */
+export function failureType(error: unknown): string | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
