@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   BACKFILL_PARALLEL_TASKS,
   backfillLayout,
@@ -19,8 +19,9 @@ import {
 } from '../domain/backfill';
 import { dateScanWarning } from '../domain/backfillSourceScan';
 import { addDays, isoDate, msToDay, msToDayIn } from '../domain/calendarDays';
-import { targetEndpointOf } from '../domain/config';
+import { PipelineConfig, targetEndpointOf } from '../domain/config';
 import { afterChange } from '../domain/describeLag';
+import type { TaskSnapshot } from '../domain/dmsStates';
 import { BackfillPartitionsInput, backfillPartitionsInputSchema } from '../domain/inputs/backfillPartitions';
 import { mappingOf } from '../domain/onboarding';
 import { selects } from '../domain/tableMappings';
@@ -55,6 +56,35 @@ function chunks<T>(items: T[], size: number): T[][] {
 interface Temporary {
   endpointArn?: string;
   taskArns: string[];
+  /** Identifiers whose create was sent: a create under way when a cancel came answers after it, unrecorded. */
+  requested: string[];
+}
+
+const noTasks: Record<string, TaskSnapshot | null> = {};
+
+/**
+ * The ARNs of temporary resources whose create was sent but never recorded (the cancel came first). Their names are
+ * known; Describe may not show a resource created just now (domain/describeLag.ts), so each is looked up again until
+ * it shows or the lag allowed by `waits.describeLagSeconds` has passed (then its create did not happen).
+ */
+async function findUnrecorded(config: PipelineConfig, temporary: Temporary, endpointId: string): Promise<void> {
+  for (let waited = 0; temporary.requested.length; waited += config.waits.pollSeconds) {
+    const taskIds = temporary.requested.filter((id) => id !== endpointId);
+    const [tasks, endpoint] = await Promise.all([
+      taskIds.length ? reads.findTasks({ identifiers: taskIds }) : noTasks,
+      temporary.requested.includes(endpointId) ? reads.findEndpoint({ identifier: endpointId }) : undefined,
+    ]);
+    for (const [id, task] of Object.entries(tasks)) if (task) recorded(temporary, id, () => temporary.taskArns.push(task.arn));
+    if (endpoint) recorded(temporary, endpointId, () => (temporary.endpointArn = endpoint.arn));
+    if (!temporary.requested.length || waited >= config.waits.describeLagSeconds) return;
+    await sleep(config.waits.pollSeconds * 1000);
+  }
+}
+
+/** Keeps a created resource's ARN and forgets that its create was only sent. */
+function recorded(temporary: Temporary, id: string, keep: () => unknown): void {
+  keep();
+  temporary.requested = temporary.requested.filter((r) => r !== id);
 }
 
 /** Stops (if needed) and deletes the temporary tasks, then the staging endpoint; each call skips what is done. */
@@ -272,7 +302,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
       // The steps below act from the backfill plan frozen at the gate, the one approved (see Runbook.gate).
       const { basis: approved } = await runbook.gateStep('backfill', planned.plan, undefined, planned);
 
-      const temporary: Temporary = { taskArns: [] };
+      const temporary: Temporary = { taskArns: [], requested: [] };
       const dmsRowsByDay: Record<string, number> = {};
       // A cancel from here to the publish discards what the run made: newest first, the temporary tasks and
       // endpoint (they write into the staging), then the staging prefix. The live partitions are untouched.
@@ -289,6 +319,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         `delete the temporary tasks and the staging endpoint ${identifiers.endpoint}`,
         `aws dms describe-replication-tasks --filters Name=replication-task-id,Values=${approved.staged.map(identifiers.task).join(',')} (stop and delete each), then aws dms delete-endpoint for ${identifiers.endpoint}`,
         async () => {
+          if (patched('backfill-undo-finds-its-resources')) await findUnrecorded(config, temporary, identifiers.endpoint);
           // A task created just now may not show in Describe yet (domain/describeLag.ts), nor be ready to stop.
           const wait = waiting(config, config.waits.stateChangeMinutes);
           const created = afterChange({ kind: 'task-created' }, config.waits.describeLagSeconds);
@@ -308,11 +339,13 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
         const tags = { 'dms-runbooks:created-by': runbook.workflowId, 'dms-runbooks:purpose': `backfill ${name}` };
         try {
+          temporary.requested.push(identifiers.endpoint);
           const endpoint = await actions.createS3Endpoint({ identifier: identifiers.endpoint, s3Settings: stagingSettings, tags });
           runbook.record(endpoint);
-          temporary.endpointArn = endpoint.endpointArn;
+          recorded(temporary, identifiers.endpoint, () => (temporary.endpointArn = endpoint.endpointArn));
           const stageDay = async (day: string) => {
             const id = identifiers.task(day);
+            temporary.requested.push(id);
             const created = await actions.createTask({
               identifier: id,
               instanceArn: facts.instance.arn,
@@ -324,7 +357,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
               tags,
             });
             runbook.record(created);
-            temporary.taskArns.push(created.taskArn);
+            recorded(temporary, id, () => temporary.taskArns.push(created.taskArn));
             const createdNow = afterChange({ kind: 'task-created' }, config.waits.describeLagSeconds);
             await waitUntil(`temporary task ${id} ready`, config.waits.stateChangeMinutes, () =>
               stateWait.waitForTask({ taskArn: created.taskArn, goal: 'settled', after: createdNow }),
