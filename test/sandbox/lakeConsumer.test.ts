@@ -29,6 +29,7 @@ import {
   lakeBronze,
   lakeRebuilds,
   lakeSilver,
+  leaveLakeIdle,
   resetLake,
   runNow,
   setIngestPaused,
@@ -109,7 +110,7 @@ afterAll(async () => {
   await db.query(`DROP TABLE IF EXISTS ${qualified}`);
   await admin('/clock', 'POST', { speed: Number(process.env.STACK_DMS_SPEED ?? 60) });
   await admin('/behaviour', 'POST', { fullLoadChangeSeq: 'filled' });
-  await resetLake();
+  await leaveLakeIdle();
   await db.end();
   client.destroy();
   storage.destroy();

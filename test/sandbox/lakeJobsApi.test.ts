@@ -7,6 +7,7 @@ import {
   LAKE_REBUILD_JOB_ID,
   type LakeEndpoint,
   lakeCall,
+  leaveLakeIdle,
   resetLake,
   runNow,
   setIngestPaused,
@@ -66,7 +67,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await resetLake();
+  await leaveLakeIdle();
 });
 
 describe('authentication and errors', () => {

@@ -87,6 +87,16 @@ export async function resetLake(): Promise<void> {
   await lakeCall('/sandbox/reset', 'POST', {});
 }
 
+/**
+ * What a suite leaves behind: the lake reset and its ingestion schedule paused. The lake keeps running for the
+ * suites after it, and an unpaused schedule would ingest every table the other suites write, with Spark, on the
+ * same two cores.
+ */
+export async function leaveLakeIdle(): Promise<void> {
+  await resetLake();
+  await setIngestPaused(true);
+}
+
 /** The next lake-rebuild run fails with this state_message (once). */
 export async function failNextRebuild(message: string): Promise<void> {
   await lakeCall('/sandbox/fail-next-rebuild', 'POST', { message });

@@ -12,6 +12,7 @@ import {
   LAKE_REBUILD_JOB_ID,
   lakeCall,
   lakeSilver,
+  leaveLakeIdle,
   resetLake,
   runNow,
   waitForRun,
@@ -146,7 +147,7 @@ afterAll(async () => {
   await tw?.stop();
   for (const task of tasks) await removeTask(task);
   for (const table of [told, untold]) if (table) await dropScratchTable(table);
-  await resetLake().catch(() => undefined);
+  await leaveLakeIdle().catch(() => undefined);
 });
 
 test('ENUM scenario, approved fullReload with the downstream steps: the LOAD-key collision is in the plan and silver equals the source, labels included', async () => {
