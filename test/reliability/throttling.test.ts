@@ -15,7 +15,9 @@ import { createScratchTable, dropScratchTable, uniqueName } from '../support/scr
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
-jest.setTimeout(420000);
+// Deadlines, not timings: 50 runbooks paced at the real DMS rate take about 6.5 min alone on 2 cores, longer when
+// the machine is busy (the figures are in the log line below and in docs/performance.md).
+jest.setTimeout(1_200_000);
 
 /**
  * DMS throttling at AWS's rate (a bucket of 100 requests refilled at 4 per second) while 50 runbooks wait together:
@@ -175,7 +177,7 @@ test('50 runbooks waiting together under DMS throttling at the real rate: all co
     groups.map((g) => startRunbook(tw.client, 'onboardTable', { table: g.tables[0]! }, { taskQueue: tw.taskQueue })),
   );
   // Every plan shown first, then every approval at once (updates): the 50 applies and loads run together.
-  await Promise.all(handles.map((handle) => waitForGate(handle, 'apply-mapping', 300000)));
+  await Promise.all(handles.map((handle) => waitForGate(handle, 'apply-mapping', 600_000)));
   const gatesOpen = Date.now();
   await Promise.all(
     handles.map((handle) =>
