@@ -1,3 +1,4 @@
+import type { MarkerMove } from './consumerMarkers';
 import { daysFrom, isoDate, spanDays } from './calendarDays';
 import { fullLoadMinutes } from './instanceClasses';
 import { keySegment } from './keySegment';
@@ -201,6 +202,14 @@ export function backfillLayout(folder: string, table: TableName, workflowId: str
     quarantineManifest: (day) => `${quarantine}_manifests/${day}.json`,
     publishManifest: (day) => `${staging}/_manifests/publish-${day}.json`,
   };
+}
+
+/** What publishing a day moves, for the rewrite marker (docs/downstream.md): the live files aside, the staged ones in. */
+export function publishMoves(layout: BackfillLayout, day: string): MarkerMove[] {
+  return [
+    { from: layout.livePartition(day), to: layout.quarantineOf(day), manifest: layout.quarantineManifest(day) },
+    { from: layout.stagingDay(day), to: layout.livePartition(day), manifest: layout.publishManifest(day) },
+  ];
 }
 
 /** DMS identifiers of the temporary resources: a letter first, letters, digits and single hyphens. */

@@ -126,6 +126,11 @@ export interface OnboardingPlan {
   createTask: boolean;
   stopFirst: boolean;
   taskSettings: string;
+  /**
+   * The task's other tables whose files change shape: the metadata columns they lacked, added by the new mapping
+   * (what the lake's consumers of those tables are told, docs/downstream.md).
+   */
+  schemaChanges: Array<{ table: string; columns: string[]; cause: string }>;
 }
 
 export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
@@ -217,5 +222,15 @@ export function planOnboarding(input: OnboardingPlanInput): OnboardingPlan {
       why: `full-load ${name}, then CDC`,
     });
   }
-  return { plan, mapping, diff, createTask: input.task === null, stopFirst, taskSettings: input.taskSettings };
+  const schemaChanges =
+    current && addedMetadata
+      ? input.tasksTables
+          .map((t) => ({ table: formatTableName(t), columns: missingMetadata(current, t) }))
+          .filter((c) => c.columns.length)
+          .map((c) => ({
+            ...c,
+            cause: `onboarding ${name} adds the transaction metadata columns to every table of task ${input.group.taskIdentifier}`,
+          }))
+      : [];
+  return { plan, mapping, diff, createTask: input.task === null, stopFirst, taskSettings: input.taskSettings, schemaChanges };
 }

@@ -11,6 +11,7 @@ import {
   partitionNaming,
   planBackfill,
   planPublish,
+  publishMoves,
   rangeRefusal,
   zoneDayRefusal,
   restoreCommands,
@@ -18,6 +19,7 @@ import {
   temporaryIdentifiers,
 } from '../domain/backfill';
 import { dateScanWarning } from '../domain/backfillSourceScan';
+import { showDownstream } from '../domain/consumerPlan';
 import { addDays, isoDate, msToDay, msToDayIn } from '../domain/calendarDays';
 import { PipelineConfig, targetEndpointOf } from '../domain/config';
 import { afterChange } from '../domain/describeLag';
@@ -31,6 +33,7 @@ import { Failure } from '../contracts/failures';
 import { actions, bulk, reads } from './engine/activityProxies';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { consumedTable, Downstream } from './downstream';
 import { waiting, waitUntil } from './engine/waits';
 import { failureType, invalidInput, refuse, sourceForTable } from './engine/refusals';
 
@@ -294,6 +297,19 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         return { ...planned, taskSettings };
       });
 
+      // The lake's consumers of the table: paused before the publish swaps its partitions, rebuilt after (docs/downstream.md).
+      const downstream = await Downstream.prepare(
+        runbook,
+        'backfillPartitions',
+        [consumedTable(config, table, facts.liveTask?.identifier)],
+        {
+          stepsAfter: { pause: 'gate:publish', rebuild: 'publish' },
+        },
+      );
+      const downstreamRefusals: string[] = [];
+      downstream?.show(planned.plan, 'the publish', downstreamRefusals);
+      if (downstreamRefusals.length && !i.dryRun) throw refuse(downstreamRefusals.join('; '));
+
       if (i.dryRun) {
         runbook.skipRest('dry run');
         return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed` };
@@ -334,6 +350,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           return `${temporary.taskArns.length} task(s)${temporary.endpointArn ? ' and the endpoint' : ''} deleted`;
         },
       );
+      // The staged rows are read from here on: the snapshot boundary of the rewrite markers (docs/downstream.md).
+      const stagedSince = new Date().toISOString();
       await runbook.step('stage', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
@@ -420,6 +438,8 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         approved.staged.map(identifiers.task),
         identifiers.endpoint,
       );
+      // The approver of the publish sees the consumer calls it brings (the same ones approved at the first gate).
+      if (downstream) showDownstream(publishPlan, downstream.plan, 'the publish');
       const discard = async () => {
         runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DiscardStaging' }));
         await removeTemporary(runbook, temporary);
@@ -444,6 +464,12 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         };
       }
 
+      await downstream?.pause(
+        () => checks.flatMap((c) => publishMoves(layout, c.day)),
+        'partitions',
+        checks.map((c) => layout.livePartition(c.day)),
+        stagedSince,
+      );
       const quarantined: string[] = [];
       /** Puts a day's live files aside and publishes its staged ones; each move resumes from its manifest. */
       const publishDay = async (day: string) => {
@@ -491,6 +517,9 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         runbook.note('publish', `${checks.length} partition(s) published, ${quarantined.length} live partition(s) quarantined`);
       });
 
+      // The partitions are final: each consumer re-reads the table from its live files, then resumes.
+      const downstreamReport = await downstream?.finish('published');
+
       await runbook.step('cleanup', async () => {
         runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DeleteStagingManifests' }));
         await removeTemporary(runbook, temporary);
@@ -498,7 +527,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
 
       const days = checks.map((c) => c.day);
       return {
-        message: `${checks.length} partition(s) of ${name} backfilled for ${i.from}–${i.to} (${checks.reduce((n, c) => n + c.parquetRows, 0)} rows verified); ${quarantined.length} replaced partition(s) kept in ${layout.quarantineRoot}`,
+        message: `${checks.length} partition(s) of ${name} backfilled for ${i.from}–${i.to} (${checks.reduce((n, c) => n + c.parquetRows, 0)} rows verified); ${quarantined.length} replaced partition(s) kept in ${layout.quarantineRoot}${downstreamReport ? `; ${downstreamReport}` : ''}`,
         report: {
           table: name,
           from: i.from,

@@ -106,11 +106,16 @@ export class Downstream {
     this.runbook.setPlan(plan);
   }
 
-  /** Before the first S3 change: pause each consumer (a cancel resumes it), wait until idle, start the markers. */
+  /**
+   * Before the first S3 change: pause each consumer (a cancel resumes it), wait until idle, start the markers. The
+   * snapshot boundary is the pause (the reload starts after it) unless `since` says when the rows were read (a
+   * backfill's staging, before its publish).
+   */
   async pause(
     moves: (table: string) => MarkerMove[],
     snapshot: 'full-load' | 'partitions' | 'schema-change',
     partitions?: string[],
+    since?: string,
   ): Promise<void> {
     const ref = this.ref();
     await this.runbook.step('downstream:pause', async () => {
@@ -128,7 +133,7 @@ export class Downstream {
       }
       const idle = await Promise.all(this.plan.consumers.map((c) => waits.waitConsumerIdle({ consumer: c.name, runbook: ref })));
       // Workflow time: the reload (or publish) starts after this, so its LOAD files are newer.
-      const at = new Date().toISOString();
+      const at = since ?? new Date().toISOString();
       for (const m of this.plan.markers) {
         const t = this.tables.find((x) => formatTableName(x.table) === m.table)!;
         await calls.startRewriteMarker({

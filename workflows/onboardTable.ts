@@ -14,6 +14,7 @@ import { formatTableName, toTableName } from '../domain/tableName';
 import { actions, bulk, reads } from './engine/activityProxies';
 import { RunbookResult } from './engine/runbook';
 import { runRunbook } from './engine/runRunbook';
+import { consumedTable, Downstream } from './downstream';
 import { deleteCreatedTask, restoreMappingOnCancel } from './onboardTableUndo';
 import { resumeOnCancel } from './engine/taskUndo';
 import { waiting, waitUntil } from './engine/waits';
@@ -168,6 +169,19 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         return onboarding;
       });
 
+      // The lake's consumers of the task's other tables, whose files gain the metadata columns (docs/downstream.md).
+      const downstream = plan.schemaChanges.length
+        ? await Downstream.prepare(
+            runbook,
+            'onboardTable',
+            plan.schemaChanges.map((c) => consumedTable(config, toTableName(c.table), group.taskIdentifier)),
+            { schemaChanges: plan.schemaChanges, stepsAfter: { pause: 'gate:apply-mapping', rebuild: 'apply' } },
+          )
+        : undefined;
+      const downstreamRefusals: string[] = [];
+      downstream?.show(plan.plan, 'the mapping change', downstreamRefusals);
+      if (downstreamRefusals.length && !i.dryRun) throw refuse(downstreamRefusals.join('; '));
+
       if (i.dryRun) {
         runbook.skipRest('dry run');
         return { outcome: 'dry-run', message: `dry run: ${plan.plan.summary}; nothing was changed` };
@@ -177,6 +191,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       const { basis: approved } = await runbook.gateStep('apply-mapping', plan.plan, undefined, plan);
 
       const lag = config.waits.describeLagSeconds;
+      await downstream?.pause(() => [], 'schema-change');
       const applied = await runbook.step('apply', async () => {
         const stateWait = waiting(config, config.waits.stateChangeMinutes);
         const watch = (t: TaskSnapshot) =>
@@ -244,6 +259,8 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
         return { arn, started: afterChange({ kind: 'task-started', previousStartDate }, lag) };
       });
       const taskArn = applied.arn;
+      // The other tables' files carry the new columns from here on: each consumer re-reads them, then resumes.
+      const downstreamReport = await downstream?.finish('finalized');
 
       const loaded = await runbook.step('load', async () => {
         const loadWait = waiting(config, config.waits.fullLoadHours * 60);
@@ -322,7 +339,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
       });
 
       return {
-        message: `${name} onboarded into task ${group.taskIdentifier}: ${verification.sourceRows} rows verified in ${verification.parquetFiles} Parquet files`,
+        message: `${name} onboarded into task ${group.taskIdentifier}: ${verification.sourceRows} rows verified in ${verification.parquetFiles} Parquet files${downstreamReport ? `; ${downstreamReport}` : ''}`,
         report: { table: name, taskGroup: group.name, task: group.taskIdentifier, taskArn, verification, notes },
       };
     },

@@ -10,6 +10,11 @@ Silver: each micro-batch is appended to bronze (with its source file path per ro
 key. Order within a key: LOAD rows are the snapshot baseline (their change sequence may be empty), older than every
 CDC row; CDC rows are ordered by AR_H_CHANGE_SEQ; Op = D removes the row. Across batches a LOAD row does not replace
 a CDC row already merged: that is the stale-silver hazard a rebuild fixes.
+
+Rebuild: the table from its live files, with the rewrite marker's snapshot boundary (`snapshot.loadStartedAfter`,
+docs/downstream.md "The rewrite marker"): files written after it are newer than every file written before it, whatever
+their kind. So a LOAD file a backfill published outranks an older CDC row of the same key, and CDC written after the
+boundary still outranks the LOAD rows (by change sequence among themselves).
 """
 
 import json
@@ -30,6 +35,8 @@ RANK_COL = "_lake_rank"
 SEQ_COL = "_lake_seq"
 OP_COL = "_lake_op"
 POS_COL = "_lake_pos"
+MTIME_COL = "_lake_mtime"
+AFTER_COL = "_lake_after_boundary"
 RUN_COL = "_lake_run_id"
 
 
@@ -45,8 +52,9 @@ def _column(columns: list[str], wanted: str) -> str | None:
     return next((c for c in columns if c.lower() == wanted.lower()), None)
 
 
-def _ordered(batch: DataFrame, keys: list[str]) -> DataFrame:
-    """The batch's last row per key: LOAD rows (rank 0) before CDC rows (rank 1), then by change sequence."""
+def _ordered(batch: DataFrame, keys: list[str], boundary: str | None = None) -> DataFrame:
+    """The batch's last row per key: files after the boundary (a rebuild's) last, then LOAD rows (rank 0) before CDC
+    rows (rank 1), then by change sequence."""
     seq = _column(batch.columns, "ar_h_change_seq")
     op = _column(batch.columns, "Op")
     is_load = F.regexp_extract(F.col(FILE_COL), LOAD_FILE.pattern, 0) != ""
@@ -55,14 +63,24 @@ def _ordered(batch: DataFrame, keys: list[str]) -> DataFrame:
         .withColumn(SEQ_COL, F.coalesce(F.col(f"`{seq}`").cast("string"), F.lit("")) if seq else F.lit(""))
         .withColumn(OP_COL, F.upper(F.coalesce(F.col(f"`{op}`").cast("string"), F.lit("I"))) if op else F.lit("I"))
         .withColumn(POS_COL, F.monotonically_increasing_id())
+        .withColumn(
+            AFTER_COL,
+            (F.col(MTIME_COL) > F.lit(boundary).cast("timestamp")).cast("int") if boundary else F.lit(0),
+        )
     )
     latest = Window.partitionBy(*[F.col(f"`{k}`") for k in keys]).orderBy(
-        F.col(RANK_COL).desc(), F.col(SEQ_COL).desc(), F.col(FILE_COL).desc(), F.col(POS_COL).desc()
+        F.col(AFTER_COL).desc(), F.col(RANK_COL).desc(), F.col(SEQ_COL).desc(), F.col(FILE_COL).desc(), F.col(POS_COL).desc()
     )
-    return with_order.withColumn("_lake_n", F.row_number().over(latest)).filter("_lake_n = 1").drop("_lake_n", POS_COL)
+    return (
+        with_order.withColumn("_lake_n", F.row_number().over(latest))
+        .filter("_lake_n = 1")
+        .drop("_lake_n", POS_COL, AFTER_COL, MTIME_COL)
+    )
 
 
-def _merge_silver(spark: SparkSession, batch: DataFrame, paths: TablePaths, keys: list[str]) -> None:
+def _merge_silver(
+    spark: SparkSession, batch: DataFrame, paths: TablePaths, keys: list[str], boundary: str | None = None
+) -> None:
     missing = [k for k in keys if _column(batch.columns, k) is None]
     if missing:
         raise JobError(
@@ -70,7 +88,7 @@ def _merge_silver(spark: SparkSession, batch: DataFrame, paths: TablePaths, keys
             f"{', '.join(c for c in batch.columns if not c.startswith('_lake'))}); pass primary_keys={paths.name}:<col>"
         )
     keys = [_column(batch.columns, k) for k in keys]  # type: ignore[misc]
-    updates = _ordered(batch, keys)
+    updates = _ordered(batch, keys, boundary)
     if not DeltaTable.isDeltaTable(spark, paths.silver):
         updates.filter(f"{OP_COL} != 'D'").write.format("delta").mode("overwrite").save(paths.silver)
         return
@@ -135,8 +153,10 @@ class Consumer:
         with self._lock:
             self._stopped = False
 
-    def ingest(self, paths: TablePaths, keys: list[str], run_id: int) -> TableResult:
-        """One availableNow pass of the table's stream: the files its checkpoint has not seen, into bronze and silver."""
+    def ingest(self, paths: TablePaths, keys: list[str], run_id: int, boundary: str | None = None) -> TableResult:
+        """One availableNow pass of the table's stream: the files its checkpoint has not seen, into bronze and silver.
+
+        With a boundary (a rebuild), the pass is one batch over an empty silver, ordered by the boundary first."""
         files = s3files.parquet_files(self.spark, paths.source)
         seen = _seen_paths(paths)
         if not files or all(seen.get(path) == mtime for path, mtime in files.items()):
@@ -153,6 +173,7 @@ class Consumer:
             .option("mergeSchema", "true")
             .parquet(paths.source)
             .withColumn(FILE_COL, F.col("_metadata.file_path"))
+            .withColumn(MTIME_COL, F.col("_metadata.file_modification_time"))
         )
         counts = {"files": set(), "rows": 0}
         app_id = f"lake-bronze-{paths.name}"
@@ -165,14 +186,15 @@ class Consumer:
                     return
                 # Delta's idempotent writes (txnAppId/txnVersion): a batch replayed after a crash is not appended twice.
                 (
-                    batch.write.format("delta")
+                    batch.drop(MTIME_COL)
+                    .write.format("delta")
                     .mode("append")
                     .option("mergeSchema", "true")
                     .option("txnAppId", app_id)
                     .option("txnVersion", batch_id)
                     .save(paths.bronze)
                 )
-                _merge_silver(self.spark, batch, paths, keys)
+                _merge_silver(self.spark, batch, paths, keys, boundary)
                 counts["files"].update(seen)
                 counts["rows"] += batch.count()
             finally:
@@ -202,14 +224,14 @@ class Consumer:
             raise JobError(f"{paths.name}: the bronze stream failed: {error.desc if hasattr(error, 'desc') else error}")
         return TableResult(paths.name, len(counts["files"]), counts["rows"])
 
-    def rebuild(self, paths: TablePaths, keys: list[str], run_id: int) -> TableResult:
+    def rebuild(self, paths: TablePaths, keys: list[str], run_id: int, boundary: str | None = None) -> TableResult:
         """The table from its live files only: bronze, silver and the checkpoint dropped, then one pass over what is there.
 
         The new checkpoint records exactly the live files, so later incremental runs neither read them again nor skip
         a file written after the rebuild.
         """
         forget_table(paths)
-        return self.ingest(paths, keys, run_id)
+        return self.ingest(paths, keys, run_id, boundary)
 
     # Inspection for the sandbox-only endpoints.
 

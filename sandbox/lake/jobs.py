@@ -339,7 +339,9 @@ class Workspace:
                 "another table's marker; pass the marker the runbook wrote for this table"
             )
         paths = table_paths(self.s.state_dir, source, table)
-        result = self.consumer.rebuild(paths, keys.get(table, ["id"]), run.run_id)
+        snapshot = content.get("snapshot") if isinstance(content.get("snapshot"), dict) else {}
+        boundary = snapshot.get("loadStartedAfter")
+        result = self.consumer.rebuild(paths, keys.get(table, ["id"]), run.run_id, boundary)
         record = {"run_id": run.run_id, "table": table, "marker": marker, "files": result.files, "rows": result.rows}
         with self.lock:
             self.rebuilds.append({**record, "at": now_ms()})

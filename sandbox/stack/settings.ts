@@ -32,7 +32,8 @@ function port(name: string, fallback: number): number {
 }
 
 export function stackSettings(root = path.resolve(__dirname, '..', '..')): StackSettings {
-  const stackDir = process.env.STACK_DIR ?? path.join(root, '.stack');
+  // Resolved: MariaDB's tools change directory, so a relative STACK_DIR would point elsewhere.
+  const stackDir = path.resolve(process.env.STACK_DIR ?? path.join(root, '.stack'));
   return {
     root,
     stackDir,

@@ -20,7 +20,8 @@ import { requireEnv } from './stackEnv';
  * A running full-load-and-cdc task of a test's own for its scratch tables, on the sandbox instance and endpoints
  * (so its files land under the pipeline's folder, `dms/<schema>/<table>/`), as a replicated table looks in production.
  */
-export async function replicateGroup(group: TaskGroupConfig): Promise<string> {
+/** `tableMappings` replaces the sandbox's mapping (e.g. one without the `$AR_H_*` columns). */
+export async function replicateGroup(group: TaskGroupConfig, options: { tableMappings?: string } = {}): Promise<string> {
   const client = dmsClient();
   try {
     const instance = (
@@ -37,7 +38,7 @@ export async function replicateGroup(group: TaskGroupConfig): Promise<string> {
         SourceEndpointArn: arnOf('shop-source'),
         TargetEndpointArn: arnOf('shop-lake-s3'),
         MigrationType: 'full-load-and-cdc',
-        TableMappings: sandboxTableMappings(group),
+        TableMappings: options.tableMappings ?? sandboxTableMappings(group),
       }),
     );
     const arn = created.ReplicationTask!.ReplicationTaskArn!;

@@ -5,6 +5,7 @@ import {
   dayFilter,
   partitionFolder,
   partitionNaming,
+  publishMoves,
   rangeRefusal,
   stagingS3Settings,
   temporaryIdentifiers,
@@ -125,6 +126,19 @@ describe('the staging mapping and layout', () => {
     expect(layout.stagingDay('20260601')).toBe('_staging/backfill_shop.orders__1/20260601/orders/');
     expect(layout.livePartition('20260601')).toBe('dms/shop/orders/20260601/');
     expect(layout.quarantineOf('20260601')).toBe('_quarantine/backfill_shop.orders__1/dms/shop/orders/20260601/');
+    // The rewrite marker's moves for a day: the live files aside, then the staged ones in (docs/downstream.md).
+    expect(publishMoves(layout, '20260601')).toEqual([
+      {
+        from: 'dms/shop/orders/20260601/',
+        to: '_quarantine/backfill_shop.orders__1/dms/shop/orders/20260601/',
+        manifest: layout.quarantineManifest('20260601'),
+      },
+      {
+        from: '_staging/backfill_shop.orders__1/20260601/orders/',
+        to: 'dms/shop/orders/20260601/',
+        manifest: layout.publishManifest('20260601'),
+      },
+    ]);
     const ids = temporaryIdentifiers('0190f3a2-7b1c-4d2e-9f00-123456789abc');
     expect(ids.endpoint).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
     expect(ids.task('20260601')).toBe('bf0190f3a27b1c-20260601');

@@ -1,6 +1,8 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { decide, startRunbook } from '../../client/runbooks';
 import { consumerPauseKey } from '../../domain/consumerCommands';
+import { markerKey, RewriteMarker } from '../../domain/consumerMarkers';
+import { toTableName } from '../../domain/tableName';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import { approveSignal } from '../../workflows/definitions';
@@ -28,11 +30,11 @@ import { startTestWorker, TestWorker } from '../support/testWorker';
 jest.setTimeout(600000);
 
 /**
- * fullReload against the reference consumer (sandbox/lake: Spark Structured Streaming + Delta behind the Jobs API 2.1
+ * fullReload and backfillPartitions against the reference consumer (sandbox/lake: Spark Structured Streaming + Delta behind the Jobs API 2.1
  * stand-in). The ENUM scenario scrambles labels in the CDC files the consumer ingested; the reload writes the same
  * LOAD keys again. With the downstream steps silver ends equal to the source, labels included; without them (a table no
- * consumer is configured for) the ingestion skips the rewritten paths and silver stays wrong. One lake start for
- * the file.
+ * consumer is configured for) the ingestion skips the rewritten paths and silver stays wrong. A backfill published over
+ * lost binlog events ends with silver equal to the source. One lake start for the file.
  */
 
 let tw: TestWorker;
@@ -40,6 +42,7 @@ const groups: TaskGroupConfig[] = [];
 const tasks: Array<string | undefined> = [];
 let told: string;
 let untold: string;
+let backfilled: string;
 
 async function sourceStates(table: string): Promise<Record<string, string>> {
   const rows = await sourceSql<Array<{ id: number; state: string }>>(`SELECT id, state FROM ${table}`);
@@ -48,6 +51,11 @@ async function sourceStates(table: string): Promise<Record<string, string>> {
 
 async function silverStates(table: string): Promise<Record<string, string>> {
   return Object.fromEntries((await lakeSilver(table)).map((r) => [String(r.id), String(r.state)]));
+}
+
+async function readMarker(key: string): Promise<RewriteMarker> {
+  const o = await s3().send(new GetObjectCommand({ Bucket: testConfig().target.bucket, Key: key }));
+  return JSON.parse(await o.Body!.transformToString()) as RewriteMarker;
 }
 
 async function ingest(): Promise<void> {
@@ -90,14 +98,15 @@ async function reload(table: string, finalize: 'approve' | 'reject', schemaDrift
 beforeAll(async () => {
   const lake = await ensureLake();
   await resetLake();
-  for (const label of ['told', 'untold']) {
+  for (const label of ['told', 'untold', 'backfilled']) {
     const name = uniqueName(`lk${label.slice(0, 2)}`);
     const table = await createScratchTable(name, { rows: 200 });
     const group = scratchGroup(`g-${name}`, [table]);
     groups.push(group);
     tasks.push(await replicateGroup(group));
     if (label === 'told') told = table;
-    else untold = table;
+    else if (label === 'untold') untold = table;
+    else backfilled = table;
   }
   // The ingestion job reads these two tables (its `tables` parameter), on its schedule and when run.
   await lakeCall('/api/2.1/jobs/update', 'POST', {
@@ -106,7 +115,7 @@ beforeAll(async () => {
       parameters: [
         { name: 'source', default: `s3://${testConfig().target.bucket}/dms` },
         { name: 'primary_keys', default: '' },
-        { name: 'tables', default: `${told},${untold}` },
+        { name: 'tables', default: `${told},${untold},${backfilled}` },
       ],
     },
   });
@@ -119,7 +128,7 @@ beforeAll(async () => {
           kind: 'databricksJob',
           name: 'lake',
           taskGroups: [],
-          tables: [told],
+          tables: [told, backfilled],
           host: lake.host,
           token: { env: 'DATABRICKS_TOKEN' },
           ingestionJobId: LAKE_INGEST_JOB_ID,
@@ -135,7 +144,7 @@ beforeAll(async () => {
     }),
   );
   await ingest();
-  for (const table of [told, untold]) expect(await silverStates(table)).toEqual(await sourceStates(table));
+  for (const table of [told, untold, backfilled]) expect(await silverStates(table)).toEqual(await sourceStates(table));
   for (const table of [told, untold]) await scrambleLabels(table);
   await ingest();
   for (const table of [told, untold]) expect(await silverStates(table)).not.toEqual(await sourceStates(table));
@@ -146,7 +155,7 @@ afterAll(async () => {
   await s3().send(new DeleteObjectCommand({ Bucket: testConfig().target.bucket, Key: consumerPauseKey('lake') }));
   await tw?.stop();
   for (const task of tasks) await removeTask(task);
-  for (const table of [told, untold]) if (table) await dropScratchTable(table);
+  for (const table of [told, untold, backfilled]) if (table) await dropScratchTable(table);
   await leaveLakeIdle().catch(() => undefined);
 });
 
@@ -180,6 +189,45 @@ test('a fullReload rolled back ends with silver equal to the source', async () =
   expect(result.outcome).toBe('rolled-back');
   expect(result.message).toMatch(/lake rebuilt .*SUCCESS/);
   expect(await silverStates(told)).toEqual(await sourceStates(told));
+});
+
+test('a backfill published over lost binlog events ends with silver equal to the source: the published rows outrank older CDC rows', async () => {
+  const days = `created_on BETWEEN '2026-06-05' AND '2026-06-07'`;
+  // A change the stream carried, then one the binlog never had (the seed's lost events): silver keeps the first.
+  await sourceSql(`UPDATE ${backfilled} SET state = 'closed' WHERE ${days}`);
+  await eventually(
+    () => objectsUnder(`dms/${backfilled.replace('.', '/')}/`),
+    (o) => o.some((x) => !x.key.includes('/LOAD')),
+    60000,
+    'a CDC file',
+  );
+  await sourceSql(`SET SESSION sql_log_bin = 0; UPDATE ${backfilled} SET state = 'active' WHERE ${days}; SET SESSION sql_log_bin = 1`);
+  await ingest();
+  expect(await silverStates(backfilled)).not.toEqual(await sourceStates(backfilled));
+
+  const handle = await startRunbook(
+    tw.client,
+    'backfillPartitions',
+    { table: backfilled, from: '20260605', to: '20260607', dateColumn: 'created_on' },
+    { taskQueue: tw.taskQueue },
+  );
+  const consumerCalls = (plan: { calls: Array<{ service: string; operation: string }> }) =>
+    plan.calls.filter((c) => c.service === 'consumer').map((c) => c.operation);
+  const gate = await waitForGate(handle, 'backfill', 120000);
+  expect(consumerCalls(gate.pendingGate!.plan)).toEqual(['Pause', 'Rebuild', 'Resume']);
+  await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'lost events', decision: 'approve' });
+  const publish = await waitForGate(handle, 'publish', 300000);
+  expect(consumerCalls(publish.pendingGate!.plan)).toEqual(['Pause', 'Rebuild', 'Resume']);
+  // Nothing paused before the publish is approved.
+  expect(publish.steps.find((s) => s.id === 'downstream:pause')!.state).toBe('pending');
+  await decide(handle, { gate: 'publish', approver: 'data-platform-lead', reason: 'counts match', decision: 'approve' });
+  const result = await handle.result();
+  expect(result.outcome).toBe('succeeded');
+  expect(result.message).toMatch(new RegExp(`lake rebuilt ${backfilled}: run \\d+ TERMINATED/SUCCESS`));
+  const marker = await readMarker(markerKey(handle.workflowId, toTableName(backfilled)));
+  expect(marker).toMatchObject({ state: 'published', snapshot: { kind: 'partitions' } });
+  expect(marker.moves).toHaveLength(6);
+  expect(await silverStates(backfilled)).toEqual(await sourceStates(backfilled));
 });
 
 test('a failing rebuild fails the runbook naming the consumer, job, run and message; the doctor reports the paused consumer', async () => {
