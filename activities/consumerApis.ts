@@ -92,7 +92,11 @@ export class JobsApi {
   ) {}
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const url = new URL(`/api/2.1/jobs/${path}`, this.consumer.host);
+    return this.request(method, `/api/2.1/jobs/${path}`, body);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.consumer.host);
     const response = await fetch(url, {
       method,
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
@@ -150,6 +154,42 @@ export class JobsApi {
   async cancelRun(runId: number): Promise<void> {
     await this.call('POST', 'runs/cancel', { run_id: runId });
   }
+
+  /**
+   * `SELECT COUNT(*)` of a lake table on a SQL warehouse, through the SQL Statement Execution API 2.0: POST
+   * /api/2.0/sql/statements waits up to `wait_timeout` (5–50 s) and answers the result inline as a JSON array of
+   * strings, or the statement id to poll with GET /api/2.0/sql/statements/{id} until its state is SUCCEEDED, FAILED,
+   * CANCELED or CLOSED (Databricks SDK for Python, "w.statement_execution: Statement Execution"; Azure Databricks,
+   * "Statement Execution API: Run SQL on warehouses").
+   */
+  async countRows(warehouseId: string, table: string, pollMs = 2000, deadlineMs = 120_000): Promise<number> {
+    let statement = await this.request<SqlStatement>('POST', '/api/2.0/sql/statements', {
+      warehouse_id: warehouseId,
+      statement: `SELECT COUNT(*) AS n FROM ${table}`,
+      wait_timeout: '30s',
+      on_wait_timeout: 'CONTINUE',
+      format: 'JSON_ARRAY',
+      disposition: 'INLINE',
+    });
+    const deadline = Date.now() + deadlineMs;
+    while (['PENDING', 'RUNNING'].includes(statement.status.state)) {
+      if (Date.now() > deadline) throw new Error(`COUNT(*) of ${table} still ${statement.status.state} after ${deadlineMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      statement = await this.request<SqlStatement>('GET', `/api/2.0/sql/statements/${statement.statement_id}`);
+    }
+    const value = statement.result?.data_array?.[0]?.[0];
+    if (statement.status.state !== 'SUCCEEDED' || value === undefined || value === null)
+      throw new Error(
+        `COUNT(*) of ${table} on warehouse ${warehouseId}: ${statement.status.state}${statement.status.error?.message ? `: ${statement.status.error.message}` : ''}`,
+      );
+    return Number(value);
+  }
+}
+
+interface SqlStatement {
+  statement_id: string;
+  status: { state: string; error?: { message?: string } };
+  result?: { data_array?: Array<Array<string | null>> };
 }
 
 export const SIGNATURE_HEADER = 'x-dms-runbooks-signature';

@@ -67,6 +67,25 @@ export const databricksJobConsumerSchema = z
     ingestionJobId: jobId('the ingestion job'),
     /** The job that rebuilds one table from its live files, run with `table` and `marker` job parameters. Absent: runbooks refuse to rewrite the consumer's tables. */
     rebuildJobId: jobId('the rebuild job').optional(),
+    /**
+     * pipelineDoctor counts each table's rows in the lake through the SQL Statement Execution API 2.0 on this SQL
+     * warehouse (`SELECT COUNT(*) FROM <table>`) and compares with the source. Absent: no count is asked.
+     */
+    rowCounts: z
+      .object({
+        /** The SQL warehouse that runs the count (its id, from the warehouse's Connection details). */
+        warehouseId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a SQL warehouse id (letters, digits, _ and -)'),
+        /** The lake table of a source table: `{schema}` and `{table}` are replaced, such as `main.silver.{schema}__{table}`. */
+        table: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9_.`{}-]{1,255}$/,
+            'must be a table name with {schema} and {table} placeholders, such as main.silver.{schema}__{table}',
+          )
+          .refine((t) => t.includes('{table}'), 'must contain {table} (the source table name)'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -165,6 +184,11 @@ export function consumersByTable(
       tables: tables.filter((t) => consumersOf([consumer], t).length > 0).map((t) => formatTableName(t.table)),
     }))
     .filter((c) => c.tables.length > 0);
+}
+
+/** The lake table a consumer's row count reads for a source table (`rowCounts.table` with its placeholders filled). */
+export function lakeTableName(template: string, table: TableName): string {
+  return template.replaceAll('{schema}', table.schema).replaceAll('{table}', table.table);
 }
 
 /** What a consumer is, in one phrase for plans and errors. */

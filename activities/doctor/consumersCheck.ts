@@ -1,18 +1,94 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { PauseRecord, PAUSES_ROOT } from '../../domain/consumerCommands';
-import { failedRunFinding, strandedPauseFinding } from '../../domain/doctor/consumerHealth';
+import { ConsumerConfig, consumersOf, lakeTableName } from '../../domain/consumers';
+import { failedRunFinding, rowCountFinding, strandedPauseFinding } from '../../domain/doctor/consumerHealth';
 import { checkResult, CheckResult, Finding } from '../../domain/doctor/findings';
-import { JobsApi, resolveSecret, runEnded, runStateText, runSucceeded } from '../consumerApis';
+import { TableName } from '../../domain/tableName';
+import { JobsApi, resolveSecret, runEnded, runStateText, runSucceeded, WebhookApi } from '../consumerApis';
 import type { ActivityDeps } from '../deps';
 import { listObjectPages, readJsonObject } from '../s3Objects';
+import { sourceTableActivities } from '../sourceTables';
+import { doctorFacts } from './doctorFacts';
 
 /**
  * The lake's consumers (docs/downstream.md): pause records whose run no longer runs (the consumer reads nothing new
- * and nobody will resume it), and, for Databricks consumers with `doctor` on, a last ingestion or rebuild run that
- * failed. Read-only.
+ * and nobody will resume it), and, for consumers with `doctor` on, a last ingestion or rebuild run that failed
+ * (Databricks) and each replicated table's row count in the lake against the source's (a Databricks consumer with
+ * `rowCounts`, or a webhook that answers `row-count`). Read-only.
  */
 export function consumersCheck(deps: ActivityDeps) {
   const bucket = deps.config.target.bucket;
+  const sourceTables = sourceTableActivities(deps);
+
+  /** How a consumer counts a table's rows; undefined when it cannot (no `rowCounts`, or a webhook that does not answer). */
+  async function counter(consumer: ConsumerConfig): Promise<((table: TableName) => Promise<number | undefined>) | undefined> {
+    if (consumer.kind === 'databricksJob') {
+      const rowCounts = consumer.rowCounts;
+      if (!rowCounts) return undefined;
+      const api = new JobsApi(consumer, await resolveSecret(deps.secrets, consumer.token, `consumer "${consumer.name}" token`));
+      return (table) => api.countRows(rowCounts.warehouseId, lakeTableName(rowCounts.table, table));
+    }
+    const api = new WebhookApi(
+      consumer,
+      consumer.secret ? await resolveSecret(deps.secrets, consumer.secret, `consumer "${consumer.name}" secret`) : undefined,
+    );
+    return async (table) => {
+      const answer = await api.post<{ rows?: unknown }>({
+        event: 'row-count',
+        workflowId: 'pipelineDoctor',
+        table: `${table.schema}.${table.table}`,
+      });
+      return typeof answer.rows === 'number' ? answer.rows : undefined;
+    };
+  }
+
+  /** The replicated tables (by the tasks' statistics) each consumer reads, counted in the consumer and on the source. */
+  async function compareRowCounts(consumers: ConsumerConfig[], taskGroups: string[] | undefined, findings: Finding[]): Promise<string> {
+    const facts = doctorFacts(deps);
+    const groups = facts.groups(taskGroups ?? deps.config.taskGroups.map((g) => g.name));
+    const tasks = await facts.tasks(groups);
+    let counted = 0;
+    let unanswered = 0;
+    for (const consumer of consumers) {
+      if (!consumer.doctor) continue;
+      let count: Awaited<ReturnType<typeof counter>>;
+      try {
+        count = await counter(consumer);
+      } catch (error) {
+        findings.push(unreachable(consumer, 'its row counts', error));
+        continue;
+      }
+      if (!count) continue;
+      for (const group of groups) {
+        const task = tasks[group.taskIdentifier];
+        if (!task) continue;
+        for (const stat of await facts.stats(task)) {
+          const table = { schema: stat.schema, table: stat.table };
+          if (!consumersOf([consumer], { table, taskGroup: group.name }).length) continue;
+          const name = `${stat.schema}.${stat.table}`;
+          let lakeRows: number | undefined;
+          try {
+            lakeRows = await count(table);
+          } catch (error) {
+            findings.push(unreachable(consumer, `the row count of ${name}`, error));
+            continue;
+          }
+          if (lakeRows === undefined) {
+            unanswered++;
+            continue;
+          }
+          const sourceRows = await facts.fromSource(group.source, `COUNT(*) of ${name}`, () =>
+            sourceTables.countSourceRows({ source: group.source, table }),
+          );
+          counted++;
+          facts.beat({ consumer: consumer.name, table: name });
+          const finding = rowCountFinding(consumer.name, name, lakeRows, sourceRows, consumer.rowCountTolerancePercent);
+          if (finding) findings.push(finding);
+        }
+      }
+    }
+    return `${counted} table count(s) compared with the source${unanswered ? `, ${unanswered} the consumer did not answer` : ''}`;
+  }
 
   async function runStatus(workflowId: string, runId: string): Promise<string> {
     try {
@@ -55,20 +131,25 @@ export function consumersCheck(deps: ActivityDeps) {
               );
           }
         } catch (error) {
-          findings.push({
-            check: 'consumers',
-            severity: 'warning',
-            subject: `consumer ${consumer.name}`,
-            title: `the doctor could not ask consumer "${consumer.name}" about its runs: ${(error as Error).message}`,
-            evidence: { host: consumer.host },
-          });
+          findings.push(unreachable(consumer, 'its runs', error));
         }
       }
+      const counts = await compareRowCounts(consumers, scope, findings);
       return checkResult(
         'consumers',
-        `${consumers.length} consumer(s) in scope, ${records} pause record(s), ${asked} asked about their last runs (at ${input.at})`,
+        `${consumers.length} consumer(s) in scope, ${records} pause record(s), ${asked} asked about their last runs, ${counts} (at ${input.at})`,
         findings,
       );
     },
+  };
+}
+
+function unreachable(consumer: ConsumerConfig, what: string, error: unknown): Finding {
+  return {
+    check: 'consumers',
+    severity: 'warning',
+    subject: `consumer ${consumer.name}`,
+    title: `the doctor could not ask consumer "${consumer.name}" about ${what}: ${(error as Error).message}`,
+    evidence: consumer.kind === 'databricksJob' ? { host: consumer.host } : { url: consumer.url },
   };
 }

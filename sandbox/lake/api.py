@@ -1,6 +1,10 @@
-"""HTTP: the Jobs API 2.1 subset the runbooks call, plus sandbox-only inspection and control under /sandbox/."""
+"""HTTP: the Jobs API 2.1 subset the runbooks call, the SQL Statement Execution API 2.0 for one statement (a silver
+table's COUNT(*), what pipelineDoctor asks), plus sandbox-only inspection and control under /sandbox/."""
 
 import json
+import re
+import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -14,6 +18,10 @@ def _truthy(value) -> bool:
     return str(value).lower() in ("true", "1")
 
 
+# The only statement the stand-in's warehouse runs; its tables are the lake's silver tables by source name.
+COUNT_STATEMENT = re.compile(r"^\s*SELECT\s+COUNT\(\*\)(?:\s+AS\s+\w+)?\s+FROM\s+`?silver`?\.`?(\w+)`?\.`?(\w+)`?\s*;?\s*$", re.I)
+
+
 class LakeServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -22,6 +30,8 @@ class LakeServer(ThreadingHTTPServer):
         self.workspace = workspace
         self.consumer = consumer
         self.base_url = f"http://{address[0]}:{address[1]}"
+        self.statements: dict[str, dict] = {}
+        self.statements_lock = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -100,6 +110,14 @@ class Handler(BaseHTTPRequestHandler):
             if route == ("POST", "/api/2.1/jobs/runs/cancel"):
                 ws.cancel(self._body().get("run_id"))
                 return self._send(200, {})
+            if route == ("POST", "/api/2.0/sql/statements"):
+                return self._send(200, self._execute_statement(self._body()))
+            if method == "GET" and url.path.startswith("/api/2.0/sql/statements/"):
+                with self.server.statements_lock:
+                    found = self.server.statements.get(url.path.rsplit("/", 1)[1])
+                if found is None:
+                    raise ApiError(404, "NOT_FOUND", f"Statement {url.path.rsplit('/', 1)[1]} not found")
+                return self._send(200, found)
             return self._sandbox(route, query)
         except ApiError as error:
             return self._send(error.status, {"error_code": error.code, "message": error.message})
@@ -107,6 +125,33 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error_code": "INVALID_PARAMETER_VALUE", "message": str(error)})
         except Exception as error:  # noqa: BLE001
             return self._send(500, {"error_code": "INTERNAL_ERROR", "message": f"{type(error).__name__}: {error}"})
+
+    def _execute_statement(self, body: dict) -> dict:
+        """Synchronous, as a statement that ends within wait_timeout: the result inline, JSON_ARRAY of strings."""
+        ws = self.server.workspace
+        warehouse, statement = body.get("warehouse_id"), body.get("statement")
+        if not isinstance(statement, str) or not statement.strip():
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: statement")
+        if warehouse != ws.s.warehouse_id:
+            raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"warehouse {warehouse!r} does not exist (the sandbox has {ws.s.warehouse_id!r})")
+        match = COUNT_STATEMENT.match(statement)
+        if not match:
+            raise ApiError(
+                400,
+                "INVALID_PARAMETER_VALUE",
+                "the sandbox warehouse runs only SELECT COUNT(*) FROM silver.<schema>.<table> (what pipelineDoctor asks)",
+            )
+        paths = table_paths(ws.s.state_dir, ws.s.default_source, f"{match.group(1)}.{match.group(2)}")
+        count = self.server.consumer.silver_count(paths)
+        answer = {
+            "statement_id": str(uuid.uuid4()),
+            "status": {"state": "SUCCEEDED"},
+            "manifest": {"format": "JSON_ARRAY", "schema": {"column_count": 1, "columns": [{"name": "n", "type_name": "LONG", "position": 0}]}, "total_row_count": 1},
+            "result": {"chunk_index": 0, "row_offset": 0, "row_count": 1, "data_array": [[str(count)]]},
+        }
+        with self.server.statements_lock:
+            self.server.statements[answer["statement_id"]] = answer
+        return answer
 
     def _sandbox(self, route, query) -> None:
         """Sandbox-only: not part of Databricks; tests read the lake's tables and steer failures with these."""

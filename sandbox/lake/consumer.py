@@ -242,6 +242,11 @@ class Consumer:
         visible = [c for c in df.columns if not c.startswith("_lake") and c.lower() != "op"]
         return [row.asDict(recursive=True) for row in df.select(*[F.col(f"`{c}`") for c in visible]).collect()]
 
+    def silver_count(self, paths: TablePaths) -> int:
+        if not DeltaTable.isDeltaTable(self.spark, paths.silver):
+            return 0
+        return self.spark.read.format("delta").load(paths.silver).count()
+
     def bronze_summary(self, paths: TablePaths) -> dict:
         if not DeltaTable.isDeltaTable(self.spark, paths.bronze):
             return {"table": paths.name, "rows": 0, "files": []}

@@ -22,6 +22,8 @@ class LakeSettings:
     # Maven coordinates Spark resolves into the Ivy cache under .tools/ (pinned in sandbox/lake/versions.py).
     ivy_dir: str
     driver_memory: str
+    # The one SQL warehouse of the stand-in: it answers SELECT COUNT(*) FROM silver.<schema>.<table> only.
+    warehouse_id: str
 
 
 def load_settings() -> LakeSettings:
@@ -43,4 +45,5 @@ def load_settings() -> LakeSettings:
         initial_pause_status=pause,
         ivy_dir=env.get("LAKE_IVY_DIR", os.path.join(os.getcwd(), ".tools", "lake-ivy")),
         driver_memory=env.get("LAKE_DRIVER_MEMORY", "1g"),
+        warehouse_id=env.get("LAKE_WAREHOUSE_ID", "sandbox-warehouse"),
     )

@@ -184,3 +184,24 @@ describe('runs', () => {
     expect(tooMany.status).toBe(400);
   });
 });
+
+describe('SQL statements: the one pipelineDoctor sends', () => {
+  it('counts a silver table inline, keeps the statement for GET, and refuses other SQL and other warehouses', async () => {
+    const silver = await lakeCall<{ count: number }>('/sandbox/silver?table=shop.products');
+    expect(silver.count).toBeGreaterThan(0);
+    const answer = await lakeCall<{ statement_id: string }>('/api/2.0/sql/statements', 'POST', {
+      warehouse_id: 'sandbox-warehouse',
+      statement: 'SELECT COUNT(*) AS n FROM silver.shop.products',
+      wait_timeout: '30s',
+    });
+    expect(answer).toMatchObject({ status: { state: 'SUCCEEDED' }, result: { data_array: [[String(silver.count)]] } });
+    expect(await lakeCall(`/api/2.0/sql/statements/${answer.statement_id}`)).toEqual(answer);
+    const post = (body: unknown) => authed('/api/2.0/sql/statements', { method: 'POST', body: JSON.stringify(body) });
+    const other = await post({ warehouse_id: 'sandbox-warehouse', statement: 'DELETE FROM silver.shop.products' });
+    expect(other.status).toBe(400);
+    expect(((await other.json()) as { message: string }).message).toContain('only SELECT COUNT(*)');
+    const unknown = await post({ warehouse_id: 'w-nope', statement: 'SELECT COUNT(*) FROM silver.shop.products' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error_code: 'RESOURCE_DOES_NOT_EXIST' });
+  });
+});

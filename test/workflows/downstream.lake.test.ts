@@ -133,6 +133,7 @@ beforeAll(async () => {
           token: { env: 'DATABRICKS_TOKEN' },
           ingestionJobId: LAKE_INGEST_JOB_ID,
           rebuildJobId: LAKE_REBUILD_JOB_ID,
+          rowCounts: { warehouseId: 'sandbox-warehouse', table: 'silver.{schema}.{table}' },
           parameters: {},
           pollSeconds: 1,
           idleTimeoutMinutes: 5,
@@ -228,6 +229,18 @@ test('a backfill published over lost binlog events ends with silver equal to the
   expect(marker).toMatchObject({ state: 'published', snapshot: { kind: 'partitions' } });
   expect(marker.moves).toHaveLength(6);
   expect(await silverStates(backfilled)).toEqual(await sourceStates(backfilled));
+});
+
+test('the doctor compares the lake’s row counts with the source: rows deleted where the binlog never saw it are reported', async () => {
+  await sourceSql(`SET SESSION sql_log_bin = 0; DELETE FROM ${backfilled} WHERE id <= 20; SET SESSION sql_log_bin = 1`);
+  const doctor = await startRunbook(tw.client, 'pipelineDoctor', { checks: ['consumers'] }, { taskQueue: tw.taskQueue });
+  const report = (await doctor.result()).report as DoctorReport;
+  const counts = report.findings.filter((f) => f.title.includes(' rows of '));
+  expect(counts.map((f) => f.title)).toEqual([
+    expect.stringMatching(new RegExp(`^consumer "lake" holds 200 rows of ${backfilled}, the source 180 \\(11\\.1% off, tolerance 1%\\)$`)),
+  ]);
+  expect(counts[0]!.remedy!.summary).toContain('rebuild the table');
+  expect(report.checks.find((c) => c.check === 'consumers')!.summary).toContain('2 table count(s) compared with the source');
 });
 
 test('a failing rebuild fails the runbook naming the consumer, job, run and message; the doctor reports the paused consumer', async () => {
