@@ -159,8 +159,10 @@ export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promi
             )
           : ({ commit: true } as const);
       if (i.dryRun) runbook.skip('commit', 'dry run: the snapshot is not stored');
-      else if (!verdict.commit) runbook.skip('commit', verdict.why);
-      else
+      else if (!verdict.commit) {
+        runbook.record(await actions.discardSchemaSnapshot({ prefix, runId: runbook.workflowId }));
+        runbook.skip('commit', verdict.why);
+      } else
         await runbook.step('commit', async () => {
           runbook.record(await actions.commitSchemaSnapshot({ prefix, runId: runbook.workflowId }));
         });

@@ -309,6 +309,8 @@ test('an unsafe table without a reload keeps the snapshot back: reported again u
   expect(held.report!.snapshot).toMatchObject({ stored: false, notStored: expect.stringContaining('reports them again') as unknown });
   expect(held.message).toContain('snapshot not stored: 1 unsafe table(s) without a fullReload, reported again by the next run');
   expect(await committed()).toBe(before);
+  // The snapshot kept back is not left behind either.
+  expect(await objectsUnder(`${snapshotPrefix}/pending/`)).toEqual([]);
 
   // 2. The next run compares with the same snapshot: the change is reported again, not lost.
   const again = await watch({ startReloads: false });
