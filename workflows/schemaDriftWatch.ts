@@ -199,19 +199,7 @@ export async function schemaDriftWatch(input: SchemaDriftWatchInput = {}): Promi
 type TaskOf = Map<string, string>;
 
 /** One fullReload child waiting at its gate; `already-started` when an earlier attempt of this run started it. */
-async function startDriftChild(
-  runbook: Runbook,
-  reload: {
-    workflowId: string;
-    task: string;
-    tables: string[];
-    covers: string[];
-    mode: ReloadMode;
-    drifts: TableDrift[];
-    changes: SchemaChange[];
-  },
-  summary: string,
-): Promise<DriftReload> {
+async function startDriftChild(runbook: Runbook, reload: PlannedDriftReload, summary: string): Promise<DriftReload> {
   const { workflowId, task, tables, mode, drifts, changes } = reload;
   try {
     await startChild(fullReload, {
