@@ -13,7 +13,8 @@ import { putJsonObject, readJsonObject } from './s3Objects';
  *
  *   <prefix>/latest.json                      the snapshot the next run compares with
  *   <prefix>/history/<taken at>.json          every committed snapshot
- *   <prefix>/pending/<workflow id>.json       taken by a run that has not committed it yet
+ *   <prefix>/pending/<workflow id>.json       taken by a run that has not committed it yet (deleted by a run that
+ *                                             keeps its snapshot back: discardSchemaSnapshot)
  *
  * Reading the source and the bucket happens in the same activity so that a snapshot (which grows with the number of
  * tables and can outgrow a Temporal payload) never travels through workflow history: the workflow sees only the diff.
@@ -132,6 +133,23 @@ export function schemaSnapshotActivities(deps: ActivityDeps) {
         latestKey: latest,
         historyKey,
       };
+    },
+
+    /**
+     * Deletes the run's pending snapshot without committing it: the run kept it back (an unsafe table has no reload),
+     * so the next run compares with latest.json again. A retry changes nothing: "If you delete an object that does not
+     * exist, Amazon S3 will return a success (not an error message)" (AWS SDK for .NET API reference, AmazonS3.DeleteObject).
+     */
+    async discardSchemaSnapshot(input: { prefix: string; runId: string }): Promise<CallRecord> {
+      const key = pendingKey(input.prefix, input.runId);
+      await deps.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      return callRecord(
+        's3',
+        'DiscardSchemaSnapshot',
+        `s3://${bucket}/${key}`,
+        'done',
+        'kept back: the next run compares with latest.json again',
+      );
     },
   };
 }

@@ -23,3 +23,4 @@ export const schemaDriftWatchInputSchema = z
   .strict();
 
 export type SchemaDriftWatchInput = z.input<typeof schemaDriftWatchInputSchema>;
+export type SchemaDriftWatchParsed = z.infer<typeof schemaDriftWatchInputSchema>;

@@ -70,7 +70,15 @@ const MAIN_PATHS: Record<string, string[]> = {
     'composite-child-refused',
   ],
   backfillPartitions: ['approved-and-published', 'publish-rejected', 'dry-run', 'refused-unknown-column'],
-  schemaDriftWatch: ['baseline-stored', 'unsafe-change-reload-started', 'reload-already-pending', 'no-change', 'dry-run'],
+  schemaDriftWatch: [
+    'baseline-stored',
+    'unsafe-change-reload-started',
+    'reload-already-pending',
+    'no-change',
+    'dry-run',
+    'snapshot-kept-back-no-reload',
+    'reload-started-after-kept-snapshot',
+  ],
   pipelineDoctor: ['healthy', 'failed-task-finding', 'check-cannot-run', 'refused-unknown-task-group'],
 };
 

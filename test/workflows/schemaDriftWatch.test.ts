@@ -275,3 +275,63 @@ test('a second unsafe change while a reload waits: no duplicate reload; a dry ru
   expect(await mutatingCalls()).toEqual({});
   await captureHistory(pending, 'fullReload', 'rejected-at-reload-gate');
 });
+
+test('an unsafe table without a reload keeps the snapshot back: reported again until a reload is started, then stored', async () => {
+  const watch = async (input: { startReloads?: boolean }, capture?: string) => {
+    const handle = await tw.client.workflow.start('schemaDriftWatch', {
+      taskQueue: tw.taskQueue,
+      workflowId: uniqueName('drift-kept-'),
+      args: [{ snapshotPrefix, ...input }],
+    });
+    const result = (await handle.result()) as RunbookResult<SchemaDriftReport>;
+    if (capture) await captureHistory(handle, 'schemaDriftWatch', capture);
+    return result;
+  };
+  const committed = async () => (await objectsUnder(`${snapshotPrefix}/history/`)).length;
+  await sql(`ALTER TABLE ${appended} MODIFY state ENUM('closed','new','active','archived') NOT NULL`);
+  const before = await committed();
+  await resetDmsCalls();
+
+  // 1. startReloads false: reported, nothing started, and the snapshot is not stored.
+  const held = await watch({ startReloads: false }, 'snapshot-kept-back-no-reload');
+  expect(held.outcome).toBe('succeeded');
+  expect(held.report!.changes.map((c) => [c.table, c.severity])).toEqual([[appended, 'unsafe']]);
+  expect(held.report!.reloads).toEqual([
+    {
+      workflowId: `fullReload-drift-${group.taskIdentifier}-${held.workflowId}`,
+      task: group.taskIdentifier,
+      tables: [appended],
+      status: 'not-started',
+      detail: expect.stringContaining('startReloads is false: start a fullReload of these tables by hand (mode task)') as unknown,
+    },
+  ]);
+  expect(held.report!.unsafeWithoutReload).toEqual([appended]);
+  expect(held.report!.snapshot).toMatchObject({ stored: false, notStored: expect.stringContaining('reports them again') as unknown });
+  expect(held.message).toContain('snapshot not stored: 1 unsafe table(s) without a fullReload, reported again by the next run');
+  expect(await committed()).toBe(before);
+  // The snapshot kept back is not left behind either.
+  expect(await objectsUnder(`${snapshotPrefix}/pending/`)).toEqual([]);
+
+  // 2. The next run compares with the same snapshot: the change is reported again, not lost.
+  const again = await watch({ startReloads: false });
+  expect(again.report!.changes.map((c) => [c.table, c.severity])).toEqual([[appended, 'unsafe']]);
+  expect(again.report!.snapshot.stored).toBe(false);
+  expect(await committed()).toBe(before);
+
+  // 3. With reloads started, the snapshot is stored; the run after it sees no change.
+  const started = await watch({}, 'reload-started-after-kept-snapshot');
+  expect(started.report!.reloads).toMatchObject([{ tables: [appended], status: 'started' }]);
+  expect(started.report!.unsafeWithoutReload).toEqual([]);
+  expect(started.report!.snapshot.stored).toBe(true);
+  expect(await committed()).toBe(before + 1);
+  const quiet = await watch({ startReloads: false });
+  expect(quiet.message).toBe('no schema change in 2 replicated tables');
+  expect(quiet.report!.snapshot.stored).toBe(true);
+
+  // The reload waits at its gate; nothing was changed in DMS. Rejected, it changes nothing either.
+  const reload = tw.client.workflow.getHandle(started.report!.reloads[0]!.workflowId);
+  await waitForGate(reload, 'reload', 60000);
+  expect(await mutatingCalls()).toEqual({});
+  await decide(reload, { gate: 'reload', approver: 'dba-oncall', reason: 'test', decision: 'reject' });
+  expect((await reload.result()).outcome).toBe('rejected');
+});
