@@ -1,12 +1,22 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { consumerPauseKey, PausedConsumer, pauseRecord, PauseRecord, RebuildResult, resumeCommand } from '../domain/consumerCommands';
+import {
+  consumerPauseKey,
+  holdersOf,
+  PausedConsumer,
+  PauseHolder,
+  pauseRecord,
+  PauseRecord,
+  RebuildResult,
+  resumeCommand,
+} from '../domain/consumerCommands';
 import { ConsumerConfig, DatabricksJobConsumer, WebhookConsumer } from '../domain/consumers';
 import { activitySignal } from './activityCancellation';
 import { JobsApi, JobSettings, PAUSABLE_FIELDS, resolveSecret, runEnded, runStateText, runSucceeded, WebhookApi } from './consumerApis';
 import type { ActivityDeps } from './deps';
 import { putJsonObject, readJsonObject } from './s3Objects';
+import { runStatus } from './workflowRunStatus';
 
 export type { PausedConsumer, RebuildResult };
 
@@ -45,36 +55,63 @@ export function consumerActivities(deps: ActivityDeps) {
     }
   }
 
+  /** The holders of a pause whose runs still run (they will resume it, or leave it to the next). */
+  async function liveOnly(holders: PauseHolder[]): Promise<PauseHolder[]> {
+    const statuses = await Promise.all(holders.map((h) => runStatus(deps, h.workflowId, h.runId)));
+    return holders.filter((_, i) => statuses[i] === 'RUNNING');
+  }
+  const named = (holders: PauseHolder[]) => holders.map((h) => `${h.runbook} ${h.workflowId}`).join(', ');
+
   return {
     /**
      * Pauses a consumer before a runbook rewrites its tables' files: Databricks, each of the ingestion job's schedule,
      * trigger and continuous settings set to PAUSED (the previous pause_status remembered), then its active runs
      * cancelled (a continuous job keeps one run going); webhook, the `pause` event. Writes the pause record the doctor
      * reads. Idempotent: a retry finds the job paused and remembers what the pause record says was there before.
+     * Shared: when another running runbook holds the consumer paused, this run joins it (added to the record's
+     * holders) and changes nothing; the workflow calls this and resumeConsumer one run at a time per consumer.
      */
     async pauseConsumer(input: { consumer: string; runbook: RunbookRef; tables: string[] }): Promise<PausedConsumer> {
       const c = find(input.consumer);
       const key = consumerPauseKey(c.name);
+      const earlier = await readPause(deps, key);
+      const others = earlier ? holdersOf(earlier).filter((h) => h.workflowId !== input.runbook.workflowId) : [];
+      const live = await liveOnly(others);
+      const me: PauseHolder = {
+        workflowId: input.runbook.workflowId,
+        runId: input.runbook.runId,
+        runbook: input.runbook.kind,
+        tables: input.tables,
+        pausedAt: new Date().toISOString(),
+      };
+      if (earlier && live.length) {
+        await putJsonObject(deps.s3, bucket, key, { ...earlier, holders: [...others, me] });
+        return {
+          ...earlier.paused,
+          cancelledRuns: [],
+          joined: live.map((h) => h.workflowId),
+          detail: `already paused by ${named(live)}: this run joined the pause (the last run to finish resumes the consumer)`,
+        };
+      }
+      // The record: a new one, or, over a pause left by runs that ended (or this run's earlier attempt), the same one
+      // with this run added, so what the first pause found is what the resume restores and the doctor still names it.
+      const record = (paused: PausedConsumer): PauseRecord =>
+        earlier ? { ...earlier, holders: [...others, me] } : pauseRecord(c, input.runbook, input.tables, paused, me.pausedAt);
       let paused: PausedConsumer;
       if (c.kind === 'databricksJob') {
         const api = await jobs(c);
         const { settings } = await api.getJob(c.ingestionJobId);
-        const earlier = await readPause(deps, key);
         const previous: PausedConsumer['previous'] = {};
         const update: JobSettings = {};
         for (const field of PAUSABLE_FIELDS) {
           const current = settings[field];
           if (!current) continue;
-          // A retry after the update: the pause record (same run) knows the state from before.
-          previous[field] =
-            earlier?.workflowId === input.runbook.workflowId
-              ? (earlier.paused.previous[field] ?? 'UNPAUSED')
-              : (current.pause_status ?? 'UNPAUSED');
+          previous[field] = earlier ? (earlier.paused.previous[field] ?? 'UNPAUSED') : (current.pause_status ?? 'UNPAUSED');
           if (current.pause_status !== 'PAUSED') update[field] = { ...current, pause_status: 'PAUSED' };
         }
         // Recorded before the change, so a worker lost between the two still leaves the finding and the command.
         paused = { consumer: c.name, kind: c.kind, previous, cancelledRuns: [], detail: '' };
-        await putJsonObject(deps.s3, bucket, key, pauseRecord(c, input.runbook, input.tables, paused, new Date().toISOString()));
+        await putJsonObject(deps.s3, bucket, key, record(paused));
         if (Object.keys(update).length) await api.updateJob(c.ingestionJobId, update);
         for (const run of await api.activeRuns(c.ingestionJobId)) {
           await api.cancelRun(run.run_id);
@@ -84,7 +121,7 @@ export function consumerActivities(deps: ActivityDeps) {
         paused.detail = `job ${c.ingestionJobId}: ${fields.length ? fields.map((f) => `${f} ${previous[f as keyof typeof previous]} -> PAUSED`).join(', ') : 'no schedule, trigger or continuous setting (runs only when started)'}${paused.cancelledRuns.length ? `; cancelled run(s) ${paused.cancelledRuns.join(', ')}` : ''}`;
       } else {
         paused = { consumer: c.name, kind: c.kind, previous: {}, cancelledRuns: [], detail: '' };
-        await putJsonObject(deps.s3, bucket, key, pauseRecord(c, input.runbook, input.tables, paused, new Date().toISOString()));
+        await putJsonObject(deps.s3, bucket, key, record(paused));
         const answer = await (
           await hook(c)
         ).post<{ paused?: boolean; state?: unknown; message?: string }>({
@@ -100,10 +137,11 @@ export function consumerActivities(deps: ActivityDeps) {
             `consumer "${c.name}" refused the pause: ${answer.message ?? 'no message'}. Nothing was changed on S3; fix the consumer and run the runbook again`,
             'ConsumerRefused',
           );
-        paused.state = answer.state;
+        paused.state = earlier ? earlier.paused.state : answer.state;
         paused.detail = `webhook paused${answer.message ? `: ${answer.message}` : ''}`;
       }
-      await putJsonObject(deps.s3, bucket, key, pauseRecord(c, input.runbook, input.tables, paused, new Date().toISOString()));
+      if (others.length) paused.detail += `; left paused before by ${named(others)}, which ended without resuming it`;
+      await putJsonObject(deps.s3, bucket, key, record(paused));
       return paused;
     },
 
@@ -225,29 +263,45 @@ export function consumerActivities(deps: ActivityDeps) {
       }
     },
 
-    /** Puts the consumer back as the pause found it, and removes the pause record. */
+    /**
+     * Puts the consumer back as the first pause found it, and removes the pause record; while another running runbook
+     * still holds the pause, only takes this run off the record's holders.
+     */
     async resumeConsumer(input: { consumer: string; paused: PausedConsumer; runbook: RunbookRef }): Promise<string> {
       const c = find(input.consumer);
+      const key = consumerPauseKey(c.name);
+      const record = await readPause(deps, key);
+      const others = record ? holdersOf(record).filter((h) => h.workflowId !== input.runbook.workflowId) : [];
+      if (record && others.length) {
+        // Another run needs it paused, or one ended without resuming it (a failed rebuild leaves it so on purpose):
+        // this run only leaves the record, which the doctor reports once no holder runs.
+        await putJsonObject(deps.s3, bucket, key, { ...record, holders: others });
+        const live = await liveOnly(others);
+        return live.length
+          ? `kept paused for ${named(live)}: the last of them resumes it`
+          : `kept paused: ${named(others)} ended without resuming it; pipelineDoctor reports it with the resume command`;
+      }
+      const paused = record?.paused ?? input.paused;
       let detail: string;
       if (c.kind === 'databricksJob') {
         const api = await jobs(c);
         const { settings } = await api.getJob(c.ingestionJobId);
         const update: JobSettings = {};
         for (const field of PAUSABLE_FIELDS) {
-          const before = input.paused.previous[field];
+          const before = paused.previous[field];
           const current = settings[field];
           if (before && current && current.pause_status !== before) update[field] = { ...current, pause_status: before };
         }
         if (Object.keys(update).length) await api.updateJob(c.ingestionJobId, update);
-        const fields = Object.keys(input.paused.previous);
-        detail = `job ${c.ingestionJobId}: ${fields.length ? fields.map((f) => `${f} ${input.paused.previous[f as keyof PausedConsumer['previous']]}`).join(', ') : 'nothing to resume'}`;
+        const fields = Object.keys(paused.previous);
+        detail = `job ${c.ingestionJobId}: ${fields.length ? fields.map((f) => `${f} ${paused.previous[f as keyof PausedConsumer['previous']]}`).join(', ') : 'nothing to resume'}`;
       } else {
         await (
           await hook(c)
-        ).post({ event: 'resume', workflowId: input.runbook.workflowId, runId: input.runbook.runId, state: input.paused.state });
+        ).post({ event: 'resume', workflowId: input.runbook.workflowId, runId: input.runbook.runId, state: paused.state });
         detail = 'webhook resumed';
       }
-      await deleteIfMine(deps, consumerPauseKey(c.name), input.runbook.workflowId);
+      await deps.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
       return detail;
     },
   };
@@ -273,10 +327,4 @@ async function sleep(ms: number): Promise<void> {
 
 async function readPause(deps: ActivityDeps, key: string): Promise<PauseRecord | undefined> {
   return readJsonObject<PauseRecord>(deps.s3, deps.config.target.bucket, key);
-}
-
-async function deleteIfMine(deps: ActivityDeps, key: string, workflowId: string): Promise<void> {
-  const record = await readPause(deps, key);
-  if (record && record.workflowId !== workflowId) return;
-  await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.config.target.bucket, Key: key }));
 }

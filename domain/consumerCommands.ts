@@ -17,6 +17,8 @@ export interface PausedConsumer {
   /** Webhook: what the consumer answered to `pause`, sent back with `resume`. */
   state?: unknown;
   detail: string;
+  /** The runs already holding the consumer paused when this run asked: it joined them and changed nothing. */
+  joined?: string[];
 }
 
 export interface RebuildResult {
@@ -36,6 +38,20 @@ export function consumerPauseKey(consumer: string): string {
   return `${PAUSES_ROOT}${consumer}.json`;
 }
 
+export interface PauseHolder {
+  workflowId: string;
+  runId: string;
+  runbook: string;
+  tables: string[];
+  pausedAt: string;
+}
+
+/**
+ * One per consumer while it is paused. The top-level run is the one that paused it (and `paused` what it changed);
+ * `holders` are every run that needs it paused, the first included: a second runbook rewriting other tables of the
+ * same consumer joins instead of pausing again, and only the last holder to finish resumes it (records written before
+ * holders existed have none: their top-level run is the only holder).
+ */
 export interface PauseRecord {
   consumer: string;
   workflowId: string;
@@ -46,6 +62,15 @@ export interface PauseRecord {
   paused: PausedConsumer;
   /** What a person runs when the runbook is gone and the consumer is still paused. */
   resumeCommand: string;
+  holders?: PauseHolder[];
+}
+
+export function holdersOf(record: PauseRecord): PauseHolder[] {
+  return (
+    record.holders ?? [
+      { workflowId: record.workflowId, runId: record.runId, runbook: record.runbook, tables: record.tables, pausedAt: record.pausedAt },
+    ]
+  );
 }
 
 export function pauseRecord(
@@ -64,6 +89,7 @@ export function pauseRecord(
     pausedAt: at,
     paused,
     resumeCommand: resumeCommand(consumer, paused),
+    holders: [{ workflowId: runbook.workflowId, runId: runbook.runId, runbook: runbook.kind, tables, pausedAt: at }],
   };
 }
 

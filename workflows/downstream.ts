@@ -1,4 +1,4 @@
-import { ActivityCancellationType, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { PausedConsumer, RebuildResult, resumeCommand } from '../domain/consumerCommands';
 import { MarkerMove, MarkerState } from '../domain/consumerMarkers';
@@ -10,6 +10,8 @@ import { QuarantineLayout, tablePrefix } from '../domain/quarantineLayout';
 import { formatTableName, TableName } from '../domain/tableName';
 import { PERMANENT_FAILURES, reads } from './engine/activityProxies';
 import { Runbook } from './engine/runbook';
+import { failureType } from './engine/refusals';
+import { Failure } from '../contracts/failures';
 
 /**
  * The lake's consumers in a file-rewriting runbook (docs/downstream.md): shown in the plan, paused and waited for
@@ -125,10 +127,10 @@ export class Downstream {
         let paused: PausedConsumer | undefined;
         const dropUndo = this.runbook.onCancel(`resume consumer "${c.name}"`, resumeCommand(consumer), async () => {
           if (!paused) paused = { consumer: c.name, kind: c.kind, previous: {}, cancelledRuns: [], detail: '' };
-          const detail = await calls.resumeConsumer({ consumer: c.name, paused, runbook: ref });
+          const detail = await this.oneAtATime(c.name, () => calls.resumeConsumer({ consumer: c.name, paused: paused!, runbook: ref }));
           return `${detail}${this.changed ? `; the files of ${c.tables.join(', ')} changed: run the consumer's rebuild for them with their markers (docs/downstream.md#by-hand)` : ''}`;
         });
-        paused = await calls.pauseConsumer({ consumer: c.name, runbook: ref, tables: c.tables });
+        paused = await this.oneAtATime(c.name, () => calls.pauseConsumer({ consumer: c.name, runbook: ref, tables: c.tables }));
         this.paused.push({ paused, dropUndo });
       }
       const idle = await Promise.all(this.plan.consumers.map((c) => waits.waitConsumerIdle({ consumer: c.name, runbook: ref })));
@@ -191,9 +193,11 @@ export class Downstream {
       const resumed: string[] = [];
       for (const p of this.paused) {
         if (failedConsumers.has(p.paused.consumer)) continue;
-        resumed.push(
-          `${p.paused.consumer} resumed (${await calls.resumeConsumer({ consumer: p.paused.consumer, paused: p.paused, runbook: ref })})`,
+        const detail = await this.oneAtATime(p.paused.consumer, () =>
+          calls.resumeConsumer({ consumer: p.paused.consumer, paused: p.paused, runbook: ref }),
         );
+        // Another run still holds the pause (docs/downstream.md, "Runs sharing a consumer"): it resumes it.
+        resumed.push(detail.startsWith('kept paused') ? `${p.paused.consumer} ${detail}` : `${p.paused.consumer} resumed (${detail})`);
         p.dropUndo();
       }
       const report = results
@@ -207,6 +211,30 @@ export class Downstream {
       }
       return `downstream: ${report}; ${resumed.join('; ')}`;
     });
+  }
+
+  /**
+   * A consumer's pause and resume, one run at a time (the lock `consumer:<name>`, held for the call only): a run that
+   * finds the consumer paused by another joins it, and the last one to finish resumes it. Waits while another run
+   * holds the lock (seconds). Runs from before this call the activity alone.
+   */
+  private async oneAtATime<T>(consumer: string, call: () => Promise<T>): Promise<T> {
+    if (!patched('downstream-shared-pause')) return call();
+    const resource = `consumer:${consumer}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.runbook.lock([resource]);
+        break;
+      } catch (error) {
+        if (failureType(error) !== Failure.TargetBusy || attempt >= 120) throw error;
+        await sleep('5 seconds');
+      }
+    }
+    try {
+      return await call();
+    } finally {
+      await this.runbook.unlock([resource]);
+    }
   }
 
   private failureMessage(failed: RebuildResult[]): string {

@@ -1,5 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { PauseRecord, PAUSES_ROOT } from '../../domain/consumerCommands';
+import { holdersOf, PauseRecord, PAUSES_ROOT } from '../../domain/consumerCommands';
 import { ConsumerConfig, consumersOf, lakeTableName } from '../../domain/consumers';
 import { failedRunFinding, rowCountFinding, strandedPauseFinding } from '../../domain/doctor/consumerHealth';
 import { checkResult, CheckResult, Finding } from '../../domain/doctor/findings';
@@ -8,6 +7,7 @@ import { JobsApi, resolveSecret, runEnded, runStateText, runSucceeded, WebhookAp
 import type { ActivityDeps } from '../deps';
 import { listObjectPages, readJsonObject } from '../s3Objects';
 import { sourceTableActivities } from '../sourceTables';
+import { runStatus } from '../workflowRunStatus';
 import { doctorFacts } from './doctorFacts';
 
 /**
@@ -90,15 +90,6 @@ export function consumersCheck(deps: ActivityDeps) {
     return `${counted} table count(s) compared with the source${unanswered ? `, ${unanswered} the consumer did not answer` : ''}`;
   }
 
-  async function runStatus(workflowId: string, runId: string): Promise<string> {
-    try {
-      return (await deps.temporal.workflow.getHandle(workflowId, runId).describe()).status.name;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
-      throw error;
-    }
-  }
-
   return {
     /** `taskGroups`: the doctor's scope; only consumers reading one of these groups (none: every consumer). */
     async checkConsumers(input: { at: string; taskGroups?: string[] }): Promise<CheckResult> {
@@ -112,8 +103,9 @@ export function consumersCheck(deps: ActivityDeps) {
           const record = await readJsonObject<PauseRecord>(deps.s3, bucket, object.Key!);
           if (!record || !inScope.has(record.consumer)) continue;
           records++;
-          const status = await runStatus(record.workflowId, record.runId);
-          if (status !== 'RUNNING') findings.push(strandedPauseFinding(record, status));
+          // Stranded when no holder runs any more (a run that joined the pause resumes it when it ends).
+          const statuses = await Promise.all(holdersOf(record).map((h) => runStatus(deps, h.workflowId, h.runId)));
+          if (!statuses.includes('RUNNING')) findings.push(strandedPauseFinding(record, statuses[0]!));
         }
       let asked = 0;
       for (const consumer of consumers) {

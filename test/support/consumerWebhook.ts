@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 
 export interface ConsumerEvent {
   version: number;
-  event: 'pause' | 'status' | 'rebuild' | 'rebuild-status' | 'cancel-rebuild' | 'resume';
+  event: 'pause' | 'status' | 'rebuild' | 'rebuild-status' | 'cancel-rebuild' | 'resume' | 'row-count';
   consumer: string;
   workflowId: string;
   table?: string;
   markerKey?: string;
   rebuildId?: string;
+  /** resume: what the pause answered, sent back. */
+  state?: unknown;
   /** Whether the request's HMAC header matched the body. */
   signed: boolean;
 }

@@ -1,5 +1,5 @@
 import { decide, startRunbook } from '../../client/runbooks';
-import { consumerPauseKey } from '../../domain/consumerCommands';
+import { consumerPauseKey, PauseRecord } from '../../domain/consumerCommands';
 import { markerKey, RewriteMarker } from '../../domain/consumerMarkers';
 import type { TaskGroupConfig } from '../../domain/config';
 import { toTableName } from '../../domain/tableName';
@@ -24,6 +24,10 @@ let tw: TestWorker;
 let group: TaskGroupConfig;
 let taskArn: string | undefined;
 let table: string;
+// A second table of the same consumer, in a task of its own: two runs at once share the consumer's pause.
+let group2: TaskGroupConfig;
+let taskArn2: string | undefined;
+let table2: string;
 const secret = 'shared-secret-for-tests';
 let hook: Awaited<ReturnType<typeof startConsumerWebhook>>;
 let failing: Awaited<ReturnType<typeof startConsumerWebhook>>;
@@ -43,6 +47,9 @@ beforeAll(async () => {
   table = await createScratchTable(name, { rows: 300 });
   group = scratchGroup(`g-${name}`, [table]);
   taskArn = await replicateGroup(group);
+  table2 = await createScratchTable(`${name}b`, { rows: 100 });
+  group2 = scratchGroup(`g-${name}b`, [table2]);
+  taskArn2 = await replicateGroup(group2);
   hook = await startConsumerWebhook({ secret, activeFor: 2, rebuildPolls: 2 });
   failing = await startConsumerWebhook({ rebuildOutcome: 'failed' });
   process.env.TEST_CONSUMER_SECRET = secret;
@@ -53,19 +60,21 @@ afterAll(async () => {
   await s3().send(new DeleteObjectCommand({ Bucket: testConfig().target.bucket, Key: consumerPauseKey('warehouse') }));
   await tw?.stop();
   await removeTask(taskArn);
+  await removeTask(taskArn2);
   await dropScratchTable(table);
+  await dropScratchTable(table2);
   await hook?.close();
   await failing?.close();
 });
 
 const withConsumer = (url: string, signed: boolean) =>
   testConfig({
-    taskGroups: [...testConfig().taskGroups, group],
+    taskGroups: [...testConfig().taskGroups, group, group2],
     consumers: [
       {
         kind: 'webhook',
         name: 'warehouse',
-        taskGroups: [group.name],
+        taskGroups: [group.name, group2.name],
         tables: [],
         url,
         ...(signed ? { secret: { env: 'TEST_CONSUMER_SECRET' } } : {}),
@@ -131,6 +140,41 @@ test('the plan shows the consumer; pause and idle before the quarantine; marker,
   expect(done!.keys.written!.every((k) => /\/LOAD[0-9A-F]{8}\.parquet$/.test(k))).toBe(true);
   // Resumed: no pause record left for the doctor.
   expect(await readJson(consumerPauseKey('warehouse'))).toBeUndefined();
+  await tw.stop();
+});
+
+test('two runs sharing the consumer: the second joins the pause, the first leaves it paused for the second, the last resumes it', async () => {
+  tw = await startTestWorker(withConsumer(hook.url, true));
+  const reloadUpToFinalize = async (t: string) => {
+    const handle = await startRunbook(tw.client, 'fullReload', { tables: [t], reason: 'shared pause' }, { taskQueue: tw.taskQueue });
+    await waitForGate(handle, 'reload');
+    await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
+    return { handle, finalize: await waitForGate(handle, 'finalize', 90000) };
+  };
+  const first = await reloadUpToFinalize(table);
+  const second = await reloadUpToFinalize(table2);
+  // The second run found the consumer paused by the first: no pause of its own, only the wait for idle.
+  expect(hook.sequence(second.handle.workflowId)).toEqual(['status']);
+  expect(second.finalize.steps.find((s) => s.id === 'downstream:pause')!.detail).toContain(
+    `already paused by fullReload ${first.handle.workflowId}: this run joined the pause`,
+  );
+  const key = consumerPauseKey('warehouse');
+  const holders = async () => (await readJson<PauseRecord>(key))?.holders?.map((h) => h.workflowId);
+  expect(await holders()).toEqual([first.handle.workflowId, second.handle.workflowId]);
+
+  await decide(first.handle, { gate: 'finalize', approver: 'data-platform-lead', reason: 'ok', decision: 'approve' });
+  const firstResult = await first.handle.result();
+  expect(firstResult.message).toContain(`warehouse kept paused for fullReload ${second.handle.workflowId}`);
+  expect(hook.sequence(first.handle.workflowId)).toEqual(['pause', 'status', 'rebuild', 'rebuild-status']);
+  expect(await holders()).toEqual([second.handle.workflowId]);
+
+  await decide(second.handle, { gate: 'finalize', approver: 'data-platform-lead', reason: 'ok', decision: 'approve' });
+  expect((await second.handle.result()).outcome).toBe('succeeded');
+  expect(hook.sequence(second.handle.workflowId)).toEqual(['status', 'rebuild', 'rebuild-status', 'resume']);
+  // Resumed to what the first pause found (the webhook's answer to the first run's pause).
+  const resume = hook.events.find((e) => e.event === 'resume' && e.workflowId === second.handle.workflowId)!;
+  expect(resume.state).toEqual({ schedule: 'was-running' });
+  expect(await readJson(key)).toBeUndefined();
   await tw.stop();
 });
 
