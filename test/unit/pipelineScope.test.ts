@@ -27,16 +27,14 @@ describe('lock workflow ids', () => {
 });
 
 describe('lookups of runbooks', () => {
-  test('filter by RunbookPipeline, and find runs without it by the worker task queue', () => {
-    expect(pipelineRunsFilter('shop-lake', 'dms-runbooks')).toBe(
-      '(RunbookPipeline = "shop-lake" OR (RunbookPipeline IS NULL AND TaskQueue = "dms-runbooks"))',
-    );
+  test('filter by RunbookPipeline, or the worker task queue (runs from before the attribute, runs not yet past it)', () => {
+    expect(pipelineRunsFilter('shop-lake', 'dms-runbooks')).toBe('(RunbookPipeline = "shop-lake" OR TaskQueue = "dms-runbooks")');
     expect(pipelineRunsFilter('say "hi"\\', 'q')).toContain('RunbookPipeline = "say \\"hi\\"\\\\"');
   });
 
   test('the same rule for one listed execution', () => {
     expect(isPipelineRun('a', 'qa', { pipeline: 'a', taskQueue: 'elsewhere' })).toBe(true);
-    expect(isPipelineRun('a', 'qa', { pipeline: 'b', taskQueue: 'qa' })).toBe(false);
+    expect(isPipelineRun('a', 'qa', { pipeline: 'b', taskQueue: 'qb' })).toBe(false);
     expect(isPipelineRun('a', 'qa', { taskQueue: 'qa' })).toBe(true);
     expect(isPipelineRun('a', 'qa', { taskQueue: 'qb' })).toBe(false);
   });
