@@ -5,6 +5,7 @@ import { lockHolderQuery, lockWorkflowId } from '../../contracts/lock';
 import { runbookKindKey } from '../../contracts/searchAttributes';
 import type { TaskGroupConfig } from '../../domain/config';
 import { activityHarness } from '../support/activityHarness';
+import { captureHistory } from '../support/histories';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
@@ -110,6 +111,8 @@ test('a run from before pipeline names (no RunbookPipeline) is found by the pipe
 test("the doctor's interrupted-run lookup sees only its own pipeline's cancelled run", async () => {
   for (const p of pipelines) await p.run!.cancel();
   for (const p of pipelines) await p.run!.result().catch(() => undefined);
+  // The path after patched('pipeline-scoped-runs'): the RunbookPipeline upsert, scoped locks (for the replay suite).
+  await captureHistory(pipelines[0]!.run!, 'onboardTable', 'cancelled-at-gate-pipeline-scoped');
   for (const p of pipelines) {
     const check = () =>
       onQueue(p.worker.taskQueue, p.harness.activities.checkLeftovers, { at: new Date().toISOString(), taskGroups: [group.name] }).then(
