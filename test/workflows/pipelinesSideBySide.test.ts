@@ -1,21 +1,24 @@
 import { WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { lastSchemaDriftRun } from '../../activities/doctor/schemaDriftRuns';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { startRunbook } from '../../client/runbooks';
 import { lockHolderQuery, lockWorkflowId } from '../../contracts/lock';
-import { runbookKindKey } from '../../contracts/searchAttributes';
+import { runbookKindKey, runbookPipelineKey } from '../../contracts/searchAttributes';
 import type { TaskGroupConfig } from '../../domain/config';
 import { activityHarness } from '../support/activityHarness';
 import { captureHistory } from '../support/histories';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
+import { requireEnv } from '../support/stackEnv';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
 /**
  * Two pipelines in one namespace — two configurations with different `name`s, a worker and task queue each, the same
  * table in a task group with the same task identifier — run onboardTable on that table at once: both take their
- * locks and wait at their gate, and each pipeline's lookups (running runbooks, the doctor's interrupted runs) list
- * only its own runs. A run from before pipeline names is found by its task queue. Lock ids on their own, and an old
+ * locks and wait at their gate, and each pipeline's lookups (running runbooks, the doctor's interrupted runs and its
+ * last schemaDriftWatch run) list only its own runs. A run from before pipeline names is found by its task queue. Lock ids on their own, and an old
  * run's unscoped lock during the deploy: test/engine/pipelineLocks.test.ts.
  */
 
@@ -120,4 +123,22 @@ test("the doctor's interrupted-run lookup sees only its own pipeline's cancelled
       );
     expect(await settled('1 interrupted run(s) in the last 168 h', check)).toBe('1 interrupted run(s) in the last 168 h');
   }
+});
+
+test("the doctor's drift check reads its own pipeline's last schemaDriftWatch run, not another's", async () => {
+  const [a, b] = pipelines as [Pipeline, Pipeline];
+  // A completed watch of pipeline b (the stand-in completes with the result it is given), on a queue of its own.
+  const taskQueue = uniqueName('fake-drift');
+  const connection = await NativeConnection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../support/fakeSchemaDriftWatch') });
+  const workflowId = uniqueName('drift-b');
+  const typedSearchAttributes = [{ key: runbookPipelineKey, value: b.name }];
+  await worker.runUntil(
+    b.worker.client.workflow.execute('schemaDriftWatch', { taskQueue, workflowId, args: [{ changes: [] }], typedSearchAttributes }),
+  );
+  await connection.close();
+
+  const lastOf = async (p: Pipeline) => (await lastSchemaDriftRun(p.worker.client, p.name, p.worker.taskQueue)).last?.workflowId;
+  expect(await settled(workflowId, () => lastOf(b))).toBe(workflowId);
+  expect(await lastOf(a)).toBeUndefined();
 });
