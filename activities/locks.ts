@@ -1,6 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import { acquireLockUpdate, describeHolder, type HolderRun, type LockAnswer, lockWorkflowId, releaseLockSignal } from '../contracts/lock';
+import {
+  acquireLockUpdate,
+  describeHolder,
+  type HolderRun,
+  type LockAnswer,
+  type LockHolder,
+  lockHolderQuery,
+  lockWorkflowId,
+  releaseLockSignal,
+  sameRun,
+} from '../contracts/lock';
 import type { ActivityDeps } from './deps';
 import { Failure } from '../contracts/failures';
 
@@ -10,13 +20,15 @@ interface LockInput {
   /** Absent in histories from before run ids: the lock is then held by the workflow id. */
   runId?: string;
   kind: string;
+  /** The run's pipeline (configuration `name`): absent in runs from before pipeline names, which lock unscoped ids. */
+  pipeline?: string;
 }
 
 /** Per-target mutual exclusion between runbooks, held in `resourceLock` workflows. */
 export function lockActivities(deps: ActivityDeps) {
-  async function tryAcquire(resource: string, run: HolderRun, kind: string, replaceStale?: HolderRun): Promise<LockAnswer> {
+  async function tryAcquire(lockId: string, run: HolderRun, kind: string, replaceStale?: HolderRun): Promise<LockAnswer> {
     const startWorkflowOperation = new WithStartWorkflowOperation('resourceLock', {
-      workflowId: lockWorkflowId(resource),
+      workflowId: lockId,
       // The lock runs on the worker's own queue, whatever it is called.
       taskQueue: Context.current().info.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -39,12 +51,12 @@ export function lockActivities(deps: ActivityDeps) {
     }
   }
 
-  async function release(resources: string[], run: HolderRun): Promise<void> {
+  async function release(resources: string[], run: HolderRun, pipeline: string | undefined): Promise<void> {
     await Promise.all(
       resources.map(async (resource) => {
         try {
           await deps.temporal.workflow
-            .getHandle(lockWorkflowId(resource))
+            .getHandle(lockWorkflowId(resource, pipeline))
             .signal(releaseLockSignal, { holder: run.holder, runId: run.runId });
         } catch (error) {
           if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -53,13 +65,42 @@ export function lockActivities(deps: ActivityDeps) {
     );
   }
 
+  /**
+   * The running run, other than this one, that holds the resource under its other id: the unscoped id for a run
+   * with a pipeline name, this worker's pipeline's id for a run from before pipeline names. Asked after taking the
+   * lock, and the other side asks after taking its own: of two runs racing, at least one sees the other.
+   */
+  async function heldUnderOtherId(resource: string, input: LockInput): Promise<LockHolder | undefined> {
+    const otherId = input.pipeline === undefined ? lockWorkflowId(resource, deps.config.name) : lockWorkflowId(resource);
+    let held: LockHolder | undefined;
+    try {
+      const handle = deps.temporal.workflow.getHandle(otherId);
+      if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
+      held = await handle.query(lockHolderQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+    if (!held || sameRun(held, { holder: input.holder, runId: input.runId })) return undefined;
+    return (await isRunning(held)) ? held : undefined;
+  }
+
   /** Takes one lock (from a closed holder if need be); throws TargetBusy naming the running holder otherwise. */
   async function acquireOne(resource: string, input: LockInput, reassert: boolean): Promise<void> {
     const run = { holder: input.holder, runId: input.runId };
-    let answer = await tryAcquire(resource, run, input.kind);
+    const lockId = lockWorkflowId(resource, input.pipeline);
+    let answer = await tryAcquire(lockId, run, input.kind);
     if (!answer.granted && !(await isRunning(answer.heldBy))) {
       // The holder ended without releasing (terminated, timed out, reset): its lock is stale.
-      answer = await tryAcquire(resource, run, input.kind, { holder: answer.heldBy.holder, runId: answer.heldBy.runId });
+      answer = await tryAcquire(lockId, run, input.kind, { holder: answer.heldBy.holder, runId: answer.heldBy.runId });
+    }
+    if (answer.granted && !reassert) {
+      // A deploy that brings pipeline names: runs started before it still lock the unscoped id.
+      const other = await heldUnderOtherId(resource, input);
+      if (other) {
+        await release([resource], run, input.pipeline);
+        answer = { granted: false, heldBy: other };
+      }
     }
     if (answer.granted) return;
     const { heldBy } = answer;
@@ -83,7 +124,7 @@ export function lockActivities(deps: ActivityDeps) {
           taken.push(resource);
         }
       } catch (error) {
-        await release(taken, { holder: input.holder, runId: input.runId });
+        await release(taken, { holder: input.holder, runId: input.runId }, input.pipeline);
         throw error;
       }
     },
@@ -97,8 +138,8 @@ export function lockActivities(deps: ActivityDeps) {
       // and its end releases what it still holds.
       await Promise.all(input.resources.map((resource) => acquireOne(resource, input, true)));
     },
-    async releaseLocks(input: { resources: string[]; holder: string; runId?: string }): Promise<void> {
-      await release(input.resources, { holder: input.holder, runId: input.runId });
+    async releaseLocks(input: { resources: string[]; holder: string; runId?: string; pipeline?: string }): Promise<void> {
+      await release(input.resources, { holder: input.holder, runId: input.runId }, input.pipeline);
     },
     /** For a held lock's own check: a holder run that closed will never release it. */
     async isLockHolderRunning(input: HolderRun): Promise<boolean> {

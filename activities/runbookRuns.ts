@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { statusQuery } from '../contracts/handlers';
+import { pipelineRunsFilter } from '../contracts/pipelineRuns';
 import { runbookKindKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../contracts/searchAttributes';
 import type { RunbookKind } from '../domain/config';
 import type { ActivityDeps } from './deps';
@@ -10,12 +12,20 @@ export interface RunningRunbook {
   step: string;
 }
 
-/** Runbooks in flight, from Temporal's visibility (the search attributes every runbook keeps up to date). */
+/** A visibility query for this pipeline's runbooks of a kind (other pipelines in the namespace are left out). */
+export function runningRunbooksQuery(kind: RunbookKind, pipeline: string, taskQueue: string): string {
+  return `${runbookKindKey.name} = "${kind}" AND ExecutionStatus = "Running" AND ${pipelineRunsFilter(pipeline, taskQueue)}`;
+}
+
+/**
+ * This pipeline's runbooks in flight, from Temporal's visibility (the search attributes every runbook keeps up to
+ * date). The task queue that finds runs from before pipeline names is the one this activity runs on: the worker's.
+ */
 export function runbookRunActivities(deps: ActivityDeps) {
   return {
     async findRunningRunbooks(input: { kind: RunbookKind }): Promise<RunningRunbook[]> {
       const found: RunningRunbook[] = [];
-      const query = `${runbookKindKey.name} = "${input.kind}" AND ExecutionStatus = "Running"`;
+      const query = runningRunbooksQuery(input.kind, deps.config.name, Context.current().info.taskQueue);
       for await (const execution of deps.temporal.workflow.list({ query })) {
         const attributes = execution.typedSearchAttributes;
         const tables = attributes.get(runbookTablesKey);

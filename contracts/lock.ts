@@ -33,11 +33,33 @@ export const acquireLockUpdate = defineUpdate<LockAnswer, [LockRequest]>('acquir
 export const releaseLockSignal = defineSignal<[HolderRun]>('release');
 export const lockHolderQuery = defineQuery<LockHolder | undefined>('holder');
 
-/** One table, task or instance: `dms-runbooks-lock:table:shop.orders`. */
-export const LOCK_WORKFLOW_PREFIX = 'dms-runbooks-lock:';
+/**
+ * One table, task or instance of one pipeline: `dms-runbooks-lock@shop-lake:table:shop.orders` (the pipeline's
+ * configuration `name`, URI-encoded so that the first `:` ends it). Two pipelines in one namespace lock the same
+ * names apart. Runs from before pipeline names, and their locks, use the unscoped id
+ * `dms-runbooks-lock:table:shop.orders` (LEGACY_LOCK_PREFIX); activities/locks.ts checks the other id of the same
+ * resource, so an old run and a new run of one pipeline never both hold it.
+ */
+export const LOCK_WORKFLOW_PREFIX = 'dms-runbooks-lock@';
+export const LEGACY_LOCK_PREFIX = 'dms-runbooks-lock:';
 
-export function lockWorkflowId(resource: string): string {
-  return `${LOCK_WORKFLOW_PREFIX}${resource}`;
+/** The lock's workflow id; without a pipeline, the unscoped id of runs from before pipeline names. */
+export function lockWorkflowId(resource: string, pipeline?: string): string {
+  return pipeline === undefined ? `${LEGACY_LOCK_PREFIX}${resource}` : `${LOCK_WORKFLOW_PREFIX}${encodeURIComponent(pipeline)}:${resource}`;
+}
+
+/** The resource and pipeline (none: an unscoped lock) of a lock workflow id; undefined for any other workflow id. */
+export function parseLockWorkflowId(workflowId: string): { resource: string; pipeline?: string } | undefined {
+  if (workflowId.startsWith(LEGACY_LOCK_PREFIX)) return { resource: workflowId.slice(LEGACY_LOCK_PREFIX.length) };
+  if (!workflowId.startsWith(LOCK_WORKFLOW_PREFIX)) return undefined;
+  const rest = workflowId.slice(LOCK_WORKFLOW_PREFIX.length);
+  const colon = rest.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    return { pipeline: decodeURIComponent(rest.slice(0, colon)), resource: rest.slice(colon + 1) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Same run; a lock taken before run ids (no runId) is held by its workflow id, as it was then. */

@@ -11,6 +11,11 @@ export const runbookTargetKey = defineSearchAttributeKey('RunbookTarget', Search
 export const runbookStepKey = defineSearchAttributeKey('RunbookStep', SearchAttributeType.KEYWORD);
 /** The tables a runbook acts on, one keyword each (`RunbookTables = "shop.orders"` finds every runbook on it). */
 export const runbookTablesKey = defineSearchAttributeKey('RunbookTables', SearchAttributeType.KEYWORD_LIST);
+/**
+ * The pipeline (configuration `name`) whose worker runs the runbook: several pipelines share one namespace, and
+ * every lookup of runbooks filters by it (contracts/pipelineRuns.ts). Runs from before it have none.
+ */
+export const runbookPipelineKey = defineSearchAttributeKey('RunbookPipeline', SearchAttributeType.KEYWORD);
 
 /** Name and type as the Temporal CLI spells them (`--search-attribute Name=Type`, `--type Type`). */
 export const SEARCH_ATTRIBUTES = [
@@ -18,6 +23,7 @@ export const SEARCH_ATTRIBUTES = [
   { name: runbookTargetKey.name, type: 'Keyword' },
   { name: runbookStepKey.name, type: 'Keyword' },
   { name: runbookTablesKey.name, type: 'KeywordList' },
+  { name: runbookPipelineKey.name, type: 'Keyword' },
 ] as const;
 
 export type SearchAttributeDefinition = (typeof SEARCH_ATTRIBUTES)[number];

@@ -1,6 +1,6 @@
 import { DescribeEndpointsCommand, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
@@ -21,7 +21,8 @@ import {
 import { toTaskSnapshot } from '../dmsGateway';
 import { resizeRemedy } from '../../domain/doctor/remedies';
 import type { ActivityDeps } from '../deps';
-import { LOCK_WORKFLOW_PREFIX, lockHolderQuery } from '../../contracts/lock';
+import { lockHolderQuery, parseLockWorkflowId } from '../../contracts/lock';
+import { isPipelineRun, pipelineRunsFilter } from '../../contracts/pipelineRuns';
 import { runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
 import { stagingFolder } from '../../domain/backfill';
 import { quarantineRoot } from '../../domain/quarantineLayout';
@@ -31,6 +32,13 @@ import { Failure } from '../../contracts/failures';
 const ACTING_KINDS = ['onboardTable', 'fullReload', 'resizeInstance', 'backfillPartitions'];
 const INTERRUPTED = ['Terminated', 'TimedOut', 'Failed', 'Canceled'];
 const EventType = proto.api.enums.v1.EventType;
+
+/** This pipeline's runs of the acting kinds that were interrupted since `since`. */
+export function interruptedRunsQuery(since: Date, pipeline: string, taskQueue: string): string {
+  const kinds = ACTING_KINDS.map((k) => `"${k}"`).join(', ');
+  const statuses = INTERRUPTED.map((s) => `"${s}"`).join(', ');
+  return `RunbookKind IN (${kinds}) AND ExecutionStatus IN (${statuses}) AND CloseTime > "${since.toISOString()}" AND ${pipelineRunsFilter(pipeline, taskQueue)}`;
+}
 
 /** A closed run with what scopes it: its tables, and its target (an instance for resizeInstance). */
 type ScopedRun = ClosedRun & { tables: string[]; target: string };
@@ -117,10 +125,11 @@ export function leftoversCheck(deps: ActivityDeps) {
     }
   }
 
+  /** The worker's own task queue (this activity's): it finds this pipeline's runs and locks from before pipeline names. */
+  const taskQueue = () => Context.current().info.taskQueue;
+
   async function closedRuns(since: Date): Promise<ScopedRun[]> {
-    const kinds = ACTING_KINDS.map((k) => `"${k}"`).join(', ');
-    const statuses = INTERRUPTED.map((s) => `"${s}"`).join(', ');
-    const query = `RunbookKind IN (${kinds}) AND ExecutionStatus IN (${statuses}) AND CloseTime > "${since.toISOString()}"`;
+    const query = interruptedRunsQuery(since, deps.config.name, taskQueue());
     const runs: ScopedRun[] = [];
     for await (const info of temporal.workflow.list({ query })) {
       runs.push({
@@ -156,7 +165,10 @@ export function leftoversCheck(deps: ActivityDeps) {
   async function lockFindings(wanted: (resource: string) => boolean): Promise<Finding[]> {
     const findings: Finding[] = [];
     for await (const info of temporal.workflow.list({ query: 'WorkflowType = "resourceLock" AND ExecutionStatus = "Running"' })) {
-      if (!wanted(info.workflowId.slice(LOCK_WORKFLOW_PREFIX.length))) continue;
+      // Another pipeline's locks are its own doctor's business; the pipeline is in the lock id, not an attribute.
+      const lock = parseLockWorkflowId(info.workflowId);
+      if (!lock || !isPipelineRun(deps.config.name, taskQueue(), { pipeline: lock.pipeline, taskQueue: info.taskQueue })) continue;
+      if (!wanted(lock.resource)) continue;
       let held;
       try {
         held = await temporal.workflow.getHandle(info.workflowId, info.runId).query(lockHolderQuery);
@@ -167,8 +179,7 @@ export function leftoversCheck(deps: ActivityDeps) {
       }
       if (!held) continue;
       const status = await runStatus(held.holder, held.runId);
-      if (status !== 'RUNNING')
-        findings.push(staleLockFinding(info.workflowId.slice(LOCK_WORKFLOW_PREFIX.length), info.workflowId, held, status));
+      if (status !== 'RUNNING') findings.push(staleLockFinding(lock.resource, info.workflowId, held, status));
     }
     return findings;
   }

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { CheckResult } from '../../domain/doctor/findings';
 import { evaluateSchemaDrift } from '../../domain/doctor/schemaDrift';
 import { parseTableName, tableMatches } from '../../domain/tableName';
@@ -12,7 +13,7 @@ import { lastSchemaDriftRun } from './schemaDriftRuns';
 export function schemaDriftCheck(deps: ActivityDeps) {
   return {
     async checkSchemaDrift(input: DoctorCheckInput): Promise<CheckResult> {
-      const { last: run, running } = await lastSchemaDriftRun(deps.temporal);
+      const { last: run, running } = await lastSchemaDriftRun(deps.temporal, deps.config.name, Context.current().info.taskQueue);
       const facts = doctorFacts(deps);
       const groups = facts.groups(input.taskGroups);
       const replicated = new Set<string>();

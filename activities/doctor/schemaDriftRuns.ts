@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
+import { pipelineRunsFilter } from '../../contracts/pipelineRuns';
 import type { DriftRun } from '../../domain/doctor/schemaDrift';
 
-export const SCHEMA_DRIFT_QUERY = 'WorkflowType="schemaDriftWatch" AND ExecutionStatus="Completed"';
-const RUNNING_QUERY = 'WorkflowType="schemaDriftWatch" AND ExecutionStatus="Running"';
+/** This pipeline's watch runs: another pipeline in the namespace watches its own tables. */
+export function schemaDriftQuery(status: 'Completed' | 'Running', pipeline: string, taskQueue: string): string {
+  return `WorkflowType="schemaDriftWatch" AND ExecutionStatus="${status}" AND ${pipelineRunsFilter(pipeline, taskQueue)}`;
+}
 /** Visibility lists recent executions first; the newest close among the first few is the last run. */
 const LOOK_AT = 50;
 
@@ -11,15 +14,20 @@ const LOOK_AT = 50;
  * running now. Isolated here: the doctor depends on the watch only through this read, and treats the result as
  * opaque JSON.
  */
-export async function lastSchemaDriftRun(temporal: Client): Promise<{ last: DriftRun | null; running?: string }> {
+export async function lastSchemaDriftRun(
+  temporal: Client,
+  pipeline: string,
+  taskQueue: string,
+): Promise<{ last: DriftRun | null; running?: string }> {
   let latest: { workflowId: string; runId: string; closeTime?: Date } | undefined;
   let seen = 0;
-  for await (const info of temporal.workflow.list({ query: SCHEMA_DRIFT_QUERY })) {
+  for await (const info of temporal.workflow.list({ query: schemaDriftQuery('Completed', pipeline, taskQueue) })) {
     if (!latest || (info.closeTime?.getTime() ?? 0) > (latest.closeTime?.getTime() ?? 0)) latest = info;
     if (++seen >= LOOK_AT) break;
   }
   if (!latest) {
-    for await (const info of temporal.workflow.list({ query: RUNNING_QUERY })) return { last: null, running: info.workflowId };
+    for await (const info of temporal.workflow.list({ query: schemaDriftQuery('Running', pipeline, taskQueue) }))
+      return { last: null, running: info.workflowId };
     return { last: null };
   }
   const result: unknown = await temporal.workflow.getHandle(latest.workflowId, latest.runId).result();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -44,26 +44,47 @@ export async function startDrills(patch: DeepPartial<PipelineConfig> = {}) {
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map(({ name, type }) => [name, INDEXED_TYPES[type]])),
   });
   const webhook = await startWebhookReceiver();
-  const config = testConfig({ ...patch, notifications: { webhookUrl: webhook.url } });
-  const deps = { config, temporal: env.client, logger: pino({ level: 'silent' }) } as unknown as ActivityDeps;
-  const taskQueue = `engine-${process.pid}-${counter++}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: drillBundlePath() }, // built by the fast lane's global setup
-    activities: { ...pipelineConfigActivities(deps), ...signatureActivities(deps), ...notifyActivities(deps), ...lockActivities(deps) },
-  });
-  const running = worker.run();
+  /** A worker of one pipeline (its configuration, its own task queue) on the shared test server. */
+  async function pipelineWorker(pipelinePatch: DeepPartial<PipelineConfig>) {
+    const config = testConfig({ ...pipelinePatch, notifications: { webhookUrl: webhook.url } });
+    const deps = { config, temporal: env.client, logger: pino({ level: 'silent' }) } as unknown as ActivityDeps;
+    const taskQueue = `engine-${process.pid}-${counter++}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: drillBundlePath() }, // built by the fast lane's global setup
+      activities: { ...pipelineConfigActivities(deps), ...signatureActivities(deps), ...notifyActivities(deps), ...lockActivities(deps) },
+    });
+    const running = worker.run();
+    return {
+      config,
+      deps,
+      taskQueue,
+      start(input: DrillInput): Promise<WorkflowHandleWithFirstExecutionRunId<(raw: unknown) => Promise<RunbookResult<never>>>> {
+        return env.client.workflow.start('gateDrill', { taskQueue, workflowId: `drill-${input.target}-${counter++}`, args: [input] });
+      },
+      async stop() {
+        worker.shutdown();
+        await running;
+      },
+    };
+  }
+  const first = await pipelineWorker(patch);
+  const others: Array<Awaited<ReturnType<typeof pipelineWorker>>> = [];
   return {
     env,
     webhook,
-    config,
-    start(input: DrillInput): Promise<WorkflowHandle<(raw: unknown) => Promise<RunbookResult<never>>>> {
-      return env.client.workflow.start('gateDrill', { taskQueue, workflowId: `drill-${input.target}-${counter++}`, args: [input] });
+    config: first.config,
+    taskQueue: first.taskQueue,
+    start: first.start,
+    /** A second pipeline in the same namespace: another configuration (another `name`) and worker. */
+    async anotherPipeline(pipelinePatch: DeepPartial<PipelineConfig>) {
+      const other = await pipelineWorker(pipelinePatch);
+      others.push(other);
+      return other;
     },
     async stop() {
-      worker.shutdown();
-      await running;
+      for (const worker of [first, ...others]) await worker.stop();
       await webhook.close();
       await env.teardown();
     },

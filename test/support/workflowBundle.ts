@@ -11,9 +11,9 @@ export const workflowBundlePath = () => path.join(bundleDir(), 'workflow-bundle.
 /** The bundle of the engine drills (test/engine/drillWorkflows.ts) the fast lane's engine suites load. */
 export const drillBundlePath = () => path.join(bundleDir(), 'drill-bundle.js');
 
-// Everything a workflow bundle is built from: workflow code imports only workflows/ and domain/ (activities by
-// `import type`, erased), the drills also test/engine/, and the npm packages pinned by package-lock.json.
-const SOURCES = ['workflows', 'domain', path.join('test', 'engine')];
+// Everything a workflow bundle is built from: workflow code imports only workflows/, domain/ and contracts/
+// (activities by `import type`, erased), the drills also test/engine/, and the npm packages pinned by package-lock.json.
+const SOURCES = ['workflows', 'domain', 'contracts', path.join('test', 'engine')];
 
 function sourceFiles(dir: string): string[] {
   return fs

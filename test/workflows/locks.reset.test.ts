@@ -38,11 +38,11 @@ afterAll(async () => {
 });
 
 async function lockHolder(resource: string) {
-  return tw.client.workflow.getHandle(lockWorkflowId(resource)).query(lockHolderQuery);
+  return tw.client.workflow.getHandle(lockWorkflowId(resource, tw.config.name)).query(lockHolderQuery);
 }
 
 async function lockStatus(resource: string): Promise<string> {
-  return (await tw.client.workflow.getHandle(lockWorkflowId(resource)).describe()).status.name;
+  return (await tw.client.workflow.getHandle(lockWorkflowId(resource, tw.config.name)).describe()).status.name;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { runbookStatus, startRunbook } from '../../client/runbooks';
+import { runbookPipelineKey } from '../../contracts/searchAttributes';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import type { PipelineDoctorInput } from '../../domain/inputs/pipelineDoctor';
 import {
@@ -224,7 +225,16 @@ describe('pipelineDoctor on the lake', () => {
         ],
       },
     };
-    await worker.runUntil(tw.client.workflow.execute('schemaDriftWatch', { taskQueue, workflowId: uniqueName('drift'), args: [changes] }));
+    // On a queue of its own: it carries this pipeline's RunbookPipeline, as the pipeline's own watch does.
+    const typedSearchAttributes = [{ key: runbookPipelineKey, value: tw.config.name }];
+    await worker.runUntil(
+      tw.client.workflow.execute('schemaDriftWatch', {
+        taskQueue,
+        workflowId: uniqueName('drift'),
+        args: [changes],
+        typedSearchAttributes,
+      }),
+    );
     await connection.close();
 
     const { report } = await doctor({ taskGroups: [driftGroup.name], checks: ['schemaDrift'] });

@@ -24,7 +24,7 @@ import { RunbookPhase, RunbookStatus, StepStatus } from '../../domain/runbookSta
 import { statusToMarkdown } from '../../domain/statusMarkdown';
 import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../../contracts/handlers';
 import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
-import { runbookKindKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
+import { runbookKindKey, runbookPipelineKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
 import type { Activities } from '../../activities';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
@@ -101,6 +101,11 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  /**
+   * The pipeline this run belongs to (configuration `name`), in its lock ids and its `RunbookPipeline` search
+   * attribute. Undefined in runs from before pipeline names: they keep unscoped lock ids for their whole life.
+   */
+  private pipeline?: string;
   /** Set by runRunbook from the input: a dry run changes nothing, so `lock()` takes nothing. */
   dryRun = false;
   private compensations = new Compensations();
@@ -147,6 +152,11 @@ export class Runbook {
   async loadConfig(raw: Record<string, unknown> = {}, signedStart?: SignedDocument): Promise<PipelineConfig> {
     this.config = await reads.loadPipelineConfig();
     followDmsBudget(this.config);
+    // Decided once, here: histories from before pipeline names have no marker and replay without the upsert.
+    if (patched('pipeline-scoped-runs')) {
+      this.pipeline = this.config.name;
+      upsertSearchAttributes([{ key: runbookPipelineKey, value: this.pipeline }]);
+    }
     this.policy = {
       kind: this.kind,
       allowedApprovers: approversFor(this.config, this.kind),
@@ -227,8 +237,9 @@ export class Runbook {
     await lockChecks.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
   }
 
-  private holder(): { holder: string; runId: string } {
-    return { holder: this.workflowId, runId: workflowInfo().runId };
+  private holder(): { holder: string; runId: string; pipeline?: string } {
+    const run = { holder: this.workflowId, runId: workflowInfo().runId };
+    return this.pipeline === undefined ? run : { ...run, pipeline: this.pipeline };
   }
 
   /**
