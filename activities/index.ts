@@ -3,6 +3,7 @@ import { cdcAfterReloadActivities } from './cdcAfterReload';
 import { cloudwatchActivities } from './cloudwatch';
 import type { ActivityDeps } from './deps';
 import { consumerMarkerActivities } from './consumerMarkers';
+import { storedResultActivities } from './storedResults';
 import { consumerActivities } from './consumers';
 import { dmsEndpointActivities } from './dmsEndpointActions';
 import { doctorActivities } from './doctor';
@@ -52,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...signatureActivities(deps),
     ...cancelRequestActivities(deps),
     ...consumerActivities(deps),
+    ...storedResultActivities(deps),
     ...consumerMarkerActivities(deps),
   };
 }

@@ -8,6 +8,8 @@ import { lockActivities } from '../../activities/locks';
 import { notifyActivities } from '../../activities/notify';
 import { pipelineConfigActivities } from '../../activities/pipelineConfig';
 import { signatureActivities } from '../../activities/signatures';
+import { storedResultActivities } from '../../activities/storedResults';
+import { memoryS3 } from '../support/memoryS3';
 import type { PipelineConfig } from '../../domain/config';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import { INDEXED_TYPES } from '../../worker/searchAttributeCheck';
@@ -25,6 +27,7 @@ export interface DrillInput {
   holdBeforeGates?: boolean;
   failAfterGates?: boolean;
   dryRun?: boolean;
+  reportKb?: number;
 }
 
 let counter = 0;
@@ -47,18 +50,27 @@ export async function startDrills(patch: DeepPartial<PipelineConfig> = {}) {
   /** A worker of one pipeline (its configuration, its own task queue) on the shared test server. */
   async function pipelineWorker(pipelinePatch: DeepPartial<PipelineConfig>) {
     const config = testConfig({ ...pipelinePatch, notifications: { webhookUrl: webhook.url } });
-    const deps = { config, temporal: env.client, logger: pino({ level: 'silent' }) } as unknown as ActivityDeps;
+    const s3 = memoryS3();
+    const deps = { config, temporal: env.client, logger: pino({ level: 'silent' }), s3 } as unknown as ActivityDeps;
     const taskQueue = `engine-${process.pid}-${counter++}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: drillBundlePath() }, // built by the fast lane's global setup
-      activities: { ...pipelineConfigActivities(deps), ...signatureActivities(deps), ...notifyActivities(deps), ...lockActivities(deps) },
+      activities: {
+        ...pipelineConfigActivities(deps),
+        ...signatureActivities(deps),
+        ...notifyActivities(deps),
+        ...lockActivities(deps),
+        ...storedResultActivities(deps),
+      },
     });
     const running = worker.run();
     return {
       config,
       deps,
+      /** The bucket the engine's activities write to (results too large to return), in memory. */
+      s3,
       taskQueue,
       start(input: DrillInput): Promise<WorkflowHandleWithFirstExecutionRunId<(raw: unknown) => Promise<RunbookResult<never>>>> {
         return env.client.workflow.start('gateDrill', { taskQueue, workflowId: `drill-${input.target}-${counter++}`, args: [input] });
@@ -75,6 +87,7 @@ export async function startDrills(patch: DeepPartial<PipelineConfig> = {}) {
     env,
     webhook,
     config: first.config,
+    s3: first.s3,
     taskQueue: first.taskQueue,
     start: first.start,
     /** A second pipeline in the same namespace: another configuration (another `name`) and worker. */

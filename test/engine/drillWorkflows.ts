@@ -18,7 +18,17 @@ const drillInput = z.object({
   failAfterGates: z.boolean().default(false),
   /** Locks (which takes nothing), then skips the rest, as every runbook's dry run does after its plan. */
   dryRun: z.boolean().optional(),
+  /** A report (or, with failAfterGates, a failure message) of about this many KB, as a run over thousands of tables. */
+  reportKb: z.number().optional(),
 });
+
+/** About `kb` KB of table names, with a character outside the BMP now and then (4 bytes in UTF-8, two in UTF-16). */
+function bulky(kb = 0): string {
+  return Array.from(
+    { length: Math.ceil((kb * 1024) / 16) },
+    (_, i) => `shop.t${String(i).padStart(6, '0')}_ok${i % 50 === 0 ? '😀' : ''}`,
+  ).join(',');
+}
 
 /**
  * A runbook made of nothing but the engine (runRunbook, Runbook's lock, steps and gates), so the engine's mechanics are
@@ -53,10 +63,14 @@ export async function gateDrill(raw: unknown) {
         await runbook.gateStep(gate, emptyPlan(`drill ${input.target}: ${gate}`));
       }
       await runbook.step('act', () => {
-        if (input.failAfterGates) throw ApplicationFailure.nonRetryable('the drill fails after its gates', 'Refused');
+        if (input.failAfterGates)
+          throw ApplicationFailure.nonRetryable(`the drill fails after its gates${bulky(input.reportKb)}`, 'Refused');
         return Promise.resolve();
       });
-      return { message: `drill ${input.target} done` };
+      return {
+        message: `drill ${input.target} done`,
+        report: input.reportKb ? { tables: bulky(input.reportKb).split(',') } : undefined,
+      };
     },
   );
 }

@@ -1,3 +1,4 @@
+import { NOTIFICATION_LIMIT_CHARS, shortText, StoredResult } from '../../domain/boundedResult';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -63,6 +64,8 @@ export interface RunbookResult<R> {
   report?: R;
   steps: StepStatus[];
   audit: AuditTrail;
+  /** Set when the whole result was too large to return: plan, report and audit are in that S3 object. */
+  stored?: StoredResult;
 }
 
 interface PendingDecision {
@@ -501,7 +504,8 @@ export class Runbook {
         workflowId: this.workflowId,
         target: this.target,
         gate: this.status.pendingGate?.gate,
-        markdown,
+        // A chat message has a size limit of its own, and the activity's input stays small (domain/boundedResult.ts).
+        markdown: shortText(markdown, NOTIFICATION_LIMIT_CHARS),
       });
     } catch (error) {
       log.warn('notification failed; the runbook carries on', { error: errorMessage(error) });
@@ -530,11 +534,12 @@ export class Runbook {
     };
   }
 
-  fail(error: unknown): never {
+  /** Closes the status as failed; the failure the run ends with (its details: the steps and the audit). */
+  fail(error: unknown): ApplicationFailure {
     const message = errorMessage(error);
     this.status.errors.push(message);
     this.finish('failed', message);
-    throw ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, Failure.RunbookFailed, {
+    return ApplicationFailure.nonRetryable(`${this.kind} ${this.target} failed: ${message}`, Failure.RunbookFailed, {
       steps: this.status.steps,
       audit: this.status.audit,
     });
