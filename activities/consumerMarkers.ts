@@ -17,6 +17,25 @@ export function consumerMarkerActivities(deps: ActivityDeps) {
       return loadKeysAtRisk(keys, input.tablePrefix, new Date(input.at));
     },
 
+    /**
+     * Keys that moves will write again: for each move, the keys under `to` that a file under `from` lands on (a
+     * backfill's staged `LOAD00000001.parquet` published into a day that already holds one). Those are the paths an
+     * exactly-once consumer has seen.
+     */
+    async findMoveCollisions(input: { moves: Array<{ from: string; to: string }> }): Promise<string[]> {
+      const found: string[] = [];
+      for (const move of input.moves) {
+        const live = new Set<string>();
+        for await (const page of listObjectPages(deps.s3, bucket, move.to)) for (const o of page) if (o.Key) live.add(o.Key);
+        for await (const page of listObjectPages(deps.s3, bucket, move.from))
+          for (const o of page) {
+            const landing = `${move.to}${(o.Key ?? '').slice(move.from.length)}`;
+            if (o.Key && live.has(landing)) found.push(landing);
+          }
+      }
+      return found.sort();
+    },
+
     /** Writes a new marker (state `started`); a retry finds it and keeps it. */
     async startRewriteMarker(input: { key: string; marker: Omit<NewMarker, 'at'> }): Promise<RewriteMarker> {
       const existing = await readJsonObject<RewriteMarker>(deps.s3, bucket, input.key);

@@ -438,8 +438,15 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
         approved.staged.map(identifiers.task),
         identifiers.endpoint,
       );
-      // The approver of the publish sees the consumer calls it brings (the same ones approved at the first gate).
-      if (downstream) showDownstream(publishPlan, downstream.plan, 'the publish');
+      // The approver of the publish sees the consumer calls it brings (the same ones approved at the first gate), and
+      // the keys the publish writes again (a day whose live files hold the same LOAD names): the rebuild re-reads them.
+      if (downstream) {
+        await downstream.findCollisions(
+          table,
+          checks.map((c) => ({ from: layout.stagingDay(c.day), to: layout.livePartition(c.day) })),
+        );
+        showDownstream(publishPlan, downstream.plan, 'the publish');
+      }
       const discard = async () => {
         runbook.record(await bulk.deletePrefix({ prefix: layout.stagingRoot, operation: 'DiscardStaging' }));
         await removeTemporary(runbook, temporary);

@@ -2,7 +2,7 @@ import { ActivityCancellationType, ApplicationFailure, patched, proxyActivities,
 import type { Activities } from '../activities';
 import { PausedConsumer, RebuildResult, resumeCommand } from '../domain/consumerCommands';
 import { MarkerMove, MarkerState } from '../domain/consumerMarkers';
-import { DownstreamPlan, planDownstream, RewritingKind, showDownstream } from '../domain/consumerPlan';
+import { DownstreamFacts, DownstreamPlan, planDownstream, RewritingKind, showDownstream } from '../domain/consumerPlan';
 import { ConsumedTable } from '../domain/consumers';
 import { PipelineConfig } from '../domain/config';
 import { Plan } from '../domain/plan';
@@ -61,7 +61,8 @@ export class Downstream {
   private constructor(
     private readonly runbook: Runbook,
     private readonly config: PipelineConfig,
-    readonly plan: DownstreamPlan,
+    private readonly facts: DownstreamFacts,
+    public plan: DownstreamPlan,
     private readonly tables: ConsumedTable[],
   ) {}
 
@@ -98,7 +99,19 @@ export class Downstream {
         if (found.length) collisions[formatTableName(t.table)] = found;
       }
     }
-    return new Downstream(runbook, config, planDownstream({ ...facts, collisions })!, tables);
+    return new Downstream(runbook, config, facts, planDownstream({ ...facts, collisions })!, tables);
+  }
+
+  /**
+   * Keys a table's moves will write again, found after the first gate (a backfill's staged files exist only then): the
+   * plan shown at the next gate and the markers gain them. Runs from before this call nothing.
+   */
+  async findCollisions(table: TableName, moves: Array<{ from: string; to: string }>): Promise<void> {
+    if (!patched('downstream-publish-collisions')) return;
+    const found = await reads.findMoveCollisions({ moves });
+    if (!found.length) return;
+    const collisions = { ...this.plan.collisions, [formatTableName(table)]: found };
+    this.plan = planDownstream({ ...this.facts, collisions })!;
   }
 
   /** Adds the calls, hazards and markers to the plan shown at the gate; refusing hazards become the plan's refusals. */

@@ -100,6 +100,16 @@ export async function removeTask(taskArn: string | undefined): Promise<void> {
 }
 
 /** Keys and sizes under a prefix of the stack's bucket, sorted by key. */
+/** Waits until a table's prefix (`dms/<schema>/<table>/`) holds a CDC file, after a change; answers its objects. */
+export async function waitForCdcFile(table: string, what = 'a CDC file'): Promise<Array<{ key: string; size: number }>> {
+  return eventually(
+    () => objectsUnder(`dms/${table.replace('.', '/')}/`),
+    (objects) => objects.some((o) => !o.key.includes('/LOAD')),
+    60000,
+    what,
+  );
+}
+
 export async function objectsUnder(prefix: string): Promise<Array<{ key: string; size: number }>> {
   const client = s3();
   try {

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { decide, startRunbook } from '../../client/runbooks';
 import { consumerPauseKey } from '../../domain/consumerCommands';
 import { markerKey, RewriteMarker } from '../../domain/consumerMarkers';
@@ -6,7 +6,6 @@ import { toTableName } from '../../domain/tableName';
 import type { TaskGroupConfig } from '../../domain/config';
 import type { DoctorReport } from '../../domain/doctor/doctorReport';
 import { approveSignal } from '../../workflows/definitions';
-import { eventually } from '../support/dmsEmulatorClient';
 import {
   ensureLake,
   failNextRebuild,
@@ -19,7 +18,7 @@ import {
   runNow,
   waitForRun,
 } from '../support/lake';
-import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
+import { objectsUnder, removeTask, replicateGroup, waitForCdcFile } from '../support/replicatedTables';
 import { scratchGroup, waitForGate } from '../support/runbooks';
 import { s3 } from '../support/s3Parquet';
 import { createScratchTable, dropScratchTable, scratchEnumReorder, uniqueName } from '../support/scratchTables';
@@ -67,13 +66,7 @@ async function ingest(): Promise<void> {
 async function scrambleLabels(table: string): Promise<void> {
   await sourceSql(`ALTER TABLE ${table} MODIFY state ENUM('closed','active','new') NOT NULL`);
   await sourceSql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 1 AND 40`);
-  const prefix = `dms/${table.replace('.', '/')}/`;
-  await eventually(
-    () => objectsUnder(prefix),
-    (o) => o.some((x) => !x.key.includes('/LOAD')),
-    60000,
-    'a CDC file',
-  );
+  await waitForCdcFile(table);
 }
 
 async function reload(table: string, finalize: 'approve' | 'reject', schemaDrift = true) {
@@ -196,13 +189,16 @@ test('a backfill published over lost binlog events ends with silver equal to the
   const days = `created_on BETWEEN '2026-06-05' AND '2026-06-07'`;
   // A change the stream carried, then one the binlog never had (the seed's lost events): silver keeps the first.
   await sourceSql(`UPDATE ${backfilled} SET state = 'closed' WHERE ${days}`);
-  await eventually(
-    () => objectsUnder(`dms/${backfilled.replace('.', '/')}/`),
-    (o) => o.some((x) => !x.key.includes('/LOAD')),
-    60000,
-    'a CDC file',
-  );
+  await waitForCdcFile(backfilled);
   await sourceSql(`SET SESSION sql_log_bin = 0; UPDATE ${backfilled} SET state = 'active' WHERE ${days}; SET SESSION sql_log_bin = 1`);
+  // The first day already holds a LOAD00000001.parquet the consumer has read (as when the table's first load ran
+  // that day): the publish writes that key again.
+  const prefix = `dms/${backfilled.replace('.', '/')}/`;
+  const load = (await objectsUnder(prefix)).find((o) => o.key.endsWith('/LOAD00000001.parquet'))!.key;
+  const collision = `${prefix}20260605/LOAD00000001.parquet`;
+  await s3().send(
+    new CopyObjectCommand({ Bucket: testConfig().target.bucket, CopySource: `${testConfig().target.bucket}/${load}`, Key: collision }),
+  );
   await ingest();
   expect(await silverStates(backfilled)).not.toEqual(await sourceStates(backfilled));
 
@@ -219,6 +215,9 @@ test('a backfill published over lost binlog events ends with silver equal to the
   await decide(handle, { gate: 'backfill', approver: 'dba-oncall', reason: 'lost events', decision: 'approve' });
   const publish = await waitForGate(handle, 'publish', 300000);
   expect(consumerCalls(publish.pendingGate!.plan)).toEqual(['Pause', 'Rebuild', 'Resume']);
+  expect(publish.pendingGate!.plan.warnings.join('\n')).toContain(
+    `Downstream: ${backfilled}: DMS will write 1 key(s) the consumer has already read: ${collision}`,
+  );
   // Nothing paused before the publish is approved.
   expect(publish.steps.find((s) => s.id === 'downstream:pause')!.state).toBe('pending');
   await decide(handle, { gate: 'publish', approver: 'data-platform-lead', reason: 'counts match', decision: 'approve' });
@@ -226,7 +225,7 @@ test('a backfill published over lost binlog events ends with silver equal to the
   expect(result.outcome).toBe('succeeded');
   expect(result.message).toMatch(new RegExp(`lake rebuilt ${backfilled}: run \\d+ TERMINATED/SUCCESS`));
   const marker = await readMarker(markerKey(handle.workflowId, toTableName(backfilled)));
-  expect(marker).toMatchObject({ state: 'published', snapshot: { kind: 'partitions' } });
+  expect(marker).toMatchObject({ state: 'published', snapshot: { kind: 'partitions' }, keys: { collisions: [collision] } });
   expect(marker.moves).toHaveLength(6);
   expect(await silverStates(backfilled)).toEqual(await sourceStates(backfilled));
 });

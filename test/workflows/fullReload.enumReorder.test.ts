@@ -4,8 +4,8 @@ import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { mutatingCalls, resetDmsCalls } from '../support/dmsAdmin';
-import { admin, eventually } from '../support/dmsEmulatorClient';
-import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
+import { admin } from '../support/dmsEmulatorClient';
+import { removeTask, replicateGroup, waitForCdcFile } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, scratchEnumReorder, uniqueName } from '../support/scratchTables';
 import { sourceAdmin } from '../support/sourceAdmin';
@@ -88,13 +88,7 @@ test('"mode": "tables" with an ENUM reorder in the schema drift is refused befor
 test('a plain ReloadTables after the reorder: the LOAD files verify, the CDC written after it is still wrong, and the finalize gate says so', async () => {
   // CDC after the ALTER writes wrong labels ('new' is index 3 now; the task decodes index 3 as 'closed').
   await sql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 1 AND 15`);
-  const prefix = `dms/${table.replace('.', '/')}/`;
-  await eventually(
-    () => objectsUnder(prefix),
-    (o) => o.some((x) => !x.key.includes('/LOAD')),
-    60000,
-    'a CDC file',
-  );
+  await waitForCdcFile(table);
 
   const handle = await startRunbook(
     tw.client,

@@ -4,8 +4,7 @@ import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import type { RunbookResult } from '../../workflows/engine/runbook';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { setDmsBehaviour } from '../support/dmsAdmin';
-import { eventually } from '../support/dmsEmulatorClient';
-import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
+import { removeTask, replicateGroup, waitForCdcFile } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, scratchEnumReorder, uniqueName } from '../support/scratchTables';
 import { sourceAdmin } from '../support/sourceAdmin';
@@ -56,13 +55,7 @@ afterAll(async () => {
 test('reload-target after an ENUM reorder verifies with LOAD rows that carry no change sequence', async () => {
   // CDC after the ALTER writes wrong labels ('new' is index 3 now; the task decodes index 3 as 'closed').
   await sql(`UPDATE ${table} SET state = 'new' WHERE id BETWEEN 1 AND 15`);
-  const prefix = `dms/${table.replace('.', '/')}/`;
-  await eventually(
-    () => objectsUnder(prefix),
-    (o) => o.some((x) => !x.key.includes('/LOAD')),
-    60000,
-    'a CDC file with the wrong labels',
-  );
+  await waitForCdcFile(table, 'a CDC file with the wrong labels');
 
   const handle = await startRunbook(
     tw.client,

@@ -7,7 +7,7 @@ import type { FullReloadReport } from '../../workflows/fullReload';
 import { clearDmsFaults, mutatingCalls, resetDmsCalls, setDmsFaults } from '../support/dmsAdmin';
 import { eventually } from '../support/dmsEmulatorClient';
 import { captureHistory } from '../support/histories';
-import { objectsUnder, removeTask, replicateGroup, tableStatistics } from '../support/replicatedTables';
+import { objectsUnder, removeTask, replicateGroup, tableStatistics, waitForCdcFile } from '../support/replicatedTables';
 import { scratchGroup, waitForGate, waitForStatus } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { sourceAdmin } from '../support/sourceAdmin';
@@ -53,12 +53,7 @@ test('verification fails, the finalize gate recommends a rollback, and rejecting
   // The table's prefix holds full-load and CDC files.
   await sql(`INSERT INTO ${table} SELECT seq, 7, 'active', 3.00, '2026-07-03' FROM shop.seq_5001_to_5005`);
   const prefix = `dms/${table.replace('.', '/')}/`;
-  const before = await eventually(
-    () => objectsUnder(prefix),
-    (objects) => objects.some((o) => !o.key.includes('/LOAD')),
-    60000,
-    'a CDC file',
-  );
+  const before = await waitForCdcFile(table);
   // A long full load (emulated seconds) leaves time to write behind the reload's back.
   await setDmsFaults({ extraFullLoadSeconds: { [group.taskIdentifier]: 1200 } });
   await resetDmsCalls();
