@@ -1,6 +1,6 @@
-import { FULL_RELOAD_MAX_TABLES, FULL_RELOAD_MAX_TABLES_TASK_MODE } from './inputs/fullReload';
+import { FULL_RELOAD_MAX_TABLES, FULL_RELOAD_MAX_TABLES_TASK_MODE, FullReloadInput } from './inputs/fullReload';
 import { chooseReloadMethod, type ReloadMode } from './reloadMethod';
-import type { SchemaChange, TableDrift } from './schemaDrift';
+import { describeDrift, type SchemaChange, type TableDrift } from './schemaDrift';
 import { toTableName } from './tableName';
 
 /**
@@ -143,5 +143,28 @@ export function commitVerdict(
     why:
       `snapshot not stored: ${uncovered.length} unsafe table(s) have no fullReload started or pending (${shown})` +
       `${reasons.length ? `: ${reasons.join('; ')}` : ''}. The next run compares with the previous snapshot again and reports them again, until a fullReload covers them`,
+  };
+}
+
+/** The most tables a drift-started fullReload scans (full-table checksums of the current files) before its gate. */
+export const DRIFT_SCANS_BEFORE_GATE = 20;
+
+/** The input of a fullReload the watch starts (it waits at its gate for a person). */
+export function driftReloadInput(
+  detectedBy: string,
+  tables: string[],
+  mode: ReloadMode,
+  drifts: TableDrift[],
+  changes: SchemaChange[],
+): FullReloadInput {
+  return {
+    tables,
+    reason: `schema drift (unsafe): ${drifts.map(describeDrift).join('; ')}`.slice(0, 2000),
+    mode,
+    // The approver sees whether the live files are scrambled: the one case worth a scan before the gate, as long as
+    // the scans are few. A reload of more tables leaves the source alone until its approved verification.
+    checkCurrentFiles: tables.length <= DRIFT_SCANS_BEFORE_GATE,
+    requestedBy: 'schemaDriftWatch',
+    schemaDrift: { detectedBy, changes },
   };
 }

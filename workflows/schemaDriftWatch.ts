@@ -1,14 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { log, ParentClosePolicy, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import type { SnapshotComparison } from '../activities/schemaSnapshots';
-import { commitVerdict, DriftReloadStatus, PlannedDriftReload, planDriftReloads } from '../domain/driftReloads';
-import { FullReloadInput, fullReloadInputSchema } from '../domain/inputs/fullReload';
+import { commitVerdict, DriftReloadStatus, driftReloadInput, PlannedDriftReload, planDriftReloads } from '../domain/driftReloads';
+import { fullReloadInputSchema } from '../domain/inputs/fullReload';
 import { SchemaDriftWatchInput, schemaDriftWatchInputSchema, SchemaDriftWatchParsed } from '../domain/inputs/schemaDriftWatch';
 import { mappingOf } from '../domain/onboarding';
 import { keySegment } from '../domain/keySegment';
-import { describeDrift, SchemaChange, Severity, TableDrift } from '../domain/schemaDrift';
+import { describeDrift, Severity, TableDrift } from '../domain/schemaDrift';
 import { selectedTables } from '../domain/tableMappings';
-import { chooseReloadMethod, ReloadMode } from '../domain/reloadMethod';
+import { chooseReloadMethod } from '../domain/reloadMethod';
 import { formatTableName, TableName, toTableName } from '../domain/tableName';
 import { actions, reads } from './engine/activityProxies';
 import { Runbook, RunbookResult } from './engine/runbook';
@@ -208,7 +208,7 @@ async function startDriftChild(runbook: Runbook, reload: PlannedDriftReload, sum
       // The reload outlives this run: it waits at its gate for a person, however long that takes.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: summary,
-      args: [childInput(runbook, tables, mode, drifts, changes)],
+      args: [driftReloadInput(runbook.workflowId, tables, mode, drifts, changes)],
     });
     return {
       workflowId,
@@ -221,18 +221,6 @@ async function startDriftChild(runbook: Runbook, reload: PlannedDriftReload, sum
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     return { workflowId, task, tables: reload.covers, status: 'already-started', detail: 'started by an earlier attempt of this run' };
   }
-}
-
-function childInput(runbook: Runbook, tables: string[], mode: ReloadMode, drifts: TableDrift[], changes: SchemaChange[]): FullReloadInput {
-  return {
-    tables,
-    reason: `schema drift (unsafe): ${drifts.map(describeDrift).join('; ')}`.slice(0, 2000),
-    mode,
-    // The approver sees whether the live files are scrambled: the one case worth a scan before the gate.
-    checkCurrentFiles: true,
-    requestedBy: 'schemaDriftWatch',
-    schemaDrift: { detectedBy: runbook.workflowId, changes },
-  };
 }
 
 /**
@@ -267,7 +255,9 @@ async function driftReloads(runbook: Runbook, i: SchemaDriftWatchParsed, unsafe:
       continue;
     }
     // A child refusing its input would end at once and leave the tables without a reload: check it here first.
-    const checked = fullReloadInputSchema.safeParse(childInput(runbook, child.tables, child.mode, child.drifts, child.changes));
+    const checked = fullReloadInputSchema.safeParse(
+      driftReloadInput(runbook.workflowId, child.tables, child.mode, child.drifts, child.changes),
+    );
     if (!checked.success) {
       const problems = checked.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
       reloads.push(

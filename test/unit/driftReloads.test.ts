@@ -1,4 +1,4 @@
-import { commitVerdict, planDriftReloads } from '../../domain/driftReloads';
+import { commitVerdict, DRIFT_SCANS_BEFORE_GATE, driftReloadInput, planDriftReloads } from '../../domain/driftReloads';
 import { FULL_RELOAD_MAX_TABLES, FULL_RELOAD_MAX_TABLES_TASK_MODE, fullReloadInputSchema } from '../../domain/inputs/fullReload';
 import type { ChangeKind, TableDrift } from '../../domain/schemaDrift';
 
@@ -130,5 +130,19 @@ describe('fullReload input limits, judged by what the run does', () => {
     expect(messages({ tables: ['shop.a', 'shop.a'], reason: 'twice', mode: 'task' })).toEqual(['tables: lists a table twice']);
     expect(messages({ tables: [], reason: 'none' })).toEqual(['tables: name at least one table']);
     expect(messages({ tables: 'shop.a', reason: 'not a list' })[0]).toMatch(/^tables: .*expected array/);
+  });
+});
+
+describe('the input of a drift-started fullReload', () => {
+  test('scans the current files before the gate only for a few tables; the input is a valid fullReload input', () => {
+    const few = driftReloadInput('schemaDriftWatch-1', names(DRIFT_SCANS_BEFORE_GATE), 'tables', [drift('shop.t0')], []);
+    expect(few).toMatchObject({
+      checkCurrentFiles: true,
+      requestedBy: 'schemaDriftWatch',
+      schemaDrift: { detectedBy: 'schemaDriftWatch-1' },
+    });
+    const many = driftReloadInput('schemaDriftWatch-1', names(DRIFT_SCANS_BEFORE_GATE + 1), 'tables', [drift('shop.t0')], []);
+    expect(many.checkCurrentFiles).toBe(false);
+    expect(fullReloadInputSchema.safeParse(many).success).toBe(true);
   });
 });
