@@ -2,9 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
+import * as prettier from 'prettier';
 import type { PipelineConfig } from '../domain/config';
-import { loadStackEnv } from '../test/support/stackEnv';
+import { loadStackEnv, requireEnv } from '../test/support/stackEnv';
 
 const root = path.resolve(__dirname, '..');
 
@@ -160,4 +162,38 @@ export async function setEmulatorSpeed(speed: number): Promise<void> {
     body: JSON.stringify({ speed }),
   });
   if (!response.ok) throw new Error(`emulator clock: HTTP ${response.status}`);
+}
+
+/** The stack's moto S3, for the benches that fill and read a lake table. */
+export function stackS3(): { s3: S3Client; bucket: string } {
+  loadStackEnv();
+  const s3 = new S3Client({
+    endpoint: requireEnv('AWS_ENDPOINT_URL_S3'),
+    forcePathStyle: true,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    maxAttempts: 5,
+  });
+  return { s3, bucket: requireEnv('STACK_BUCKET') };
+}
+
+/** The machine of an S3 bench's result: these figures are of moto on this machine. */
+export function s3BenchMachine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    s3: 'moto server (local, in memory)',
+  };
+}
+
+/** Writes bench/results/<file> as the repository's formatter would, so a committed result passes `prettier --check`. */
+export async function writeFormattedResult(file: string, results: unknown): Promise<string> {
+  const out = path.join(root, 'bench', 'results', file);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const options = (await prettier.resolveConfig(out)) ?? {};
+  fs.writeFileSync(out, await prettier.format(JSON.stringify(results, null, 2), { ...options, parser: 'json' }));
+  return out;
 }

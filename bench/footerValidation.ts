@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadata } from 'hyparquet';
-import * as prettier from 'prettier';
 import { auditFileSizes } from '../activities/doctor/fileSizeListing';
 import { FOOTER_TAIL_BYTES, parquetCensus } from '../activities/doctor/parquetCensus';
 import { listObjectPages, mapBounded } from '../activities/s3Objects';
-import { loadStackEnv, requireEnv } from '../test/support/stackEnv';
+import { s3BenchMachine, stackS3, writeFormattedResult } from './benchSupport';
 
 /**
  * `npm run bench`: the doctor's validation reads only Parquet footers. In moto's S3, a table of 2,200 Parquet files
@@ -123,14 +120,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
-  loadStackEnv();
-  const bucket = requireEnv('STACK_BUCKET');
-  const s3 = new S3Client({
-    endpoint: requireEnv('AWS_ENDPOINT_URL_S3'),
-    forcePathStyle: true,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  });
+  const { s3, bucket } = stackS3();
   const generation = await ensureTable(s3, bucket);
 
   const footers = await timed(() => parquetCensus(s3, bucket, PREFIX, { concurrency: CONCURRENCY }));
@@ -155,14 +145,7 @@ async function main(): Promise<void> {
   const results = {
     benchmark: 'footer-validation',
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Number((os.totalmem() / 1024 ** 3).toFixed(1)),
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      s3: 'moto server (local, in memory)',
-    },
+    machine: s3BenchMachine(),
     table: {
       prefix: PREFIX,
       files: census.files,
@@ -244,11 +227,7 @@ async function main(): Promise<void> {
     `footers read ${results.comparison.bytesReadRatio}x fewer bytes and ran ${results.comparison.speedup}x faster than downloading every file`,
   );
 
-  const out = path.resolve(__dirname, 'results', 'footer-validation.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  // Written as the repository's formatter would, so a committed result passes `prettier --check`.
-  const options = (await prettier.resolveConfig(out)) ?? {};
-  fs.writeFileSync(out, await prettier.format(JSON.stringify(results, null, 2), { ...options, parser: 'json' }));
+  const out = await writeFormattedResult('footer-validation.json', results);
   console.log(`[bench] wrote ${path.relative(process.cwd(), out)}`);
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * `npm run bench [case …]`: every benchmark in turn against the running stack (cases: footers, history, polling,
- * parked, budget), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
+ * parked, budget, census), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
  */
 const cases: Record<string, { file: string; result: string }> = {
   footers: { file: 'footerValidation.ts', result: 'footer-validation.json' },
@@ -12,6 +12,7 @@ const cases: Record<string, { file: string; result: string }> = {
   polling: { file: 'sharedPolling.ts', result: 'shared-polling.json' },
   parked: { file: 'parkedRunbooks.ts', result: 'parked-runbooks.json' },
   budget: { file: 'dmsBudget.ts', result: 'dms-budget.json' },
+  census: { file: 'censusScale.ts', result: 'census-scale.json' },
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(cases);
 const unknown = chosen.filter((c) => !cases[c]);
@@ -71,6 +72,13 @@ if (budget) {
   rows.push([
     `DMS calls/s, ${budget.workers} workers, budget ${budget.budgetPerSecond}/s`,
     `mean ${budget.withBudget.meanPerSecond}, max ${budget.withBudget.maxInOneSecond} in 1 s (no budget: mean ${budget.withoutBudget.meanPerSecond}, max ${budget.withoutBudget.maxInOneSecond})`,
+  ]);
+}
+const census = read(cases.census!.result);
+if (census) {
+  rows.push([
+    `doctor validation of ${census.table.files} files: first run / incremental`,
+    `${census.firstRun.seconds} s, ${census.firstRun.footersRead} footers / ${census.afterChanges.seconds} s, ${census.afterChanges.footersRead} footers`,
   ]);
 }
 const width = Math.max(...rows.map((r) => r[0].length));

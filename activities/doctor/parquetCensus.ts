@@ -11,7 +11,8 @@ export const FOOTER_TAIL_BYTES = 16 * 1024;
 export interface CensusOptions {
   concurrency?: number;
   tailBytes?: number;
-  onPage?: (progress: { files: number; bytesRead: number; filesReused: number }) => void;
+  /** After each listing page; awaited, so a caller may write a checkpoint before the next page is read. */
+  onPage?: (progress: { files: number; bytesRead: number; filesReused: number }) => void | Promise<void>;
   /** The previous run's entries by key: unchanged files are counted from them, their footers not read again. */
   previous?: ReadonlyMap<string, CensusEntry>;
   /** Receives every file's entry, for the ledger of the next run. */
@@ -60,7 +61,7 @@ export async function parquetCensus(s3: S3Client, bucket: string, prefix: string
       countEntry(census, entry);
       options.entries?.push(entry);
     }
-    options.onPage?.({ files: census.files, bytesRead: census.bytesRead, filesReused: census.filesReused! });
+    await options.onPage?.({ files: census.files, bytesRead: census.bytesRead, filesReused: census.filesReused! });
   }
   return census;
 }

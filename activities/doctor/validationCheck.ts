@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/activity';
 import { TABLE_DONE } from '../../domain/dmsStates';
-import { CensusEntry, CensusLedger, censusLedgerKey, previousEntries } from '../../domain/doctor/censusLedger';
+import { censusLedgerKey } from '../../domain/doctor/censusLedger';
 import type { CheckResult } from '../../domain/doctor/findings';
 import { evaluateRowCounts, resumedSinceLoad, RowCountFacts } from '../../domain/doctor/rowValidation';
 import type { Finding } from '../../domain/doctor/findings';
@@ -8,10 +8,9 @@ import { lobTruncationFindings } from '../../domain/doctor/lobTruncation';
 import { lobColumns, lobSettingsOf } from '../../domain/taskSettings';
 import type { ActivityDeps } from '../deps';
 import { countS3BytesRead } from '../metrics';
-import { putJsonObject, readJsonObject } from '../s3Objects';
 import { sourceTableActivities } from '../sourceTables';
 import { DoctorCheckInput, doctorFacts, tableLabel } from './doctorFacts';
-import { parquetCensus } from './parquetCensus';
+import { ledgeredCensus } from './ledgeredCensus';
 import { Failure } from '../../contracts/failures';
 
 /**
@@ -52,19 +51,12 @@ export function validationCheck(deps: ActivityDeps) {
             continue;
           }
           const prefix = `${config.target.folder}/${stat.schema}/${stat.table}/`;
-          const ledgerKey = censusLedgerKey(stat.schema, stat.table);
-          const previous = input.fullCensus
-            ? new Map()
-            : previousEntries(await readJsonObject(deps.s3, config.target.bucket, ledgerKey), prefix);
-          const entries: CensusEntry[] = [];
-          const census = await parquetCensus(deps.s3, config.target.bucket, prefix, {
+          const census = await ledgeredCensus(deps.s3, config.target.bucket, prefix, censusLedgerKey(stat.schema, stat.table), {
+            at: input.at,
+            fullCensus: input.fullCensus,
             concurrency: input.footerConcurrency,
             onPage: (progress) => facts.beat({ table, ...progress }),
-            previous,
-            entries,
           });
-          const ledger: CensusLedger = { version: 1, prefix, at: input.at, entries };
-          await putJsonObject(deps.s3, config.target.bucket, ledgerKey, ledger);
           countS3BytesRead('parquet-footer', census.bytesRead);
           out.push({
             table,

@@ -52,3 +52,28 @@ export function countEntry(census: ParquetCensus, entry: CensusEntry): void {
   if (entry.load) census.loadRows += entry.rows;
   else census.changeRows += entry.rows;
 }
+
+/**
+ * A census of a big table can outlast its activity (the doctor's checks have 30 minutes; a million files at ~300
+ * footers a second take about an hour). Without a checkpoint the retry starts from zero and no run ever finishes,
+ * so the ledger is written while the census runs, at most once per `CENSUS_CHECKPOINT_MS`: the next attempt then
+ * reads only the footers not read yet. Time-based, so a small table writes its ledger once, at the end.
+ */
+export const CENSUS_CHECKPOINT_MS = 5 * 60_000;
+
+export function checkpointDue(state: { now: number; lastAt: number; footersReadSince: number }, everyMs = CENSUS_CHECKPOINT_MS): boolean {
+  return state.footersReadSince > 0 && state.now - state.lastAt >= everyMs;
+}
+
+/**
+ * The entries of a ledger written part-way: every file counted so far, and the previous run's entries of the keys
+ * the listing has not reached yet (ListObjectsV2 lists keys in ascending order), so an interrupted incremental run
+ * loses nothing it knew. An entry kept here is still checked against the listing (key, ETag, size) before reuse.
+ */
+export function checkpointEntries(counted: readonly CensusEntry[], previous: ReadonlyMap<string, CensusEntry>): CensusEntry[] {
+  const last = counted.at(-1)?.key;
+  if (last === undefined) return [...previous.values()];
+  const ahead: CensusEntry[] = [];
+  for (const entry of previous.values()) if (entry.key > last) ahead.push(entry);
+  return [...counted, ...ahead];
+}

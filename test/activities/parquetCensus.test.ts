@@ -1,4 +1,5 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ledgeredCensus } from '../../activities/doctor/ledgeredCensus';
 import { parquetCensus } from '../../activities/doctor/parquetCensus';
 import { putJsonObject, readJsonObject } from '../../activities/s3Objects';
 import { CensusEntry, CensusLedger, censusLedgerKey, previousEntries } from '../../domain/doctor/censusLedger';
@@ -87,5 +88,42 @@ describe('checkRowCounts keeps a ledger per table in the bucket', () => {
     const back = previousEntries(await readJsonObject(h.deps.s3, bucket(), key), prefix);
     expect([...back.values()]).toEqual(entries);
     expect(await readJsonObject(h.deps.s3, bucket(), `${key}.missing`)).toBeUndefined();
+  });
+
+  test('ledgeredCensus (what checkRowCounts runs) reads the ledger it wrote last time; fullCensus reads every footer again', async () => {
+    const prefix = `tests/census/${uniqueName('c')}/dms/shop/carts/`;
+    const key = `tests/census/${uniqueName('ledger')}.json`;
+    await putParquet(`${prefix}20261201/LOAD00000001.parquet`, 6);
+    await putParquet(`${prefix}20261201/20261201-120000000.parquet`, 2);
+    const run = (fullCensus?: boolean) => ledgeredCensus(h.deps.s3, bucket(), prefix, key, { at: '2026-12-01T00:00:00Z', fullCensus });
+
+    expect(await run()).toMatchObject({ files: 2, loadRows: 6, changeRows: 2, filesReused: 0 });
+    const ledger = await readJsonObject<CensusLedger>(h.deps.s3, bucket(), key);
+    expect(ledger).toMatchObject({ version: 1, prefix, at: '2026-12-01T00:00:00Z' });
+    expect(ledger!.entries.map((e) => e.rows).sort()).toEqual([2, 6]);
+
+    await putParquet(`${prefix}20261202/20261202-120000000.parquet`, 3);
+    expect(await run()).toMatchObject({ files: 3, loadRows: 6, changeRows: 5, filesReused: 2 });
+    const full = await run(true);
+    expect(full).toMatchObject({ files: 3, loadRows: 6, changeRows: 5, filesReused: 0 });
+    expect(full.bytesRead).toBeGreaterThan(0);
+  });
+
+  test('a census interrupted after its ledger checkpoint resumes from it instead of reading every footer again', async () => {
+    const prefix = `tests/census/${uniqueName('c')}/dms/shop/baskets/`;
+    const key = `tests/census/${uniqueName('ledger')}.json`;
+    await putParquet(`${prefix}20261201/LOAD00000001.parquet`, 4);
+    await putParquet(`${prefix}20261201/20261201-120000000.parquet`, 1);
+    // The worker dies (the activity times out) just after the checkpoint, before the census ends.
+    const interrupted = ledgeredCensus(h.deps.s3, bucket(), prefix, key, {
+      at: 'now',
+      checkpointEveryMs: 0,
+      onCheckpoint: () => {
+        throw new Error('activity timed out');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('activity timed out');
+    const retried = await ledgeredCensus(h.deps.s3, bucket(), prefix, key, { at: 'now' });
+    expect(retried).toMatchObject({ files: 2, loadRows: 4, changeRows: 1, filesReused: 2, bytesRead: 0 });
   });
 });
