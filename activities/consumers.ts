@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   consumerPauseKey,
-  holdersOf,
+  otherHolders,
   PausedConsumer,
   PauseHolder,
   pauseRecord,
@@ -75,7 +75,7 @@ export function consumerActivities(deps: ActivityDeps) {
       const c = find(input.consumer);
       const key = consumerPauseKey(c.name);
       const earlier = await readPause(deps, key);
-      const others = earlier ? holdersOf(earlier).filter((h) => h.workflowId !== input.runbook.workflowId) : [];
+      const others = otherHolders(earlier, input.runbook.workflowId);
       const live = await liveOnly(others);
       const me: PauseHolder = {
         workflowId: input.runbook.workflowId,
@@ -271,7 +271,7 @@ export function consumerActivities(deps: ActivityDeps) {
       const c = find(input.consumer);
       const key = consumerPauseKey(c.name);
       const record = await readPause(deps, key);
-      const others = record ? holdersOf(record).filter((h) => h.workflowId !== input.runbook.workflowId) : [];
+      const others = otherHolders(record, input.runbook.workflowId);
       if (record && others.length) {
         // Another run needs it paused, or one ended without resuming it (a failed rebuild leaves it so on purpose):
         // this run only leaves the record, which the doctor reports once no holder runs.

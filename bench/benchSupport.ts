@@ -2,10 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import * as prettier from 'prettier';
 import type { PipelineConfig } from '../domain/config';
+import { mapBounded } from '../activities/s3Objects';
 import { loadStackEnv, requireEnv } from '../test/support/stackEnv';
 
 const root = path.resolve(__dirname, '..');
@@ -196,4 +197,28 @@ export async function writeFormattedResult(file: string, results: unknown): Prom
   const options = (await prettier.resolveConfig(out)) ?? {};
   fs.writeFileSync(out, await prettier.format(JSON.stringify(results, null, 2), { ...options, parser: 'json' }));
   return out;
+}
+
+/**
+ * Writes `count` generated objects, `concurrency` at a time, logging progress every `logEvery`; answers the seconds
+ * it took. The benches' tables are generated once per stack with this.
+ */
+export async function putGenerated(
+  s3: S3Client,
+  bucket: string,
+  options: { count: number; concurrency: number; logEvery: number; object: (i: number) => Promise<{ key: string; body: Uint8Array }> },
+): Promise<number> {
+  const started = performance.now();
+  let done = 0;
+  await mapBounded(
+    Array.from({ length: options.count }, (_, i) => i),
+    options.concurrency,
+    async (i) => {
+      const { key, body } = await options.object(i);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      if (++done % options.logEvery === 0)
+        console.log(`[bench]   ${done}/${options.count} (${Math.round(done / ((performance.now() - started) / 1000))} files/s)`);
+    },
+  );
+  return (performance.now() - started) / 1000;
 }

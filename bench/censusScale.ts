@@ -6,7 +6,7 @@ import { ledgeredCensus } from '../activities/doctor/ledgeredCensus';
 import { listObjectPages, mapBounded, readJsonObject } from '../activities/s3Objects';
 import { censusLedgerKey, previousEntries } from '../domain/doctor/censusLedger';
 import type { ParquetCensus } from '../domain/doctor/rowValidation';
-import { s3BenchMachine, stackS3, writeFormattedResult } from './benchSupport';
+import { putGenerated, s3BenchMachine, stackS3, writeFormattedResult } from './benchSupport';
 
 /**
  * `npm run bench -- census`: the doctor's row validation on a table of many small Parquet files. In moto's S3 it
@@ -81,18 +81,12 @@ async function ensureTable(s3: S3Client, bucket: string): Promise<{ generatedSec
     return {};
   }
   console.log(`[bench] generating ${FILES} Parquet files in ${PARTITIONS} partitions under s3://${bucket}/${PREFIX} (once per stack)…`);
-  const started = performance.now();
-  let done = 0;
-  await mapBounded(
-    Array.from({ length: FILES }, (_, i) => i),
-    GENERATE_CONCURRENCY,
-    async (i) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(i), Body: await parquetFile(i, rowsOf(i)) }));
-      if (++done % 5000 === 0)
-        console.log(`[bench]   ${done}/${FILES} (${Math.round(done / ((performance.now() - started) / 1000))} files/s)`);
-    },
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = await putGenerated(s3, bucket, {
+    count: FILES,
+    concurrency: GENERATE_CONCURRENCY,
+    logEvery: 5000,
+    object: async (i) => ({ key: keyOf(i), body: await parquetFile(i, rowsOf(i)) }),
+  });
   return { generatedSeconds: Number(seconds.toFixed(1)), filesPerSecond: Math.round(FILES / seconds) };
 }
 

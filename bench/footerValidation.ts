@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadata } from 'hyparquet';
 import { auditFileSizes } from '../activities/doctor/fileSizeListing';
 import { FOOTER_TAIL_BYTES, parquetCensus } from '../activities/doctor/parquetCensus';
 import { listObjectPages, mapBounded } from '../activities/s3Objects';
-import { s3BenchMachine, stackS3, writeFormattedResult } from './benchSupport';
+import { putGenerated, s3BenchMachine, stackS3, writeFormattedResult } from './benchSupport';
 
 /**
  * `npm run bench`: the doctor's validation reads only Parquet footers. In moto's S3, a table of 2,200 Parquet files
@@ -71,20 +71,15 @@ async function ensureTable(s3: S3Client, bucket: string): Promise<{ generatedSec
     return {};
   }
   console.log(`[bench] generating ${FILES} Parquet files under s3://${bucket}/${PREFIX} (once per stack)…`);
-  const started = performance.now();
-  let done = 0;
-  await mapBounded(
-    Array.from({ length: FILES }, (_, i) => i),
-    CONCURRENCY,
-    async (i) => {
-      const body = await parquetFile(i);
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(i), Body: body }));
-      if (++done % 200 === 0) console.log(`[bench]   ${done}/${FILES}`);
-    },
-  );
+  const generatedSeconds = await putGenerated(s3, bucket, {
+    count: FILES,
+    concurrency: CONCURRENCY,
+    logEvery: 200,
+    object: async (i) => ({ key: keyOf(i), body: await parquetFile(i) }),
+  });
   const after = await inventory(s3, bucket);
   if (after.bytes < MIN_TOTAL_BYTES) throw new Error(`generated only ${after.bytes} bytes; raise BENCH_FILES`);
-  return { generatedSeconds: (performance.now() - started) / 1000 };
+  return { generatedSeconds };
 }
 
 /** The baseline: fetch every file whole and read its row count, with the same concurrency. */

@@ -65,6 +65,11 @@ export interface PauseRecord {
   holders?: PauseHolder[];
 }
 
+/** The holders of a pause other than this run (none without a record). */
+export function otherHolders(record: PauseRecord | undefined, workflowId: string): PauseHolder[] {
+  return record ? holdersOf(record).filter((h) => h.workflowId !== workflowId) : [];
+}
+
 export function holdersOf(record: PauseRecord): PauseHolder[] {
   return (
     record.holders ?? [

@@ -306,9 +306,7 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           stepsAfter: { pause: 'gate:publish', rebuild: 'publish' },
         },
       );
-      const downstreamRefusals: string[] = [];
-      downstream?.show(planned.plan, 'the publish', downstreamRefusals);
-      if (downstreamRefusals.length && !i.dryRun) throw refuse(downstreamRefusals.join('; '));
+      downstream?.showOrRefuse(planned.plan, 'the publish', i.dryRun);
 
       if (i.dryRun) {
         runbook.skipRest('dry run');

@@ -10,7 +10,7 @@ import { QuarantineLayout, tablePrefix } from '../domain/quarantineLayout';
 import { formatTableName, TableName } from '../domain/tableName';
 import { PERMANENT_FAILURES, reads } from './engine/activityProxies';
 import { Runbook } from './engine/runbook';
-import { failureType } from './engine/refusals';
+import { failureType, refuse } from './engine/refusals';
 import { Failure } from '../contracts/failures';
 
 /**
@@ -112,6 +112,16 @@ export class Downstream {
     if (!found.length) return;
     const collisions = { ...this.plan.collisions, [formatTableName(table)]: found };
     this.plan = planDownstream({ ...this.facts, collisions })!;
+  }
+
+  /**
+   * Shows the downstream part in the plan, and refuses the run (before its gate) on a hazard no consumer can repair;
+   * a dry run shows the hazard in its plan instead.
+   */
+  showOrRefuse(plan: Plan, rewriteStep: string, dryRun: boolean | undefined): void {
+    const refusals: string[] = [];
+    this.show(plan, rewriteStep, refusals);
+    if (refusals.length && !dryRun) throw refuse(refusals.join('; '));
   }
 
   /** Adds the calls, hazards and markers to the plan shown at the gate; refusing hazards become the plan's refusals. */

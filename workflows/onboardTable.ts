@@ -178,9 +178,7 @@ export async function onboardTable(input: OnboardTableInput): Promise<RunbookRes
             { schemaChanges: plan.schemaChanges, stepsAfter: { pause: 'gate:apply-mapping', rebuild: 'apply' } },
           )
         : undefined;
-      const downstreamRefusals: string[] = [];
-      downstream?.show(plan.plan, 'the mapping change', downstreamRefusals);
-      if (downstreamRefusals.length && !i.dryRun) throw refuse(downstreamRefusals.join('; '));
+      downstream?.showOrRefuse(plan.plan, 'the mapping change', i.dryRun);
 
       if (i.dryRun) {
         runbook.skipRest('dry run');

@@ -1,7 +1,6 @@
 import { DescribeEndpointsCommand, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { checkResult, CheckResult, Finding } from '../../domain/doctor/findings';
@@ -27,6 +26,7 @@ import { runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttrib
 import { stagingFolder } from '../../domain/backfill';
 import { quarantineRoot } from '../../domain/quarantineLayout';
 import { Failure } from '../../contracts/failures';
+import { runStatus } from '../workflowRunStatus';
 
 /** Runbooks that stop tasks or create temporary resources. */
 const ACTING_KINDS = ['onboardTable', 'fullReload', 'resizeInstance', 'backfillPartitions'];
@@ -57,15 +57,6 @@ export interface LeftoversInput {
  */
 export function leftoversCheck(deps: ActivityDeps) {
   const temporal = deps.temporal;
-
-  async function runStatus(workflowId: string, runId?: string): Promise<string> {
-    try {
-      return (await temporal.workflow.getHandle(workflowId, runId).describe()).status.name;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
-      throw error;
-    }
-  }
 
   /** The run's input (the workflow's first argument) and its scheduled activities, in order. */
   async function runHistory(run: ClosedRun): Promise<{ input: Record<string, unknown>; activities: ScheduledActivity[] }> {
@@ -178,7 +169,7 @@ export function leftoversCheck(deps: ActivityDeps) {
         continue;
       }
       if (!held) continue;
-      const status = await runStatus(held.holder, held.runId);
+      const status = await runStatus(deps, held.holder, held.runId);
       if (status !== 'RUNNING') findings.push(staleLockFinding(lock.resource, info.workflowId, held, status));
     }
     return findings;
@@ -193,7 +184,7 @@ export function leftoversCheck(deps: ActivityDeps) {
       ['_quarantine/', 'quarantine'],
     ] as Array<[string, PrefixKind]>) {
       for (const folder of await folders(root)) {
-        const status = await runStatus(folder.id);
+        const status = await runStatus(deps, folder.id);
         // Running: still in use. Completed: a finished reload keeps a rolled-back quarantine on purpose.
         if (status === 'RUNNING' || status === 'COMPLETED') continue;
         const run = byId.get(folder.id);
@@ -240,7 +231,7 @@ export function leftoversCheck(deps: ActivityDeps) {
       const runs = (await closedRuns(since)).filter(runOnGroups);
       for (const run of runs) {
         // A reset or re-started run of the same workflow id may be carrying on with the same resources.
-        if ((await runStatus(run.workflowId)) === 'RUNNING') continue;
+        if ((await runStatus(deps, run.workflowId)) === 'RUNNING') continue;
         const history = await runHistory(run);
         const actions = leftoverActions(history.activities);
         const large = run.kind === 'resizeInstance' ? await largeClassLeft(run, history.input, actions, input.at) : undefined;
