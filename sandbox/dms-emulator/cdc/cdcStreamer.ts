@@ -187,6 +187,8 @@ export class CdcStreamer {
       // partition folder is created and a CDC filename is generated"), or, under s3Layout.cdcDateFolder
       // `commit-time`, one file per commit-date folder (DatePartitionEnabled: "partitions S3 bucket folders based on
       // transaction commit dates"). The two sentences disagree: unverified, both modelled.
+      // One write time names both the folder and the file: the emulated clock runs fast, so reading it again after
+      // the awaits above could cross an hour and name a file outside its folder.
       const byCommit = this.ctx.behaviour().s3Layout.cdcDateFolder === 'commit-time';
       const byFolder = new Map<string, CdcChange[]>();
       for (const change of buffer.changes) {
@@ -207,7 +209,7 @@ export class CdcStreamer {
         await putObject(
           this.s3,
           settings.bucket,
-          `${folder}/${cdcFileName(this.ctx.now(), this.fileCounter, settings.datePartitionTimezone)}`,
+          `${folder}/${cdcFileName(now, this.fileCounter, settings.datePartitionTimezone)}`,
           encodeParquet(shape.columns, rows),
         );
       }
