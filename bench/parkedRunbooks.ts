@@ -4,6 +4,7 @@ import { approveSignal, statusQuery } from '../contracts/handlers';
 import { uniqueName } from '../test/support/scratchTables';
 import { testConfig } from '../test/support/testConfig';
 import { maxCachedWorkflowsFromEnv } from '../worker/cacheSize';
+import { workflowHeapMbFromEnv } from '../worker/workflowHeap';
 import {
   benchEnv,
   percentile,
@@ -86,6 +87,7 @@ export async function parkedRunbooks(): Promise<Record<string, unknown>> {
       worker: {
         shape: workerShape(),
         maxCachedWorkflows: maxCachedWorkflowsFromEnv(),
+        workflowHeapMb: workflowHeapMbFromEnv(maxCachedWorkflowsFromEnv()),
         nodeFlags: process.env.BENCH_NODE_FLAGS ?? '',
       },
       load: os.loadavg().map((l) => +l.toFixed(1)),

@@ -8,6 +8,7 @@ import { dmsTaskQueueOf } from '../domain/dmsBudget';
 import { maxCachedWorkflowsFromEnv } from './cacheSize';
 import { createActivityDeps } from './deps';
 import { installRuntime } from './runtime';
+import { withWorkflowHeapCap, workflowHeapMbFromEnv } from './workflowHeap';
 import { requireSearchAttributes } from './searchAttributeCheck';
 
 export interface RunbookWorker {
@@ -34,6 +35,8 @@ export interface CreateWorkerOptions {
   deployment?: WorkerDeploymentOptions;
   /** Runs kept in the sticky cache; default from DMS_RUNBOOKS_MAX_CACHED_WORKFLOWS (see cacheSize.ts). */
   maxCachedWorkflows?: number;
+  /** The workflow thread's heap cap in MB (0: V8's default); default from DMS_RUNBOOKS_WORKFLOW_HEAP_MB (workflowHeap.ts). */
+  workflowHeapMb?: number;
 }
 
 /** The worker: workflows plus activities on the `dms-runbooks` task queue, sized for a 2-core machine. */
@@ -52,21 +55,25 @@ export async function createRunbookWorker(options: CreateWorkerOptions): Promise
   const deps = createActivityDeps(options.config, clientConnection, options.namespace, options.logger);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const activities = createActivities(deps);
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: options.namespace,
-    taskQueue,
-    activities,
-    ...('bundlePath' in options.workflows
-      ? { workflowBundle: { codePath: options.workflows.bundlePath } }
-      : { workflowsPath: options.workflows.workflowsPath }),
-    maxConcurrentWorkflowTaskExecutions: 10,
-    maxConcurrentActivityTaskExecutions: 20,
-    maxCachedWorkflows: options.maxCachedWorkflows ?? maxCachedWorkflowsFromEnv(),
-    shutdownGraceTime: '10 seconds',
-    ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
-    ...options.overrides,
-  });
+  const maxCachedWorkflows = options.maxCachedWorkflows ?? maxCachedWorkflowsFromEnv();
+  const heapMb = options.workflowHeapMb ?? workflowHeapMbFromEnv(maxCachedWorkflows);
+  const worker = await withWorkflowHeapCap(heapMb, () =>
+    Worker.create({
+      connection: nativeConnection,
+      namespace: options.namespace,
+      taskQueue,
+      activities,
+      ...('bundlePath' in options.workflows
+        ? { workflowBundle: { codePath: options.workflows.bundlePath } }
+        : { workflowsPath: options.workflows.workflowsPath }),
+      maxConcurrentWorkflowTaskExecutions: 10,
+      maxConcurrentActivityTaskExecutions: 20,
+      maxCachedWorkflows,
+      shutdownGraceTime: '10 seconds',
+      ...(options.deployment ? { workerDeploymentOptions: options.deployment } : {}),
+      ...options.overrides,
+    }),
+  );
   // The DMS activities of runs that follow the budget (workflows/engine/dmsTaskQueue.ts), sharing this process's
   // DMS gateway (its limiter and shared polls) with the main worker.
   const budget = options.config.dms.callBudget;
