@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * `npm run bench [case …]`: every benchmark in turn against the running stack (cases: footers, history, polling,
- * parked, budget, census), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
+ * parked, budget, census, reload), each writing bench/results/<name>.json; then one summary table. Timings live here, never in tests.
  */
 const cases: Record<string, { file: string; result: string }> = {
   footers: { file: 'footerValidation.ts', result: 'footer-validation.json' },
@@ -13,6 +13,7 @@ const cases: Record<string, { file: string; result: string }> = {
   parked: { file: 'parkedRunbooks.ts', result: 'parked-runbooks.json' },
   budget: { file: 'dmsBudget.ts', result: 'dms-budget.json' },
   census: { file: 'censusScale.ts', result: 'census-scale.json' },
+  reload: { file: 'reloadScale.ts', result: 'reload-scale.json' },
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(cases);
 const unknown = chosen.filter((c) => !cases[c]);
@@ -79,6 +80,13 @@ if (census) {
   rows.push([
     `doctor validation of ${census.table.files} files: first run / incremental`,
     `${census.firstRun.seconds} s, ${census.firstRun.footersRead} footers / ${census.afterChanges.seconds} s, ${census.afterChanges.footersRead} footers`,
+  ]);
+}
+const reload = read(cases.reload!.result);
+if (reload) {
+  rows.push([
+    `task-mode fullReload of ${reload.tables} tables`,
+    `${reload.outcome}; largest execution ${reload.largestExecution.events} events, largest payload ${Math.round(reload.largestPayload.bytes / 1024)} KB, ${reload.wallSeconds} s`,
   ]);
 }
 const width = Math.max(...rows.map((r) => r[0].length));

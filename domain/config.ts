@@ -332,6 +332,8 @@ export const pipelineConfigSchema = z
         smallFileBytesPercentMax: z.number().min(0).max(100).default(50),
         /** Locks: how often a held lock checks that its holder run is still running, and frees itself when not. */
         lockHolderCheckSeconds: z.number().positive().default(300),
+        /** fullReload: past this many tables, the per-table work runs in child workflows of this many tables each (bounded histories). */
+        reloadTablesPerPart: z.number().int().min(1).max(500).default(100),
       })
       .strict()
       .default({
@@ -348,6 +350,7 @@ export const pipelineConfigSchema = z
         smallFilesMinExcess: 20,
         smallFileBytesPercentMax: 50,
         lockHolderCheckSeconds: 300,
+        reloadTablesPerPart: 100,
       }),
   })
   .strict()

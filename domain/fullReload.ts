@@ -155,6 +155,14 @@ function refusalsFor(facts: FullReloadFacts): string[] {
   return refusals;
 }
 
+/** Tables a plan names one by one; past this, it gives counts and the first names (see planFullReload). */
+export const PLAN_TABLES_LISTED = 20;
+
+/** The first names of a long list, and how many more. */
+function listed(names: string[]): string {
+  return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
+}
+
 /** Turns the facts into the plan shown at the `reload` gate: moves, DMS calls, the finalize choice. */
 export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
   const refusals = refusalsFor(facts);
@@ -197,7 +205,41 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
       why: 'reload-target starts a stopped task, and a stopped task writes nothing while its files move; CDC of every table of the task pauses until it restarts',
     });
   }
+  // Past PLAN_TABLES_LISTED tables the plan says the same per table once, with counts and a few names: a plan of
+  // thousands of per-table lines is read by nobody and would not fit in a history payload (docs/performance.md).
+  const compact = facts.tables.length > PLAN_TABLES_LISTED;
+  if (compact) {
+    const objects = facts.tables.reduce((sum, t) => sum + t.inventory.objects, 0);
+    const bytes = facts.tables.reduce((sum, t) => sum + t.inventory.bytes, 0);
+    calls.push({
+      service: 's3',
+      operation: 'QuarantineTableFiles',
+      params: {
+        tables: quarantine.length,
+        from: `${facts.folder ? `${facts.folder}/` : ''}<schema>/<table>/`,
+        to: `${root}<schema>/<table>/`,
+        manifests: `${root}_manifests/`,
+      },
+      why: `move the ${objects} files of ${quarantine.length} tables aside, one table after the other, before DMS drops its full-load files; readers stop seeing them, and a rollback puts them back`,
+    });
+    prefixes.push({ prefix: facts.folder ? `${facts.folder}/` : '', action: 'move-to-quarantine', objects, bytes });
+    prefixes.push({ prefix: root, action: 'write', objects, bytes });
+    const named = (tables: ReloadTableFacts[]) => listed(tables.map((t) => formatTableName(t.table)));
+    const empty = facts.tables.filter((t) => t.inventory.objects === 0);
+    if (empty.length) warnings.push(`tables without files (${empty.length}: ${named(empty)}): nothing to quarantine for them`);
+    const keyless = facts.tables.filter((t) => t.primaryKey.length === 0);
+    if (keyless.length)
+      warnings.push(
+        `tables without a primary key (${keyless.length}: ${named(keyless)}): their verification compares counts and ENUM/SET distributions only`,
+      );
+    const filtered = facts.tables.filter((t) => t.filtered);
+    if (filtered.length)
+      warnings.push(
+        `the mappings filter the rows of some tables (${filtered.length}: ${named(filtered)}): their files hold a subset of the source table, and the verification (which compares with the whole table) will report the difference`,
+      );
+  }
   quarantine.forEach((layout, i) => {
+    if (compact) return;
     const t = facts.tables[i]!;
     calls.push({
       service: 's3',
@@ -239,7 +281,7 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
         why: `full-load every table of task ${reload.taskIdentifier} again, then CDC from the restart`,
       });
       warnings.push(
-        `mode "task" reloads every table of task ${reload.taskIdentifier}: ${reload.tables.map(formatTableName).join(', ')} (all quarantined first; CDC of all of them pauses from the stop until the restart)`,
+        `mode "task" reloads every table of task ${reload.taskIdentifier}: ${compact ? `${reload.tables.length} tables, ${listed(reload.tables.map(formatTableName))}` : reload.tables.map(formatTableName).join(', ')} (all quarantined first; CDC of all of them pauses from the stop until the restart)`,
       );
     }
   }
@@ -304,20 +346,21 @@ export function planFullReload(facts: FullReloadFacts): FullReloadPlan {
       method: {
         mode: facts.mode,
         why: facts.method?.why ?? `"mode": "${facts.mode}" was asked`,
-        blastRadius:
-          facts.mode === 'task'
-            ? facts.tasks.map((t) => ({ task: t.task.identifier, tables: t.tables.map(formatTableName) }))
-            : facts.tasks.map((t) => ({
-                task: t.task.identifier,
-                tables: facts.tables.filter((x) => x.taskIdentifier === t.task.identifier).map((x) => formatTableName(x.table)),
-              })),
+        blastRadius: (facts.mode === 'task'
+          ? facts.tasks.map((t) => ({ task: t.task.identifier, tables: t.tables.map(formatTableName) }))
+          : facts.tasks.map((t) => ({
+              task: t.task.identifier,
+              tables: facts.tables.filter((x) => x.taskIdentifier === t.task.identifier).map((x) => formatTableName(x.table)),
+            }))
+        ).map((b) => (compact ? { task: b.task, tableCount: b.tables.length, tables: b.tables.slice(0, PLAN_TABLES_LISTED) } : b)),
       },
       affectedBytes: totalBytes,
       affectedObjects: totalObjects,
       /** Source rows per table (estimates), which a composite resize sizes the full load with. */
       tableRows: facts.tables.map((t) => t.rowEstimate),
       quarantineRoot: `s3://${facts.bucket}/${root}`,
-      tables: facts.tables.map((t) => ({
+      ...(compact ? { tablesListed: `the first ${PLAN_TABLES_LISTED} of ${facts.tables.length}; the report lists every table` } : {}),
+      tables: facts.tables.slice(0, compact ? PLAN_TABLES_LISTED : undefined).map((t) => ({
         table: formatTableName(t.table),
         task: t.taskIdentifier,
         state: t.stat?.state ?? 'no statistics',

@@ -1,5 +1,4 @@
-import { ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
-import type { LakeChecksums } from '../activities/tableChecksums';
+import { ApplicationFailure, executeChild, isCancellation, patched } from '@temporalio/workflow';
 import type { TableFacts } from '../activities/sourceTables';
 import { Failure } from '../contracts/failures';
 import type { CdcAfterReloadCheck } from '../domain/cdcAfterReload';
@@ -11,6 +10,7 @@ import {
   filtersRows,
   FullReloadPlan,
   GroupTables,
+  PLAN_TABLES_LISTED,
   locateTables,
   planFullReload,
   ReloadTableFacts,
@@ -26,7 +26,6 @@ import {
   FullReloadReport,
   keptInQuarantineMessage,
   MovedFiles,
-  movedFiles,
   planFinalize,
   quarantineNote,
   reloadGateNote,
@@ -38,12 +37,25 @@ import {
 } from '../domain/fullReloadReport';
 import { FullReloadInput, fullReloadInputSchema } from '../domain/inputs/fullReload';
 import { mappingOf } from '../domain/onboarding';
+import type { Plan } from '../domain/plan';
 import { chooseReloadMethod, ReloadMethod } from '../domain/reloadMethod';
-import { QuarantineLayout, quarantineRoot, tablePrefix } from '../domain/quarantineLayout';
+import { QuarantineLayout, quarantineLayout, quarantineRoot } from '../domain/quarantineLayout';
 import { selectedTables } from '../domain/tableMappings';
 import { formatTableName, TableName, toTableName } from '../domain/tableName';
-import { checksumSpec, ChecksumComparison, compareChecksums, TableChecksums } from '../domain/verification';
+import { checksumSpec, ChecksumComparison } from '../domain/verification';
 import { actions, bulk, reads } from './engine/activityProxies';
+import {
+  compareWithSource,
+  fullReloadPart,
+  MoveDone,
+  moveTableFiles,
+  ReloadPartInput,
+  ReloadPartResult,
+  readTable,
+  TableMove,
+  TableReadings,
+  verifyTable,
+} from './fullReloadPart';
 import { refuse, sourceForTable } from './engine/refusals';
 import { errorMessage, Runbook, RunbookHalt, RunbookResult } from './engine/runbook';
 import { RunbookOutcome, runRunbook } from './engine/runRunbook';
@@ -106,7 +118,7 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       if (early) return early;
 
       const approved = await gateReload(run, planned, currentFiles);
-      const tables = withLayouts(facts.tables, approved);
+      const tables = withLayouts(run, facts.tables, approved);
       const undo = new ReloadUndo(runbook, runbook.config.target.bucket);
       await downstream?.pause(quarantineMoves(tables.map((t) => t.layout)), 'full-load');
       const quarantined = await quarantine(run, approved, tables, undo);
@@ -151,6 +163,8 @@ interface ReloadRun {
   requested: TableName[];
   mode: 'tables' | 'task';
   report: FullReloadReport;
+  /** Past `thresholds.reloadTablesPerPart` tables, the per-table work runs in child workflows of that many (fullReloadPart.ts); set by readFacts. */
+  partTables?: number;
 }
 
 /** One table to reload, as the facts found it. */
@@ -220,12 +234,25 @@ async function readFacts(run: ReloadRun): Promise<Facts> {
       instanceClass: instances[k]?.instanceClass ?? 'dms.r5.large',
       tables: g.tables,
     }));
-    const tables = await Promise.all(
-      reloadTables.map((table) => {
-        const holder = involved.find((g) => g.tables.some((t) => formatTableName(t) === formatTableName(table)))!;
-        return readTable(config, table, holder, stats[involved.indexOf(holder)] ?? []);
+    // Runs of at most that many tables never reach the marker, so their histories keep the work in the runbook
+    // (a configuration loaded before the setting existed has none: no parts).
+    const perPart = config.thresholds.reloadTablesPerPart as number | undefined;
+    if (perPart !== undefined && reloadTables.length > perPart && patched('reload-table-parts')) run.partTables = perPart;
+    const placed = reloadTables.map((table) => {
+      const holder = involved.find((g) => g.tables.some((t) => formatTableName(t) === formatTableName(table)))!;
+      return { table, holder, source: sourceForTable(config, 'fullReload', 'tables', table) };
+    });
+    const readings = await perTable(run, 'facts', placed, {
+      parallel: true,
+      inline: (p) => readTable(config.target.folder, p.table, p.source.name),
+      part: (chunk) => ({
+        phase: 'facts',
+        folder: config.target.folder,
+        tables: chunk.map((p) => ({ table: p.table, source: p.source.name })),
       }),
-    );
+      results: (r) => (r.phase === 'facts' ? r.readings : []),
+    });
+    const tables = placed.map((p, k) => factTable(p.table, p.source, p.holder, stats[involved.indexOf(p.holder)] ?? [], readings[k]!));
     for (const t of tables)
       if (!t.facts.exists) throw refuse(`${formatTableName(t.table)} does not exist on source ${t.source.name}: nothing to reload from`);
     const first = tasks[0]!.task;
@@ -268,18 +295,20 @@ async function locateInvolved(config: PipelineConfig, requested: TableName[]): P
   return [...new Map([...located.byTable.values()].map((g) => [g.group.taskIdentifier, g])).values()];
 }
 
-/** One table's facts on the source and its files in the lake. */
-async function readTable(config: PipelineConfig, table: TableName, holder: GroupTables, stats: TableStatSnapshot[]): Promise<FactTable> {
-  const source = sourceForTable(config, 'fullReload', 'tables', table);
-  const [facts, inventory] = await Promise.all([
-    reads.readTableFacts({ source: source.name, table }),
-    reads.inventoryPrefix({ prefix: tablePrefix(config.target.folder, table) }),
-  ]);
+/** One table's facts on the source and its files in the lake, with what the task and its statistics say of it. */
+function factTable(
+  table: TableName,
+  source: SourceConfig,
+  holder: GroupTables,
+  stats: TableStatSnapshot[],
+  readings: TableReadings,
+): FactTable {
+  const { facts, inventory } = readings;
   const reloadFacts: ReloadTableFacts = {
     table,
     taskIdentifier: holder.group.taskIdentifier,
     stat: stats.find((s) => s.schema === table.schema && s.table === table.table),
-    inventory: { objects: inventory.objects, bytes: inventory.bytes, partitions: Object.keys(inventory.partitions).length },
+    inventory,
     rowEstimate: facts.rowEstimate,
     primaryKey: facts.primaryKey,
     filtered: filtersRows(mappingOf(holder.task), table),
@@ -287,18 +316,78 @@ async function readTable(config: PipelineConfig, table: TableName, holder: Group
   return { table, source, facts, reloadFacts };
 }
 
-/** Source aggregates against the files' aggregates, for one table. */
-async function verifyFiles(
-  config: PipelineConfig,
-  t: FactTable,
-): Promise<{ source: TableChecksums; lake: LakeChecksums; comparison: ChecksumComparison }> {
-  const name = formatTableName(t.table);
-  const spec = checksumSpec(name, t.facts.primaryKey, t.facts.columns);
-  const [source, lake] = await Promise.all([
-    bulk.sourceTableChecksums({ source: t.source.name, table: t.table, spec }),
-    bulk.lakeTableChecksums({ prefix: tablePrefix(config.target.folder, t.table), spec }),
-  ]);
-  return { source, lake, comparison: compareChecksums(name, source, lake) };
+/**
+ * Per-table work: in the runbook, as runs always did, or past `thresholds.reloadTablesPerPart` tables in child
+ * workflows of that many tables each, one after the other (`<workflow id>-<label>-<n>`). `before` registers what a cancel must undo, for
+ * each table in the runbook or for a whole part before its child starts.
+ */
+async function perTable<T, R>(
+  run: ReloadRun,
+  label: string,
+  items: T[],
+  work: {
+    inline: (item: T) => Promise<R>;
+    part: (chunk: T[]) => ReloadPartInput;
+    results: (result: ReloadPartResult, chunk: T[]) => R[];
+    before?: (chunk: T[]) => void;
+    parallel?: boolean;
+  },
+): Promise<R[]> {
+  const out: R[] = [];
+  const size = run.partTables;
+  if (size === undefined) {
+    if (work.parallel) return Promise.all(items.map((item) => (work.before?.([item]), work.inline(item))));
+    for (const item of items) {
+      work.before?.([item]);
+      out.push(await work.inline(item));
+    }
+    return out;
+  }
+  for (let k = 0; k * size < items.length; k++) {
+    const chunk = items.slice(k * size, (k + 1) * size);
+    work.before?.(chunk);
+    const result = await executeChild(fullReloadPart, {
+      workflowId: `${run.runbook.workflowId}-${label}-${k + 1}`,
+      args: [work.part(chunk)],
+    });
+    const got = work.results(result, chunk);
+    if (got.length !== chunk.length) throw new Error(`part ${k + 1} of ${label} answered for ${got.length} of its ${chunk.length} tables`);
+    out.push(...got);
+  }
+  return out;
+}
+
+/** Each table's moves, in order (recorded in the audit as they end), through perTable; the files each moved. */
+async function moves(
+  run: ReloadRun,
+  label: string,
+  tables: ReloadTable[],
+  work: { move: (t: ReloadTable) => TableMove[]; before?: (chunk: ReloadTable[]) => void },
+): Promise<MovedFiles[][]> {
+  const record = (done: MoveDone[]) => {
+    run.runbook.record(done.map((d) => d.record));
+    return done.map((d) => d.moved);
+  };
+  return perTable(run, label, tables, {
+    inline: async (t) => {
+      const moved: MovedFiles[] = [];
+      for (const move of work.move(t)) moved.push(...record([await moveTableFiles(move)]));
+      return moved;
+    },
+    part: (chunk) => ({ phase: 'moves', moves: chunk.flatMap(work.move) }),
+    results: (r, chunk) => {
+      if (r.phase !== 'moves') return [];
+      // The child answers the chunk's moves in order: each table's few, one table after the other.
+      const moved = record(r.done);
+      let at = 0;
+      return chunk.map((t) => {
+        const count = work.move(t).length;
+        at += count;
+        return moved.slice(at - count, at);
+      });
+    },
+    before: work.before,
+  });
 }
 
 /** 2. The current files against the source: the evidence of what the reload repairs (when asked for). */
@@ -317,7 +406,10 @@ async function checkCurrentFiles(run: ReloadRun, tables: FactTable[]): Promise<C
   }
   const currentFiles = await runbook.step('check-current', async () => {
     const out: ChecksumComparison[] = [];
-    for (const t of asked(run, tables)) out.push((await verifyFiles(runbook.config, t)).comparison);
+    for (const t of asked(run, tables))
+      out.push(
+        (await compareWithSource(runbook.config.target.folder, { table: t.table, source: t.source.name, facts: t.facts })).comparison,
+      );
     runbook.note('check-current', currentFilesNote(out));
     return out;
   });
@@ -366,44 +458,42 @@ function endBeforeTheGate(run: ReloadRun, planned: FullReloadPlan): Outcome | un
   return { outcome: 'dry-run', message: `dry run: ${planned.plan.summary}; nothing was changed`, report };
 }
 
+/** What the runbook acts on after the reload gate, frozen with the plan shown there. */
+type ReloadBasis = Omit<FullReloadPlan, 'plan'> & { plan?: Plan };
+
 /** 4. The reload gate. The steps after it act from the plan frozen at the gate, the one approved (see Runbook.gate). */
-async function gateReload(
-  run: ReloadRun,
-  planned: FullReloadPlan,
-  currentFiles: ChecksumComparison[] | undefined,
-): Promise<FullReloadPlan> {
+async function gateReload(run: ReloadRun, planned: FullReloadPlan, currentFiles: ChecksumComparison[] | undefined): Promise<ReloadBasis> {
   const note = reloadGateNote(run.input, planned.plan, currentFiles);
-  const { basis: approved } = await run.runbook.gateStep('reload', planned.plan, note, planned);
+  // Past PLAN_TABLES_LISTED tables the basis frozen with the plan holds neither the plan again nor the quarantine
+  // layouts, which follow from the run and each table's name (quarantineLayout): the frozen payload grows by a table
+  // name and a load date per table instead of about 2 KB (docs/performance.md, "A task-mode reload of 2,000 tables").
+  const slim = planned.quarantine.length > PLAN_TABLES_LISTED;
+  const basis: ReloadBasis = slim
+    ? { refusals: planned.refusals, reloads: planned.reloads, quarantine: [], loadStartedBefore: planned.loadStartedBefore }
+    : planned;
+  const { basis: approved } = await run.runbook.gateStep('reload', planned.plan, note, basis);
   return approved;
 }
 
-/** Each table with its layout in the approved plan (the plan lists them in the order of the facts). */
-function withLayouts(tables: FactTable[], approved: FullReloadPlan): ReloadTable[] {
+/**
+ * Each table with its layout in the approved plan (the plan lists them in the order of the facts), or, for a basis
+ * frozen without them, the layout of the run and table, which must lie under the run's quarantine root.
+ */
+function withLayouts(run: ReloadRun, tables: FactTable[], approved: ReloadBasis): ReloadTable[] {
+  const { workflowId, config } = run.runbook;
+  const root = quarantineRoot(workflowId);
   return tables.map((t, k) => {
-    const layout = approved.quarantine[k];
-    if (!layout) throw new Error(`the approved plan has no quarantine layout for ${formatTableName(t.table)}`);
+    const layout = approved.quarantine.length ? approved.quarantine[k] : quarantineLayout(workflowId, config.target.folder, t.table);
+    if (!layout?.quarantinePrefix.startsWith(root))
+      throw new Error(`the approved plan has no quarantine layout under ${root} for ${formatTableName(t.table)}`);
     return { ...t, layout };
   });
-}
-
-/** Moves files with a manifest (resumable), records the call, and says what moved where. */
-async function moveFiles(
-  runbook: Runbook,
-  table: TableName,
-  from: string,
-  to: string,
-  manifestKey: string,
-  operation: string,
-): Promise<MovedFiles> {
-  const moved = await bulk.moveObjects({ from, to, manifestKey, operation });
-  runbook.record(moved.record);
-  return movedFiles(formatTableName(table), from, to, moved);
 }
 
 /** 5. Stops the tasks that reload-target needs stopped, then moves every table's files to the quarantine. */
 async function quarantine(
   run: ReloadRun,
-  approved: FullReloadPlan,
+  approved: ReloadBasis,
   tables: ReloadTable[],
   undo: ReloadUndo,
 ): Promise<{ moved: MovedFiles[]; startDates: Map<string, string | null> }> {
@@ -414,13 +504,19 @@ async function quarantine(
       const resume = undo.stopping({ arn: reload.taskArn, identifier: reload.taskIdentifier });
       startDates.set(reload.taskArn, await stopTask(runbook, reload, resume.stopMade));
     }
-    const out: MovedFiles[] = [];
-    for (const { table, layout } of tables) {
-      undo.quarantining(layout);
-      out.push(
-        await moveFiles(runbook, table, layout.tablePrefix, layout.quarantinePrefix, layout.manifests.quarantine, 'QuarantineTableFiles'),
-      );
-    }
+    const done = await moves(run, 'quarantine', tables, {
+      move: ({ table, layout }) => [
+        {
+          table,
+          from: layout.tablePrefix,
+          to: layout.quarantinePrefix,
+          manifestKey: layout.manifests.quarantine,
+          operation: 'QuarantineTableFiles',
+        },
+      ],
+      before: (chunk) => chunk.forEach((t) => undo.quarantining(t.layout)),
+    });
+    const out = done.map(([moved]) => moved!);
     runbook.note('quarantine', quarantineNote(out, runbook.workflowId));
     return out;
   });
@@ -431,7 +527,7 @@ async function quarantine(
 /** 6. Starts every task's reload; returns, per task ARN, the reload-target start that Describe may not show yet. */
 async function startReloads(
   run: ReloadRun,
-  approved: FullReloadPlan,
+  approved: ReloadBasis,
   tables: ReloadTable[],
   undo: ReloadUndo,
   startDates: Map<string, string | null>,
@@ -453,7 +549,7 @@ async function startReloads(
 }
 
 /** 7. Waits until every table is reloaded; returns the tables' statistics as DMS reports them then. */
-function waitForReloads(run: ReloadRun, approved: FullReloadPlan, started: Map<string, AfterChange>): Promise<TableStatSnapshot[]> {
+function waitForReloads(run: ReloadRun, approved: ReloadBasis, started: Map<string, AfterChange>): Promise<TableStatSnapshot[]> {
   const { runbook } = run;
   const config = runbook.config;
   return runbook.step('wait', async () => {
@@ -481,39 +577,19 @@ function waitForReloads(run: ReloadRun, approved: FullReloadPlan, started: Map<s
 function verify(run: ReloadRun, tables: ReloadTable[], stats: TableStatSnapshot[]): Promise<TableVerification[]> {
   const { runbook } = run;
   return runbook.step('verify', async () => {
-    const out: TableVerification[] = [];
-    for (const t of tables) {
-      const { table } = t;
-      const [files, parquet] = await Promise.all([
-        verifyFiles(runbook.config, t),
-        reads.countParquetRows({ prefix: t.layout.tablePrefix, loadFilesOnly: true }),
-      ]);
-      const dmsRows = stats.find((s) => s.schema === table.schema && s.table === table.table)?.fullLoadRows ?? 0;
-      const countsMatch = dmsRows === parquet.rows && parquet.problems.length === 0;
-      const comparison: ChecksumComparison = countsMatch
-        ? files.comparison
-        : {
-            ...files.comparison,
-            matches: false,
-            findings: [
-              ...files.comparison.findings,
-              {
-                check: 'rows',
-                detail: `DMS FullLoadRows ${dmsRows}, LOAD file footers ${parquet.rows} rows in ${parquet.files} files${parquet.problems.length ? `; unreadable: ${parquet.problems.map((p) => p.key).join(', ')}` : ''}`,
-              },
-            ],
-          };
-      out.push({
-        table: formatTableName(table),
-        sourceRows: files.source.rows,
-        dmsFullLoadRows: dmsRows,
-        parquetLoadRows: parquet.rows,
-        parquetLoadFiles: parquet.files,
-        fileRows: files.lake.rows,
-        comparison,
-        matches: comparison.matches,
-      });
-    }
+    const folder = runbook.config.target.folder;
+    const items = tables.map((t) => ({
+      table: t.table,
+      source: t.source.name,
+      facts: { primaryKey: t.facts.primaryKey, columns: t.facts.columns },
+      prefix: t.layout.tablePrefix,
+      dmsFullLoadRows: stats.find((s) => s.schema === t.table.schema && s.table === t.table.table)?.fullLoadRows ?? 0,
+    }));
+    const out = await perTable(run, 'verify', items, {
+      inline: (t) => verifyTable(folder, t),
+      part: (chunk) => ({ phase: 'verify', folder, tables: chunk }),
+      results: (r) => (r.phase === 'verify' ? r.verification : []),
+    });
     runbook.note('verify', verifyNote(out));
     return out;
   });
@@ -589,32 +665,34 @@ async function finalize(run: ReloadRun, verdict: Verdict): Promise<Outcome> {
 async function rollback(run: ReloadRun, tables: ReloadTable[], { quarantined }: Verdict): Promise<Outcome> {
   const { runbook, report } = run;
   const rolledBack = await runbook.step('finalize', async () => {
-    const out: RolledBackTable[] = [];
-    for (const { table, layout } of tables) {
-      const removed = await moveFiles(
-        runbook,
-        table,
-        layout.tablePrefix,
-        layout.rolledBackPrefix,
-        layout.manifests.rollback,
-        'MoveReloadedFilesAside',
-      );
-      const restored = await moveFiles(
-        runbook,
-        table,
-        layout.quarantinePrefix,
-        layout.tablePrefix,
-        layout.manifests.restore,
-        'RestoreQuarantinedFiles',
-      );
-      const before = quarantined.find((q) => q.table === restored.table);
-      out.push({
-        table: restored.table,
-        removed,
-        restored,
-        restoredAsQuarantined: before !== undefined && before.objects === restored.objects && before.bytes === restored.bytes,
-      });
-    }
+    // Per table: the reload's files move aside, then the quarantined files return.
+    const done = await moves(run, 'rollback', tables, {
+      move: ({ table, layout }) => [
+        {
+          table,
+          from: layout.tablePrefix,
+          to: layout.rolledBackPrefix,
+          manifestKey: layout.manifests.rollback,
+          operation: 'MoveReloadedFilesAside',
+        },
+        {
+          table,
+          from: layout.quarantinePrefix,
+          to: layout.tablePrefix,
+          manifestKey: layout.manifests.restore,
+          operation: 'RestoreQuarantinedFiles',
+        },
+      ],
+    });
+    const out: RolledBackTable[] = done.map(([removed, restored]) => {
+      const before = quarantined.find((q) => q.table === restored!.table);
+      return {
+        table: restored!.table,
+        removed: removed!,
+        restored: restored!,
+        restoredAsQuarantined: before !== undefined && before.objects === restored!.objects && before.bytes === restored!.bytes,
+      };
+    });
     runbook.note('finalize', rolledBackNote(out));
     return out;
   });
@@ -653,7 +731,7 @@ async function stopTask(runbook: Runbook, reload: TaskReload, made: () => void):
 async function startReload(
   runbook: Runbook,
   reload: TaskReload,
-  planned: FullReloadPlan,
+  planned: ReloadBasis,
   mode: 'tables' | 'task',
   previousStartDate: string | null,
 ): Promise<void> {
@@ -678,7 +756,7 @@ async function startReload(
 }
 
 /** Waits until one ReloadTables batch of a task has reloaded (a table error fails it, as in the wait step). */
-async function waitForBatch(config: PipelineConfig, reload: TaskReload, batch: TableName[], planned: FullReloadPlan): Promise<void> {
+async function waitForBatch(config: PipelineConfig, reload: TaskReload, batch: TableName[], planned: ReloadBasis): Promise<void> {
   const minutes = config.waits.fullLoadHours * 60;
   await waitUntil(
     `${batch.map(formatTableName).join(', ')} reloaded by task ${reload.taskIdentifier} before its next ReloadTables call`,

@@ -1,6 +1,7 @@
 /** Every workflow type the worker registers; their names are the operator-facing API. */
 export { checkSourceReadiness } from './checkSourceReadiness';
 export { fullReload } from './fullReload';
+export { fullReloadPart } from './fullReloadPart';
 export { onboardTable } from './onboardTable';
 export { pipelineDoctor } from './pipelineDoctor';
 export { resourceLock } from './resourceLock';

@@ -3,6 +3,7 @@ import type { RunbookKind } from '../domain/config';
 import { backfillPartitions } from './backfillPartitions';
 import { checkSourceReadiness } from './checkSourceReadiness';
 import { fullReload } from './fullReload';
+import { fullReloadPart } from './fullReloadPart';
 import { onboardTable } from './onboardTable';
 import { pipelineDoctor } from './pipelineDoctor';
 import { resizeInstance } from './resizeInstance';
@@ -18,9 +19,11 @@ import { schemaDriftWatch } from './schemaDriftWatch';
  * AUTO_UPGRADE: short read-only runbooks (a schedule starts the next one anyway) and the locks, which live as long as
  * targets are held and must never keep an old build alive; their changes still go behind `patched()`.
  */
-export const VERSIONING_BEHAVIOR: Record<RunbookKind | 'resourceLock', 'PINNED' | 'AUTO_UPGRADE'> = {
+export const VERSIONING_BEHAVIOR: Record<RunbookKind | 'resourceLock' | 'fullReloadPart', 'PINNED' | 'AUTO_UPGRADE'> = {
   onboardTable: 'PINNED',
   fullReload: 'PINNED',
+  // A reload's per-table work (its child workflows) runs on the build its reload was approved on.
+  fullReloadPart: 'PINNED',
   backfillPartitions: 'PINNED',
   resizeInstance: 'PINNED',
   checkSourceReadiness: 'AUTO_UPGRADE',
@@ -32,6 +35,7 @@ export const VERSIONING_BEHAVIOR: Record<RunbookKind | 'resourceLock', 'PINNED' 
 const definitions = {
   onboardTable,
   fullReload,
+  fullReloadPart,
   backfillPartitions,
   resizeInstance,
   checkSourceReadiness,

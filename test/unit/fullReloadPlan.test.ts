@@ -1,5 +1,5 @@
 import type { TaskSnapshot } from '../../domain/dmsStates';
-import { FullReloadFacts, locateTables, planFullReload, ReloadTableFacts } from '../../domain/fullReload';
+import { FullReloadFacts, locateTables, PLAN_TABLES_LISTED, planFullReload, ReloadTableFacts } from '../../domain/fullReload';
 import { quarantineLayout } from '../../domain/quarantineLayout';
 import { chooseReloadMethod } from '../../domain/reloadMethod';
 import { scratchGroup } from '../support/runbooks';
@@ -46,6 +46,63 @@ const facts = (overrides: Partial<FullReloadFacts> = {}): FullReloadFacts => ({
 });
 
 describe('fullReload plan', () => {
+  test('a task of 2,000 tables: the plan says each per-table thing once, with counts and the first names, and stays small', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => ({ schema: 'shop', table: `t${i + 1}` }));
+    const tables = many.map(tableFacts);
+    tables[7] = { ...tables[7]!, primaryKey: [] };
+    const { plan, quarantine } = planFullReload(
+      facts({
+        mode: 'task',
+        requested: [many[0]!],
+        tasks: [{ task: task('running'), group: scratchGroup('g', []), instanceClass: 'dms.r5.large', tables: many }],
+        tables,
+      }),
+    );
+    expect(quarantine).toHaveLength(2000);
+    expect(plan.calls.map((c) => c.operation)).toEqual([
+      'StopReplicationTask',
+      'QuarantineTableFiles',
+      'StartReplicationTask',
+      'DeleteQuarantine',
+    ]);
+    expect(plan.calls[1]!.params).toMatchObject({
+      tables: 2000,
+      from: 'dms/<schema>/<table>/',
+      to: '_quarantine/fullReload-x/<schema>/<table>/',
+    });
+    expect(plan.prefixes).toEqual([
+      { prefix: 'dms/', action: 'move-to-quarantine', objects: 4000, bytes: 2000 * 2048 },
+      { prefix: '_quarantine/fullReload-x/', action: 'write', objects: 4000, bytes: 2000 * 2048 },
+    ]);
+    expect(plan.warnings).toContain(
+      'tables without a primary key (1: shop.t8): their verification compares counts and ENUM/SET distributions only',
+    );
+    expect(plan.warnings.find((w) => w.startsWith('mode "task"'))).toContain('2000 tables, shop.t1, shop.t2');
+    expect(plan.warnings.find((w) => w.startsWith('mode "task"'))).toContain('and 1990 more');
+    expect(plan.details.tables).toHaveLength(PLAN_TABLES_LISTED);
+    expect(plan.details.tableRows).toHaveLength(2000);
+    // The whole plan: a few bytes per table (the row estimates a composite resize sizes its load with), not kilobytes.
+    expect(JSON.stringify(plan).length).toBeLessThan(32 * 1024);
+  });
+
+  test('up to PLAN_TABLES_LISTED tables, the plan names each table in its own call and prefixes', () => {
+    const some = names.slice(0, 3);
+    const { plan } = planFullReload(
+      facts({
+        mode: 'task',
+        requested: [some[0]!],
+        tasks: [{ task: task('running'), group: scratchGroup('g', []), instanceClass: 'dms.r5.large', tables: some }],
+        tables: some.map(tableFacts),
+      }),
+    );
+    expect(plan.calls.filter((c) => c.operation === 'QuarantineTableFiles').map((c) => c.params.from)).toEqual([
+      'dms/shop/t1/',
+      'dms/shop/t2/',
+      'dms/shop/t3/',
+    ]);
+    expect(plan.prefixes).toHaveLength(6);
+  });
+
   test('more than 10 tables are reloaded in batches of at most 10, after the quarantine of each', () => {
     const { plan, refusals, reloads } = planFullReload(facts());
     expect(refusals).toEqual([]);

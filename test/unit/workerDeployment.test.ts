@@ -19,7 +19,7 @@ describe('worker deployment version', () => {
   });
 
   test('every workflow type has a versioning behaviour: the runbooks that act after a gate are pinned', () => {
-    expect(Object.keys(VERSIONING_BEHAVIOR).sort()).toEqual([...runbookKindSchema.options, 'resourceLock'].sort());
+    expect(Object.keys(VERSIONING_BEHAVIOR).sort()).toEqual([...runbookKindSchema.options, 'resourceLock', 'fullReloadPart'].sort());
     for (const kind of ['onboardTable', 'fullReload', 'backfillPartitions', 'resizeInstance'] as const) {
       expect(VERSIONING_BEHAVIOR[kind]).toBe('PINNED');
     }

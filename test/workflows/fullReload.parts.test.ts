@@ -1,0 +1,94 @@
+import { startRunbook } from '../../client/runbooks';
+import type { TaskGroupConfig } from '../../domain/config';
+import { approveSignal, rejectSignal } from '../../contracts/handlers';
+import type { FullReloadReport } from '../../workflows/fullReload';
+import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
+import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
+import { historyHasActivity, scratchGroup, waitForGate } from '../support/runbooks';
+import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
+import { testConfig } from '../support/testConfig';
+import { startTestWorker, TestWorker } from '../support/testWorker';
+
+/**
+ * fullReload of a whole task past `thresholds.reloadTablesPerPart` tables: the per-table work (facts, quarantine,
+ * verification, rollback) runs in child workflows of that many tables each, so the runbook's own history does not
+ * grow with the task. Five tables in parts of two: three children per phase, and the rollback still puts back
+ * exactly the files of every table.
+ */
+
+let tw: TestWorker;
+let group: TaskGroupConfig;
+let taskArn: string | undefined;
+const tables: string[] = [];
+
+beforeAll(async () => {
+  const name = uniqueName('frpt');
+  for (let i = 0; i < 5; i++) tables.push(await createScratchTable(`${name}_${i}`, { rows: 40 + i }));
+  group = scratchGroup(`g-${name}`, tables);
+  taskArn = await replicateGroup(group);
+  // Describe may show the task as before its start for a while (the emulator's describeLag, as DMS's may).
+  const dms = dmsClient();
+  await eventually(
+    () => describeTask(dms, taskArn!),
+    (t) => t.Status === 'running' && t.ReplicationTaskStats?.FullLoadProgressPercent === 100,
+    60000,
+    'Describe to show the task running, loaded',
+  );
+  dms.destroy();
+  tw = await startTestWorker(testConfig({ taskGroups: [...testConfig().taskGroups, group], thresholds: { reloadTablesPerPart: 2 } }));
+});
+
+afterAll(async () => {
+  await tw?.stop();
+  await removeTask(taskArn);
+  for (const t of tables) await dropScratchTable(t);
+});
+
+test('a task of five tables in parts of two: children do the per-table work, the runbook keeps the task-level steps', async () => {
+  const prefixOf = (t: string) => `dms/${t.replace('.', '/')}/`;
+  const before = await Promise.all(tables.map((t) => objectsUnder(prefixOf(t))));
+  expect(before.every((objects) => objects.some((o) => o.key.includes('/LOAD')))).toBe(true);
+
+  const handle = await startRunbook(
+    tw.client,
+    'fullReload',
+    { tables: [tables[0]!], reason: 'parts rehearsal', mode: 'task', checkCurrentFiles: false },
+    { taskQueue: tw.taskQueue },
+  );
+  await waitForGate(handle, 'reload', 90000);
+  await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
+  const finalize = await waitForGate(handle, 'finalize', 120000);
+  expect(finalize.pendingGate!.note).not.toContain('Verification FAILED');
+  await handle.signal(rejectSignal, { gate: 'finalize', approver: 'data-platform-lead', reason: 'rehearse the rollback' });
+
+  const result = await handle.result();
+  expect(result.outcome).toBe('rolled-back');
+  const report = result.report as FullReloadReport;
+  // Every table of the task was reloaded and verified, each against its own row count.
+  expect(report.reloaded.sort()).toEqual([...tables].sort());
+  expect(report.verification!.map((v) => [v.table, v.sourceRows, v.matches])).toEqual(tables.map((t, i) => [t, 40 + i, true]));
+  // The rollback put back exactly the files of every table.
+  for (const [i, t] of tables.entries()) expect(await objectsUnder(prefixOf(t))).toEqual(before[i]);
+  expect(report.finalize!.rolledBack!.every((r) => r.restoredAsQuarantined)).toBe(true);
+  // The calls, in the order a person reads them: each table's moves recorded as its part ended.
+  const calls = result.audit.calls.map((c) => `${c.operation}:${c.outcome}`);
+  expect(calls).toEqual([
+    'StopReplicationTask:done',
+    ...tables.map(() => 'QuarantineTableFiles:done'),
+    'StartReplicationTask:done',
+    ...tables.flatMap(() => ['MoveReloadedFilesAside:done', 'RestoreQuarantinedFiles:done']),
+  ]);
+
+  // Three children per phase, named after the runbook, each completed; none of the per-table activities in the runbook.
+  const events = (await handle.fetchHistory()).events ?? [];
+  const children = events
+    .map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId)
+    .filter((id): id is string => Boolean(id));
+  const phases = ['facts', 'quarantine', 'verify', 'rollback'];
+  expect(children).toEqual(phases.flatMap((p) => [1, 2, 3].map((k) => `${handle.workflowId}-${p}-${k}`)));
+  for (const id of children) expect((await tw.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
+  for (const activity of ['readTableFacts', 'inventoryPrefix', 'moveObjects', 'countParquetRows', 'sourceTableChecksums'])
+    expect(historyHasActivity(events, activity)).toBe(false);
+  const quarantineChild = (await tw.client.workflow.getHandle(`${handle.workflowId}-quarantine-3`).fetchHistory()).events ?? [];
+  expect(quarantineChild.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveObjects')).toHaveLength(1);
+});
