@@ -219,10 +219,15 @@ async function readFacts(run: ReloadRun): Promise<Facts> {
     const involved = await locateInvolved(config, requested);
     // Task mode reloads every table of the task: each is quarantined and verified, not only those asked for.
     const reloadTables = mode === 'task' ? involved.flatMap((g) => g.tables) : requested;
-    await runbook.lock([
-      ...reloadTables.map((t) => `table:${formatTableName(t)}`),
-      ...involved.map((g) => `task:${g.group.taskIdentifier}`),
-    ]);
+    // Runs of at most that many tables never reach the marker, so their histories keep the work in the runbook
+    // (a configuration loaded before the setting existed has none: no parts).
+    const perPart = config.thresholds.reloadTablesPerPart as number | undefined;
+    if (perPart !== undefined && reloadTables.length > perPart && patched('reload-table-parts')) run.partTables = perPart;
+    const taskLocks = involved.map((g) => `task:${g.group.taskIdentifier}`);
+    await runbook.lock([...reloadTables.map((t) => `table:${formatTableName(t)}`), ...taskLocks]);
+    // Each table stays locked against per-table runbooks (a backfill locks only its table), but before each step a
+    // run in parts reasserts the task locks and the tables asked for, not thousands of locks (docs/performance.md).
+    if (run.partTables !== undefined) runbook.reassertOnly([...taskLocks, ...requested.map((t) => `table:${formatTableName(t)}`)]);
 
     const [stats, instances] = await Promise.all([
       Promise.all(involved.map((g) => reads.readTableStatistics({ taskArn: g.task!.arn }))),
@@ -234,10 +239,6 @@ async function readFacts(run: ReloadRun): Promise<Facts> {
       instanceClass: instances[k]?.instanceClass ?? 'dms.r5.large',
       tables: g.tables,
     }));
-    // Runs of at most that many tables never reach the marker, so their histories keep the work in the runbook
-    // (a configuration loaded before the setting existed has none: no parts).
-    const perPart = config.thresholds.reloadTablesPerPart as number | undefined;
-    if (perPart !== undefined && reloadTables.length > perPart && patched('reload-table-parts')) run.partTables = perPart;
     const placed = reloadTables.map((table) => {
       const holder = involved.find((g) => g.tables.some((t) => formatTableName(t) === formatTableName(table)))!;
       return { table, holder, source: sourceForTable(config, 'fullReload', 'tables', table) };

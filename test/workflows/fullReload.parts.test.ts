@@ -89,6 +89,18 @@ test('a task of five tables in parts of two: children do the per-table work, the
   for (const id of children) expect((await tw.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
   for (const activity of ['readTableFacts', 'inventoryPrefix', 'moveObjects', 'countParquetRows', 'sourceTableChecksums'])
     expect(historyHasActivity(events, activity)).toBe(false);
+  // Every table stays locked, but the steps reassert only the task's lock and the table asked for.
+  const inputOf = (name: string) =>
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)
+      .map(
+        (e) =>
+          JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString()) as { resources: string[] },
+      );
+  expect(inputOf('acquireLocks')[0]!.resources.sort()).toEqual([...tables.map((t) => `table:${t}`), `task:${group.taskIdentifier}`].sort());
+  const reasserted = inputOf('reassertLocks');
+  expect(reasserted.length).toBeGreaterThan(5);
+  for (const r of reasserted) expect(r.resources.sort()).toEqual([`table:${tables[0]}`, `task:${group.taskIdentifier}`].sort());
   const quarantineChild = (await tw.client.workflow.getHandle(`${handle.workflowId}-quarantine-3`).fetchHistory()).events ?? [];
   expect(quarantineChild.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveObjects')).toHaveLength(1);
 });

@@ -104,6 +104,8 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  /** The locks reasserted before each step when not all (reassertOnly). */
+  private reasserted?: string[];
   /**
    * The pipeline this run belongs to (configuration `name`), in its lock ids and its `RunbookPipeline` search
    * attribute. Undefined in runs from before pipeline names: they keep unscoped lock ids for their whole life.
@@ -215,6 +217,14 @@ export class Runbook {
     this.locks.push(...fresh);
   }
 
+  /**
+   * Before each step, reassert only these of the locks held (a run holding thousands of table locks: fullReload in
+   * parts). The others were checked when taken; a reset run finds out it lost them only through these.
+   */
+  reassertOnly(resources: string[]): void {
+    this.reasserted = resources;
+  }
+
   /** Releases some locks before the end (to hand a target over to a child runbook); lock() takes them again. */
   async unlock(resources: string[]): Promise<void> {
     const held = resources.filter((r) => this.locks.includes(r));
@@ -237,7 +247,9 @@ export class Runbook {
    */
   private async reassertLocks(): Promise<void> {
     if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
-    await lockChecks.reassertLocks({ resources: this.locks, ...this.holder(), kind: this.kind });
+    const subset = this.reasserted && new Set(this.reasserted);
+    const resources = subset ? this.locks.filter((r) => subset.has(r)) : this.locks;
+    await lockChecks.reassertLocks({ resources, ...this.holder(), kind: this.kind });
   }
 
   private holder(): { holder: string; runId: string; pipeline?: string } {
