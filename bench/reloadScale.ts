@@ -38,10 +38,12 @@ async function createTables(prefix: string): Promise<string[]> {
   const names = Array.from({ length: TABLES }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
   try {
     for (let i = 0; i < names.length; i += 100) {
-      const statements = names.slice(i, i + 100).flatMap((name) => [
-        `CREATE TABLE shop.\`${name}\` (id INT NOT NULL PRIMARY KEY, state ENUM('new','active','closed') NOT NULL, amount DECIMAL(10,2) NOT NULL) ENGINE=InnoDB`,
-        `INSERT INTO shop.\`${name}\` SELECT seq, ELT(1 + seq % 3, 'new', 'active', 'closed'), seq + 0.5 FROM shop.seq_1_to_${ROWS}`,
-      ]);
+      const statements = names
+        .slice(i, i + 100)
+        .flatMap((name) => [
+          `CREATE TABLE shop.\`${name}\` (id INT NOT NULL PRIMARY KEY, state ENUM('new','active','closed') NOT NULL, amount DECIMAL(10,2) NOT NULL) ENGINE=InnoDB`,
+          `INSERT INTO shop.\`${name}\` SELECT seq, ELT(1 + seq % 3, 'new', 'active', 'closed'), seq + 0.5 FROM shop.seq_1_to_${ROWS}`,
+        ]);
       for (const statement of statements) await admin.query(statement);
     }
   } finally {
@@ -72,7 +74,9 @@ async function replicate(taskIdentifier: string, prefix: string): Promise<string
   const client = dmsClient();
   try {
     const instance = (
-      await client.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-id', Values: ['shop-repl-1'] }] }))
+      await client.send(
+        new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-id', Values: ['shop-repl-1'] }] }),
+      )
     ).ReplicationInstances![0]!;
     const endpoints = (await client.send(new DescribeEndpointsCommand({}))).Endpoints ?? [];
     const arnOf = (id: string) => endpoints.find((e) => e.EndpointIdentifier === id)!.EndpointArn!;
@@ -144,8 +148,10 @@ async function executionSizes(client: Client, handle: WorkflowHandle): Promise<E
   let largest = { bytes: 0, event: '' };
   for (const event of events) {
     const type = (Object.keys(event).find((k) => k.endsWith('EventAttributes')) ?? 'event').replace('EventAttributes', '');
-    const scheduled = event.activityTaskCompletedEventAttributes?.scheduledEventId ?? event.activityTaskFailedEventAttributes?.scheduledEventId;
-    const activity = event.activityTaskScheduledEventAttributes?.activityType?.name ?? (scheduled ? activityOf.get(String(scheduled)) : undefined);
+    const scheduled =
+      event.activityTaskCompletedEventAttributes?.scheduledEventId ?? event.activityTaskFailedEventAttributes?.scheduledEventId;
+    const activity =
+      event.activityTaskScheduledEventAttributes?.activityType?.name ?? (scheduled ? activityOf.get(String(scheduled)) : undefined);
     for (const bytes of payloadSizes(event)) if (bytes > largest.bytes) largest = { bytes, event: activity ? `${type} ${activity}` : type };
   }
   const own: ExecutionSize = {
@@ -183,7 +189,11 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
   const tables = await createTables(prefix);
   let taskArn: string | undefined;
   const base = testConfig();
-  const config = pipelineConfigSchema.parse({ ...base, taskGroups: [...base.taskGroups, group], waits: { ...base.waits, fullLoadHours: 48 } });
+  const config = pipelineConfigSchema.parse({
+    ...base,
+    taskGroups: [...base.taskGroups, group],
+    waits: { ...base.waits, fullLoadHours: 48 },
+  });
   const worker = await startBenchWorker(config, `bench-reload-${run}`);
   try {
     await setEmulatorSpeed(600);
@@ -202,7 +212,8 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
       await decideWhenPending(handle, 'finalize', deadline);
       await handle.result();
     } catch (error) {
-      failure = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+      failure =
+        error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
     }
     const wallSeconds = (Date.now() - started) / 1000;
     const executions = await executionSizes(client, handle);
@@ -217,7 +228,12 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
       largestExecution: executions[0],
       largestPayload: { ...largestPayload.largestPayload, workflowId: largestPayload.workflowId },
       executions: executions.length,
-      limits: { eventsTarget: 10_000, payloadTargetBytes: 256 * 1024, temporalEventLimit: 51_200, temporalPayloadLimitBytes: 2 * 1024 * 1024 },
+      limits: {
+        eventsTarget: 10_000,
+        payloadTargetBytes: 256 * 1024,
+        temporalEventLimit: 51_200,
+        temporalPayloadLimitBytes: 2 * 1024 * 1024,
+      },
       note: 'fullReload mode task, checkCurrentFiles false, both gates approved as soon as they open; the emulator at 600x; events and payload sizes read from the histories of the runbook and every child it started',
     };
     writeResult(process.env.BENCH_RESULT_NAME ?? 'reload-scale', result);
