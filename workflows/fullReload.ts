@@ -337,7 +337,13 @@ async function perTable<T, R>(
   const out: R[] = [];
   const size = run.partTables;
   if (size === undefined) {
-    if (work.parallel) return Promise.all(items.map((item) => (work.before?.([item]), work.inline(item))));
+    if (work.parallel)
+      return Promise.all(
+        items.map((item) => {
+          work.before?.([item]);
+          return work.inline(item);
+        }),
+      );
     for (const item of items) {
       work.before?.([item]);
       out.push(await work.inline(item));
@@ -356,6 +362,11 @@ async function perTable<T, R>(
     out.push(...got);
   }
   return out;
+}
+
+/** One move of a table's files between two prefixes of its layout, resumable from its manifest. */
+function moveOf(table: TableName, from: string, to: string, manifestKey: string, operation: string): TableMove {
+  return { table, from, to, manifestKey, operation };
 }
 
 /** Each table's moves, in order (recorded in the audit as they end), through perTable; the files each moved. */
@@ -507,13 +518,7 @@ async function quarantine(
     }
     const done = await moves(run, 'quarantine', tables, {
       move: ({ table, layout }) => [
-        {
-          table,
-          from: layout.tablePrefix,
-          to: layout.quarantinePrefix,
-          manifestKey: layout.manifests.quarantine,
-          operation: 'QuarantineTableFiles',
-        },
+        moveOf(table, layout.tablePrefix, layout.quarantinePrefix, layout.manifests.quarantine, 'QuarantineTableFiles'),
       ],
       before: (chunk) => chunk.forEach((t) => undo.quarantining(t.layout)),
     });
@@ -669,20 +674,8 @@ async function rollback(run: ReloadRun, tables: ReloadTable[], { quarantined }: 
     // Per table: the reload's files move aside, then the quarantined files return.
     const done = await moves(run, 'rollback', tables, {
       move: ({ table, layout }) => [
-        {
-          table,
-          from: layout.tablePrefix,
-          to: layout.rolledBackPrefix,
-          manifestKey: layout.manifests.rollback,
-          operation: 'MoveReloadedFilesAside',
-        },
-        {
-          table,
-          from: layout.quarantinePrefix,
-          to: layout.tablePrefix,
-          manifestKey: layout.manifests.restore,
-          operation: 'RestoreQuarantinedFiles',
-        },
+        moveOf(table, layout.tablePrefix, layout.rolledBackPrefix, layout.manifests.rollback, 'MoveReloadedFilesAside'),
+        moveOf(table, layout.quarantinePrefix, layout.tablePrefix, layout.manifests.restore, 'RestoreQuarantinedFiles'),
       ],
     });
     const out: RolledBackTable[] = done.map(([removed, restored]) => {
