@@ -7,6 +7,23 @@ import { staleTaskView } from './dmsWaits';
 import { Failure } from '../contracts/failures';
 
 /**
+ * The wait's answer: the task, and the rows DMS loaded into each table waited for. Only the counts, and only of those
+ * tables: the whole task's statistics made a 647 KB result at 2,000 tables. Results from before this carry `stats`.
+ */
+export interface ReloadWaitResult {
+  task: TaskSnapshot;
+  fullLoadRows?: Record<string, number>;
+  stats?: TableStatSnapshot[];
+}
+
+function fullLoadRowsOf(stats: TableStatSnapshot[], tables: ReloadWatch[]): Record<string, number> {
+  const wanted = new Set(tables.map((t) => `${t.schema}.${t.table}`));
+  return Object.fromEntries(
+    stats.filter((s) => wanted.has(`${s.schema}.${s.table}`)).map((s) => [`${s.schema}.${s.table}`, s.fullLoadRows]),
+  );
+}
+
+/**
  * Waits for reloaded tables, polling through the retry policy like the other waits (activities/dmsWaits.ts): one
  * check per attempt, a retryable "still waiting" otherwise. A table counts only once a load that started after the
  * reload request has completed, so the `Table completed` of the previous load never ends the wait early.
@@ -19,7 +36,7 @@ export function dmsReloadWaitActivities(deps: ActivityDeps) {
       tables: ReloadWatch[];
       /** The reload-target start of this runbook, which Describe may not show yet. */
       after?: AfterChange;
-    }): Promise<{ task: TaskSnapshot; stats: TableStatSnapshot[] }> {
+    }): Promise<ReloadWaitResult> {
       const maxAge = Context.current().info.attempt === 1 ? 0 : pollMs - 100;
       const task = await deps.dmsGateway.task(input.taskArn, maxAge);
       const stale = input.after && staleTaskView(task, input.taskArn, input.after);
@@ -36,7 +53,7 @@ export function dmsReloadWaitActivities(deps: ActivityDeps) {
         const fresh = await deps.dmsGateway.task(input.taskArn, 0);
         if (fresh) verdict = reloadVerdict(fresh, stats, input.tables);
       }
-      if (verdict.kind === 'reached') return { task, stats };
+      if (verdict.kind === 'reached') return { task, fullLoadRows: fullLoadRowsOf(stats, input.tables) };
       if (verdict.kind === 'failed') throw ApplicationFailure.nonRetryable(verdict.why, Failure.DmsTaskFailed);
       heartbeat({ lastSeen: verdict.why });
       throw ApplicationFailure.create({ type: Failure.StillWaiting, message: `still waiting: ${verdict.why}`, nextRetryDelay: pollMs });

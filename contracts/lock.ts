@@ -13,6 +13,8 @@ export interface LockHolder {
   runId?: string;
   kind: string;
   since: string;
+  /** A task lock that also stands for the locks of the task's tables (fullReload of a whole task). */
+  wholeTask?: boolean;
 }
 
 /** Which run holds (or held) a lock. */
@@ -23,11 +25,14 @@ export interface HolderRun {
 
 export interface LockRequest extends HolderRun {
   kind: string;
+  /** Held as a whole task: it stands for the locks of the task's tables too (see activities/locks.ts). */
+  wholeTask?: boolean;
   /** Take the lock from this holder, which the caller checked is no longer running (a workflow id before run ids). */
   replaceStale?: HolderRun | string;
 }
 
-export type LockAnswer = { granted: true } | { granted: false; heldBy: LockHolder };
+/** `kept`: the lock was already this run's (absent from locks from before it: read as not kept). */
+export type LockAnswer = { granted: true; kept?: boolean } | { granted: false; heldBy: LockHolder };
 
 export const acquireLockUpdate = defineUpdate<LockAnswer, [LockRequest]>('acquire');
 export const releaseLockSignal = defineSignal<[HolderRun]>('release');

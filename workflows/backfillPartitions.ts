@@ -203,7 +203,9 @@ export async function backfillPartitions(input: BackfillPartitionsInput): Promis
           throw refuse(
             `S3 endpoint ${targetId} writes to bucket ${String(bucket)}, not the pipeline's target bucket ${config.target.bucket}`,
           );
-        await runbook.lock([`table:${name}`]);
+        // A fullReload of the table's whole task holds the task's lock, not the table's: checked after taking ours.
+        const taskLock = group ? [{ table: `table:${name}`, task: `task:${group.taskIdentifier}` }] : [];
+        await runbook.lock([`table:${name}`], { tableTasks: taskLock });
         runbook.note(
           'facts',
           `${name}.${column.name} is ${column.columnType}; ${liveTask ? `replicated by task ${liveTask.identifier}` : 'replicated by no task'}; partitions ${naming.naming.sequence}/${naming.naming.delimiter} on ${targetId}`,

@@ -130,8 +130,8 @@ export async function fullReload(input: FullReloadInput): Promise<RunbookResult<
       );
 
       const started = await startReloads(run, approved, tables, undo, quarantined.startDates).catch(kept);
-      const stats = await waitForReloads(run, approved, started).catch(kept);
-      const verification = await verify(run, tables, stats).catch(kept);
+      const loadedRows = await waitForReloads(run, approved, started).catch(kept);
+      const verification = await verify(run, tables, loadedRows).catch(kept);
       report.verification = verification;
       const cdcChecks = await checkCdc(run, tables, verification).catch(kept);
       report.cdcAfterReload = cdcChecks;
@@ -224,13 +224,23 @@ async function readFacts(run: ReloadRun): Promise<Facts> {
     const perPart = config.thresholds.reloadTablesPerPart as number | undefined;
     if (perPart !== undefined && reloadTables.length > perPart && patched('reload-table-parts')) run.partTables = perPart;
     const taskLocks = involved.map((g) => `task:${g.group.taskIdentifier}`);
-    await runbook.lock([...reloadTables.map((t) => `table:${formatTableName(t)}`), ...taskLocks]);
-    // Each table stays locked against per-table runbooks (a backfill locks only its table), but before each step a
-    // run in parts reasserts the task locks and the tables asked for, not thousands of locks (docs/performance.md).
-    if (run.partTables !== undefined) runbook.reassertOnly([...taskLocks, ...requested.map((t) => `table:${formatTableName(t)}`)]);
+    const tableLock = (t: TableName) => `table:${formatTableName(t)}`;
+    if (mode === 'task' && patched('reload-whole-task-lock')) {
+      // One lock per task, held whole: it stands for every table of the task, and runbooks that lock only a table
+      // (a backfill) check it (activities/locks.ts, LockGuards). One lock workflow per table saturated the worker
+      // at 2,000 tables (docs/performance.md).
+      await runbook.lock(taskLocks, { wholeTasks: involved.map((g, k) => ({ task: taskLocks[k]!, tables: g.tables.map(tableLock) })) });
+    } else {
+      await runbook.lock([...reloadTables.map(tableLock), ...taskLocks]);
+      // Runs in parts from before the whole-task lock: each table stays locked, but before each step only the task
+      // locks and the tables asked for are reasserted, not thousands of locks.
+      if (run.partTables !== undefined) runbook.reassertOnly([...taskLocks, ...requested.map(tableLock)]);
+    }
 
+    // In parts, each part reads its own tables' statistics (a whole task's is 648 KB at 2,000 tables).
+    const partStats = run.partTables !== undefined && patched('reload-part-statistics');
     const [stats, instances] = await Promise.all([
-      Promise.all(involved.map((g) => reads.readTableStatistics({ taskArn: g.task!.arn }))),
+      Promise.all(involved.map((g) => (partStats ? Promise.resolve([]) : reads.readTableStatistics({ taskArn: g.task!.arn })))),
       Promise.all(involved.map((g) => reads.findInstance({ identifier: g.group.instance }))),
     ]);
     const tasks: ReloadTaskFacts[] = involved.map((g, k) => ({
@@ -249,7 +259,7 @@ async function readFacts(run: ReloadRun): Promise<Facts> {
       part: (chunk) => ({
         phase: 'facts',
         folder: config.target.folder,
-        tables: chunk.map((p) => ({ table: p.table, source: p.source.name })),
+        tables: chunk.map((p) => ({ table: p.table, source: p.source.name, ...(partStats ? { taskArn: p.holder.task!.arn } : {}) })),
       }),
       results: (r) => (r.phase === 'facts' ? r.readings : []),
     });
@@ -308,7 +318,7 @@ function factTable(
   const reloadFacts: ReloadTableFacts = {
     table,
     taskIdentifier: holder.group.taskIdentifier,
-    stat: stats.find((s) => s.schema === table.schema && s.table === table.table),
+    stat: readings.stat ?? stats.find((s) => s.schema === table.schema && s.table === table.table),
     inventory,
     rowEstimate: facts.rowEstimate,
     primaryKey: facts.primaryKey,
@@ -554,12 +564,12 @@ async function startReloads(
   return started;
 }
 
-/** 7. Waits until every table is reloaded; returns the tables' statistics as DMS reports them then. */
-function waitForReloads(run: ReloadRun, approved: ReloadBasis, started: Map<string, AfterChange>): Promise<TableStatSnapshot[]> {
+/** 7. Waits until every table is reloaded; returns the rows DMS loaded into each (`schema.table`), as it reports them then. */
+function waitForReloads(run: ReloadRun, approved: ReloadBasis, started: Map<string, AfterChange>): Promise<Record<string, number>> {
   const { runbook } = run;
   const config = runbook.config;
   return runbook.step('wait', async () => {
-    const all: TableStatSnapshot[] = [];
+    const all: Record<string, number> = {};
     const wait = waiting(config, config.waits.fullLoadHours * 60);
     for (const reload of approved.reloads) {
       const result = await waitUntil(
@@ -573,14 +583,18 @@ function waitForReloads(run: ReloadRun, approved: ReloadBasis, started: Map<stri
           }),
       );
       runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
-      all.push(...result.stats);
+      // Histories from before the counts-only answer carry the task's statistics.
+      Object.assign(
+        all,
+        result.fullLoadRows ?? Object.fromEntries((result.stats ?? []).map((s) => [`${s.schema}.${s.table}`, s.fullLoadRows])),
+      );
     }
     return all;
   });
 }
 
 /** 8. Counts (DMS, LOAD file footers), key checksums and distributions of every reloaded table against the source. */
-function verify(run: ReloadRun, tables: ReloadTable[], stats: TableStatSnapshot[]): Promise<TableVerification[]> {
+function verify(run: ReloadRun, tables: ReloadTable[], fullLoadRows: Record<string, number>): Promise<TableVerification[]> {
   const { runbook } = run;
   return runbook.step('verify', async () => {
     const folder = runbook.config.target.folder;
@@ -589,7 +603,7 @@ function verify(run: ReloadRun, tables: ReloadTable[], stats: TableStatSnapshot[
       source: t.source.name,
       facts: { primaryKey: t.facts.primaryKey, columns: t.facts.columns },
       prefix: t.layout.tablePrefix,
-      dmsFullLoadRows: stats.find((s) => s.schema === t.table.schema && s.table === t.table.table)?.fullLoadRows ?? 0,
+      dmsFullLoadRows: fullLoadRows[`${t.table.schema}.${t.table.table}`] ?? 0,
     }));
     const out = await perTable(run, 'verify', items, {
       inline: (t) => verifyTable(folder, t),

@@ -29,8 +29,9 @@ export async function resourceLock(options: ResourceLockOptions = {}): Promise<v
       // Re-asserting a lock keeps its `since`: it says how long this run has been acting on the target.
       const since = mine && held ? held.since : new Date().toISOString();
       held = { holder: request.holder, runId: request.runId, kind: request.kind, since };
+      if (request.wholeTask) held.wholeTask = true;
       everHeld = true;
-      return { granted: true };
+      return { granted: true, kept: mine };
     }
     return { granted: false, heldBy: held };
   });

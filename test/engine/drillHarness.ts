@@ -28,6 +28,7 @@ export interface DrillInput {
   failAfterGates?: boolean;
   dryRun?: boolean;
   reportKb?: number;
+  wholeTask?: { task: string; tables: string[] };
 }
 
 let counter = 0;

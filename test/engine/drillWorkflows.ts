@@ -18,6 +18,8 @@ const drillInput = z.object({
   failAfterGates: z.boolean().default(false),
   /** Locks (which takes nothing), then skips the rest, as every runbook's dry run does after its plan. */
   dryRun: z.boolean().optional(),
+  /** Also locks this task whole, standing for these table locks (as a fullReload of a whole task). */
+  wholeTask: z.object({ task: z.string(), tables: z.array(z.string()) }).optional(),
   /** A report (or, with failAfterGates, a failure message) of about this many KB, as a run over thousands of tables. */
   reportKb: z.number().optional(),
 });
@@ -51,7 +53,11 @@ export async function gateDrill(raw: unknown) {
     },
     raw,
     async (runbook, input) => {
-      await runbook.step('lock', () => runbook.lock([`table:${input.target}`]));
+      await runbook.step('lock', () =>
+        input.wholeTask
+          ? runbook.lock([`table:${input.target}`, input.wholeTask.task], { wholeTasks: [input.wholeTask] })
+          : runbook.lock([`table:${input.target}`]),
+      );
       if (input.dryRun) {
         runbook.skipRest('dry run');
         return { outcome: 'dry-run', message: `drill ${input.target}: dry run` };

@@ -55,6 +55,7 @@ const MAIN_PATHS: Record<string, string[]> = {
     'dry-run',
     'refused-stopped-task',
     'refused-decisions-then-approved',
+    'task-in-parts-rolled-back',
   ],
   resizeInstance: [
     'approved-resized',

@@ -1,9 +1,11 @@
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { approveSignal, rejectSignal } from '../../contracts/handlers';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
+import { captureHistory } from '../support/histories';
 import { historyHasActivity, scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
 import { testConfig } from '../support/testConfig';
@@ -15,6 +17,8 @@ import { startTestWorker, TestWorker } from '../support/testWorker';
  * grow with the task. Five tables in parts of two: three children per phase, and the rollback still puts back
  * exactly the files of every table.
  */
+
+type LockInput = { resources: string[]; wholeTasks?: Array<{ task: string; tables: string[] }> };
 
 let tw: TestWorker;
 let group: TaskGroupConfig;
@@ -44,18 +48,42 @@ afterAll(async () => {
   for (const t of tables) await dropScratchTable(t);
 });
 
+const startBackfill = (table: string) =>
+  startRunbook(
+    tw.client,
+    'backfillPartitions',
+    { table, from: '20260602', to: '20260603', dateColumn: 'created_on' },
+    { taskQueue: tw.taskQueue },
+  );
+
+async function failureOf(handle: WorkflowHandle): Promise<string> {
+  const error = await handle.result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  return String((error as WorkflowFailedError).cause?.message);
+}
+
 test('a task of five tables in parts of two: children do the per-table work, the runbook keeps the task-level steps', async () => {
   const prefixOf = (t: string) => `dms/${t.replace('.', '/')}/`;
   const before = await Promise.all(tables.map((t) => objectsUnder(prefixOf(t))));
   expect(before.every((objects) => objects.some((o) => o.key.includes('/LOAD')))).toBe(true);
 
-  const handle = await startRunbook(
-    tw.client,
-    'fullReload',
-    { tables: [tables[0]!], reason: 'parts rehearsal', mode: 'task', checkCurrentFiles: false },
-    { taskQueue: tw.taskQueue },
+  const reloadInput = { tables: [tables[0]!], reason: 'parts rehearsal', mode: 'task' as const, checkCurrentFiles: false };
+  // A backfill of one of the task's tables holds that table: the reload of the whole task is refused, naming it.
+  const backfill = await startBackfill(tables[4]!);
+  await waitForGate(backfill, 'backfill', 60000);
+  const refused = await startRunbook(tw.client, 'fullReload', reloadInput, { taskQueue: tw.taskQueue });
+  expect(await failureOf(refused)).toContain(
+    `task:${group.taskIdentifier} is busy: runbook backfillPartitions (workflow id ${backfill.workflowId})`,
   );
+  await backfill.signal(rejectSignal, { gate: 'backfill', approver: 'dba-oncall', reason: 'the reload goes first' });
+  expect((await backfill.result()).outcome).toBe('rejected');
+
+  const handle = await startRunbook(tw.client, 'fullReload', reloadInput, { taskQueue: tw.taskQueue });
   await waitForGate(handle, 'reload', 90000);
+  // While the reload holds the task whole, a backfill of another of its tables is refused, naming the reload.
+  expect(await failureOf(await startBackfill(tables[3]!))).toContain(
+    `table:${tables[3]} is busy: runbook fullReload (workflow id ${handle.workflowId})`,
+  );
   await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
   const finalize = await waitForGate(handle, 'finalize', 120000);
   expect(finalize.pendingGate!.note).not.toContain('Verification FAILED');
@@ -63,6 +91,7 @@ test('a task of five tables in parts of two: children do the per-table work, the
 
   const result = await handle.result();
   expect(result.outcome).toBe('rolled-back');
+  await captureHistory(handle, 'fullReload', 'task-in-parts-rolled-back');
   const report = result.report as FullReloadReport;
   // Every table of the task was reloaded and verified, each against its own row count.
   expect(report.reloaded.sort()).toEqual([...tables].sort());
@@ -87,20 +116,47 @@ test('a task of five tables in parts of two: children do the per-table work, the
   const phases = ['facts', 'quarantine', 'verify', 'rollback'];
   expect(children).toEqual(phases.flatMap((p) => [1, 2, 3].map((k) => `${handle.workflowId}-${p}-${k}`)));
   for (const id of children) expect((await tw.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
-  for (const activity of ['readTableFacts', 'inventoryPrefix', 'moveObjects', 'countParquetRows', 'sourceTableChecksums'])
+  for (const activity of [
+    'readTableFacts',
+    'inventoryPrefix',
+    'moveObjects',
+    'countParquetRows',
+    'sourceTableChecksums',
+    'readTableStatistics',
+  ])
     expect(historyHasActivity(events, activity)).toBe(false);
-  // Every table stays locked, but the steps reassert only the task's lock and the table asked for.
+  // Each facts part read the DMS statistics of its own tables only (a table-name filter), not the whole task's.
+  const factsChild = (await tw.client.workflow.getHandle(`${handle.workflowId}-facts-2`).fetchHistory()).events ?? [];
+  const statsEvent = factsChild.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readTableStatistics');
+  const statsResult = factsChild.find(
+    (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(statsEvent?.eventId),
+  );
+  const read = JSON.parse(Buffer.from(statsResult!.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as Array<{
+    schema: string;
+    table: string;
+  }>;
+  expect(read.map((s) => `${s.schema}.${s.table}`).sort()).toEqual([tables[2], tables[3]].sort());
+  // The wait answers the rows loaded into each table, not the task's statistics.
+  const waited = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForReload');
+  const waitResult = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(waited?.eventId));
+  const answer = JSON.parse(Buffer.from(waitResult!.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as {
+    fullLoadRows: Record<string, number>;
+    stats?: unknown;
+  };
+  expect(answer.stats).toBeUndefined();
+  expect(answer.fullLoadRows).toEqual(Object.fromEntries(tables.map((t, i) => [t, 40 + i])));
+  // One lock, on the task, held whole: it stands for every table of the task, and the steps reassert it alone.
   const inputOf = (name: string) =>
     events
       .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name)
-      .map(
-        (e) =>
-          JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString()) as { resources: string[] },
-      );
-  expect(inputOf('acquireLocks')[0]!.resources.sort()).toEqual([...tables.map((t) => `table:${t}`), `task:${group.taskIdentifier}`].sort());
+      .map((e) => JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString()) as LockInput);
+  const taskLock = `task:${group.taskIdentifier}`;
+  const [acquired] = inputOf('acquireLocks');
+  expect(acquired!.resources).toEqual([taskLock]);
+  expect(acquired!.wholeTasks!.map((w) => [w.task, [...w.tables].sort()])).toEqual([[taskLock, tables.map((t) => `table:${t}`).sort()]]);
   const reasserted = inputOf('reassertLocks');
   expect(reasserted.length).toBeGreaterThan(5);
-  for (const r of reasserted) expect(r.resources.sort()).toEqual([`table:${tables[0]}`, `task:${group.taskIdentifier}`].sort());
+  for (const r of reasserted) expect(r).toMatchObject({ resources: [taskLock], wholeTasks: [{ task: taskLock, tables: [] }] });
   const quarantineChild = (await tw.client.workflow.getHandle(`${handle.workflowId}-quarantine-3`).fetchHistory()).events ?? [];
   expect(quarantineChild.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveObjects')).toHaveLength(1);
 });

@@ -27,6 +27,7 @@ import { approveSignal, decideUpdate, rejectSignal, statusQuery } from '../../co
 import { boundedTables, boundedTarget, targetTables } from '../../domain/searchAttributeValues';
 import { runbookKindKey, runbookPipelineKey, runbookStepKey, runbookTablesKey, runbookTargetKey } from '../../contracts/searchAttributes';
 import type { Activities } from '../../activities';
+import type { LockGuards } from '../../activities/locks';
 import type { NotificationEvent } from '../../activities/notify';
 import { CancellationStatus } from '../../domain/cancellation';
 import { actions, notifications, PERMANENT_FAILURES, reads } from './activityProxies';
@@ -104,6 +105,8 @@ export class Runbook {
   /** The digest of the plan frozen at the pending gate (absent on histories from before plans were frozen). */
   private pendingDigest?: string;
   private locks: string[] = [];
+  /** What the held locks stand for or sit inside (activities/locks.ts, LockGuards). */
+  private guards: Required<LockGuards> = { wholeTasks: [], tableTasks: [] };
   /** The locks reasserted before each step when not all (reassertOnly). */
   private reasserted?: string[];
   /**
@@ -209,12 +212,17 @@ export class Runbook {
    * Refuses to run while another runbook acts on the same table, task or instance; names that runbook. The holder is
    * this run (workflow id and run id): a reset run does not inherit the locks of the run it replaced.
    */
-  async lock(resources: string[]): Promise<void> {
+  async lock(resources: string[], guards: LockGuards = {}): Promise<void> {
     if (this.dryRun) return;
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
-    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind });
+    const wholeTasks = (guards.wholeTasks ?? []).filter((w) => fresh.includes(w.task));
+    const tableTasks = (guards.tableTasks ?? []).filter((p) => fresh.includes(p.table));
+    const given = { ...(wholeTasks.length ? { wholeTasks } : {}), ...(tableTasks.length ? { tableTasks } : {}) };
+    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind, ...given });
     this.locks.push(...fresh);
+    this.guards.wholeTasks.push(...wholeTasks);
+    this.guards.tableTasks.push(...tableTasks);
   }
 
   /**
@@ -249,7 +257,25 @@ export class Runbook {
     if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
     const subset = this.reasserted && new Set(this.reasserted);
     const resources = subset ? this.locks.filter((r) => subset.has(r)) : this.locks;
-    await lockChecks.reassertLocks({ resources, ...this.holder(), kind: this.kind });
+    const held = (r: string) => resources.includes(r);
+    const wholeTasks = this.guards.wholeTasks.filter((w) => held(w.task));
+    const tableTasks = this.guards.tableTasks.filter((p) => held(p.table));
+    if (wholeTasks.length === 0 && tableTasks.length === 0) {
+      await lockChecks.reassertLocks({ resources, ...this.holder(), kind: this.kind });
+      return;
+    }
+    // The tables of a whole task stay out of every step's history: they are sent only when the task's lock was taken
+    // back, the one case where a run locking one of them may have started meanwhile.
+    const answer = await lockChecks.reassertLocks({
+      resources,
+      ...this.holder(),
+      kind: this.kind,
+      wholeTasks: wholeTasks.map((w) => ({ task: w.task, tables: [] })),
+      tableTasks,
+    });
+    // Histories from before this answered nothing.
+    const retaken = wholeTasks.filter((w) => answer?.retaken.includes(w.task));
+    if (retaken.length > 0) await actions.checkWholeTaskTables({ resources: [], ...this.holder(), kind: this.kind, wholeTasks: retaken });
   }
 
   private holder(): { holder: string; runId: string; pipeline?: string } {
