@@ -16,8 +16,10 @@ export function benchEnv(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
-export async function temporalClient(): Promise<{ client: Client; close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+/** `receiveMb`: the largest gRPC message the client takes (4 MB by default; a bench reading big histories whole). */
+export async function temporalClient(receiveMb?: number): Promise<{ client: Client; close(): Promise<void> }> {
+  const channelArgs = receiveMb ? { 'grpc.max_receive_message_length': receiveMb * 1024 * 1024 } : undefined;
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS!, channelArgs });
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 

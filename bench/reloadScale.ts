@@ -167,16 +167,28 @@ async function executionSizes(client: Client, handle: WorkflowHandle): Promise<E
   return [own, ...nested.flat()].sort((a, b) => b.events - a.events);
 }
 
-async function decideWhenPending(handle: WorkflowHandle, gate: string, deadline: number): Promise<void> {
+/**
+ * Approves the gate once the status query shows it pending; returns the size of that status (JSON bytes), which
+ * the CLI and the Web UI read through Temporal's gRPC messages (4 MB by default). A query that keeps failing (a
+ * status too large to answer) ends the bench with its error rather than waiting for the deadline.
+ */
+async function decideWhenPending(handle: WorkflowHandle, gate: string, deadline: number): Promise<number> {
+  let failingSince: number | undefined;
   for (;;) {
-    const status = await handle.query(statusQuery).catch(() => undefined);
-    if (status?.pendingGate?.gate === gate) break;
+    let queryError: unknown;
+    const status = await handle.query(statusQuery).catch((e: unknown) => void (queryError = e));
+    failingSince = status ? undefined : (failingSince ?? Date.now());
+    if (failingSince !== undefined && Date.now() - failingSince > 60_000)
+      throw new Error(`the status query failed for a minute while waiting for the ${gate} gate: ${String(queryError)}`);
+    if (status?.pendingGate?.gate === gate) {
+      await handle.executeUpdate(decideUpdate, { args: [{ gate, approver: 'dba-oncall', reason: 'bench', decision: 'approve' }] });
+      return Buffer.byteLength(JSON.stringify(status));
+    }
     if (status && status.phase !== 'running' && status.phase !== 'waiting-for-approval')
       throw new Error(`the runbook ended (${status.phase}) before its ${gate} gate: ${status.errors.join('; ')}`);
     if (Date.now() > deadline) throw new Error(`no ${gate} gate within the bench's deadline`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  await handle.executeUpdate(decideUpdate, { args: [{ gate, approver: 'dba-oncall', reason: 'bench', decision: 'approve' }] });
 }
 
 export async function reloadScale(): Promise<Record<string, unknown>> {
@@ -184,7 +196,8 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
   const run = randomBytes(3).toString('hex');
   const prefix = `rs${run}t`;
   const group = scratchGroup(`g-rs${run}`, [`shop.${prefix}%`]);
-  const { client, close } = await temporalClient();
+  // The histories are read whole, page by page: a page may pass the default 4 MB (the status query keeps the default).
+  const { client, close } = await temporalClient(64);
   const created = Date.now();
   const tables = await createTables(prefix);
   let taskArn: string | undefined;
@@ -207,9 +220,10 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
     });
     const deadline = started + 3 * 3600_000;
     let failure: string | undefined;
+    const statusBytes: Record<string, number> = {};
     try {
-      await decideWhenPending(handle, 'reload', deadline);
-      await decideWhenPending(handle, 'finalize', deadline);
+      statusBytes.reload = await decideWhenPending(handle, 'reload', deadline);
+      statusBytes.finalize = await decideWhenPending(handle, 'finalize', deadline);
       await handle.result();
     } catch (error) {
       failure =
@@ -227,6 +241,8 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
       wallSeconds: +wallSeconds.toFixed(1),
       largestExecution: executions[0],
       largestPayload: { ...largestPayload.largestPayload, workflowId: largestPayload.workflowId },
+      /** The status query's answer at each gate, in JSON bytes (what `dms-runbooks show` and the Web UI read). */
+      statusBytesAtGates: statusBytes,
       executions: executions.length,
       limits: {
         eventsTarget: 10_000,

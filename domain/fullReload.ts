@@ -159,7 +159,8 @@ function refusalsFor(facts: FullReloadFacts): string[] {
 export const PLAN_TABLES_LISTED = 20;
 
 /** The first names of a long list, and how many more. */
-function listed(names: string[]): string {
+/** The first ten names, then how many more. */
+export function listed(names: string[]): string {
   return names.length <= 10 ? names.join(', ') : `${names.slice(0, 10).join(', ')} and ${names.length - 10} more`;
 }
 

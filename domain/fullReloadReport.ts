@@ -1,5 +1,5 @@
 import type { CdcAfterReloadCheck } from './cdcAfterReload';
-import type { ReloadTaskFacts } from './fullReload';
+import { listed, PLAN_TABLES_LISTED, type ReloadTaskFacts } from './fullReload';
 import type { FullReloadInput } from './inputs/fullReload';
 import { formatBytes, Plan } from './plan';
 import { QuarantineLayout, quarantineRoot } from './quarantineLayout';
@@ -107,8 +107,19 @@ export function quarantineNote(moved: MovedFiles[], workflowId: string): string 
 export function verifyNote(verification: TableVerification[]): string {
   const failed = verification.filter((v) => !v.matches);
   return failed.length
-    ? `FAILED for ${failed.length} of ${verification.length}: ${failed.map((v) => describeComparison(v.comparison)).join(' || ')}`
-    : `${verification.length} table(s): ${verification.map((v) => `${v.table} ${v.sourceRows} rows`).join(', ')}; counts, key checksums and distributions match`;
+    ? `FAILED for ${failed.length} of ${verification.length}: ${firstOf(failed.map((v) => describeComparison(v.comparison)))}`
+    : `${verification.length} table(s): ${listed(verification.map((v) => `${v.table} ${v.sourceRows} rows`))}; counts, key checksums and distributions match`;
+}
+
+/**
+ * The first PLAN_TABLES_LISTED descriptions, then how many more: a gate or a note over thousands of tables would
+ * not fit in the status a person reads (nor in Temporal's 4 MB gRPC messages). The report lists every table.
+ */
+function firstOf(descriptions: string[]): string {
+  const shown = descriptions.slice(0, PLAN_TABLES_LISTED).join(' || ');
+  return descriptions.length > PLAN_TABLES_LISTED
+    ? `${shown} || and ${descriptions.length - PLAN_TABLES_LISTED} more (the report lists every table)`
+    : shown;
 }
 
 /** The verdicts the finalize gate weighs: LOAD files that differ, CDC that differs, CDC too thin to judge. */
@@ -124,12 +135,12 @@ function verdicts(verification: TableVerification[], cdcChecks: CdcAfterReloadCh
 export function finalizeGateNote(verification: TableVerification[], cdcChecks: CdcAfterReloadCheck[]): string {
   const { failures, cdcWrong, cdcUnjudged } = verdicts(verification, cdcChecks);
   const cdcNote = cdcUnjudged.length
-    ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${cdcUnjudged.map((c) => `${c.table} (${c.detail})`).join('; ')}. Do not finalize on the LOAD files alone: let changes arrive, then compare the files (CDC included) with the source by a dry run of fullReload for these tables (its check-current step; a dry run takes no lock), or reject.`
+    ? ` CDC written after the reload: NOT ENOUGH TO JUDGE for ${firstOf(cdcUnjudged.map((c) => `${c.table} (${c.detail})`))}. Do not finalize on the LOAD files alone: let changes arrive, then compare the files (CDC included) with the source by a dry run of fullReload for these tables (its check-current step; a dry run takes no lock), or reject.`
     : cdcChecks.length
-      ? ` CDC written after the reload agrees with the source: ${cdcChecks.map((c) => `${c.table} ${c.compared} changed rows`).join(', ')}.`
+      ? ` CDC written after the reload agrees with the source: ${listed(cdcChecks.map((c) => `${c.table} ${c.compared} changed rows`))}.`
       : '';
   return failures.length || cdcWrong.length
-    ? `Verification FAILED: ${[...failures.map((v) => describeComparison(v.comparison)), ...cdcWrong.map((c) => `${c.table}: ${c.detail}`)].join(' || ')}. Recommended: reject to roll back (the reload's files move aside, the quarantined files return).${cdcNote}`
+    ? `Verification FAILED: ${firstOf([...failures.map((v) => describeComparison(v.comparison)), ...cdcWrong.map((c) => `${c.table}: ${c.detail}`)])}. Recommended: reject to roll back (the reload's files move aside, the quarantined files return).${cdcNote}`
     : `Verification passed for ${verification.length} table(s).${cdcNote} Approve to delete the quarantine; reject to roll back.`;
 }
 
@@ -145,7 +156,7 @@ export function finalizedMessage(
   deletedDetail: string,
 ): string {
   const { failures, cdcWrong } = verdicts(verification, cdcChecks);
-  return `${report.reloaded.join(', ')} reloaded${
+  return `${listed(report.reloaded)} reloaded${
     report.verified
       ? ' and verified'
       : failures.length || cdcWrong.length
@@ -155,16 +166,34 @@ export function finalizedMessage(
 }
 
 export function rolledBackNote(rolledBack: RolledBackTable[]): string {
+  if (rolledBack.length > PLAN_TABLES_LISTED) return `rolled back ${rollbackTotals(rolledBack)}`;
   return `rolled back: ${rolledBack.map((r) => `${r.table}: ${r.removed.objects} reloaded files moved aside, ${r.restored.objects} files restored`).join('; ')}`;
 }
 
+/** Thousands of tables rolled back, said once: the counts, and the first names (the report lists every table). */
+function rollbackTotals(rolledBack: RolledBackTable[]): string {
+  const removed = { objects: sum(rolledBack, (r) => r.removed.objects), bytes: sum(rolledBack, (r) => r.removed.bytes) };
+  const restored = { objects: sum(rolledBack, (r) => r.restored.objects), bytes: sum(rolledBack, (r) => r.restored.bytes) };
+  return `${rolledBack.length} tables (${listed(rolledBack.map((r) => r.table))}): removed ${removed.objects} reloaded files (${formatBytes(removed.bytes)}), restored ${restored.objects} quarantined files (${formatBytes(restored.bytes)})`;
+}
+
+/** `_quarantine/<run>/_rolled-back/` of one table's `_quarantine/<run>/_rolled-back/<folder>/<schema>/<table>/`. */
+function rolledBackRoot(to: string): string {
+  const marker = '_rolled-back/';
+  return to.includes(marker) ? to.slice(0, to.indexOf(marker) + marker.length) : to;
+}
+
 export function rolledBackMessage(rolledBack: RolledBackTable[], bucket: string): string {
-  return `rolled back ${rolledBack
-    .map(
-      (r) =>
-        `${r.table}: removed ${r.removed.objects} reloaded files (${formatBytes(r.removed.bytes)}, moved to s3://${bucket}/${r.removed.to}), restored ${r.restored.objects} quarantined files (${formatBytes(r.restored.bytes)})`,
-    )
-    .join('; ')}. The task keeps running: DMS keeps writing CDC files for these tables`;
+  const what =
+    rolledBack.length > PLAN_TABLES_LISTED
+      ? `${rollbackTotals(rolledBack)}; each table's reloaded files were moved under s3://${bucket}/${rolledBackRoot(rolledBack[0]!.removed.to)}`
+      : rolledBack
+          .map(
+            (r) =>
+              `${r.table}: removed ${r.removed.objects} reloaded files (${formatBytes(r.removed.bytes)}, moved to s3://${bucket}/${r.removed.to}), restored ${r.restored.objects} quarantined files (${formatBytes(r.restored.bytes)})`,
+          )
+          .join('; ');
+  return `rolled back ${what}. The task keeps running: DMS keeps writing CDC files for these tables`;
 }
 
 /**
@@ -173,10 +202,21 @@ export function rolledBackMessage(rolledBack: RolledBackTable[], bucket: string)
  * commands that put the old files back.
  */
 export function keptInQuarantineMessage(cause: string, bucket: string, root: string, layouts: QuarantineLayout[]): string {
-  const commands = layouts.map(
-    (l) =>
-      `aws s3 mv --recursive s3://${bucket}/${l.tablePrefix} s3://${bucket}/${l.rolledBackPrefix} && aws s3 mv --recursive s3://${bucket}/${l.quarantinePrefix} s3://${bucket}/${l.tablePrefix}`,
-  );
+  const command = (l: { tablePrefix: string; rolledBackPrefix: string; quarantinePrefix: string }) =>
+    `aws s3 mv --recursive s3://${bucket}/${l.tablePrefix} s3://${bucket}/${l.rolledBackPrefix} && aws s3 mv --recursive s3://${bucket}/${l.quarantinePrefix} s3://${bucket}/${l.tablePrefix}`;
+  // Thousands of commands would make a failure too large for Temporal (2 MB): one pattern and the first tables.
+  const first = layouts[0];
+  const commands =
+    layouts.length > PLAN_TABLES_LISTED && first
+      ? [
+          `for each of the ${layouts.length} tables (the manifests under s3://${bucket}/${root}_manifests/ name them):`,
+          command({
+            tablePrefix: prefixPattern(first.tablePrefix, first),
+            rolledBackPrefix: prefixPattern(first.rolledBackPrefix, first),
+            quarantinePrefix: prefixPattern(first.quarantinePrefix, first),
+          }),
+        ]
+      : layouts.map(command);
   return (
     `${cause}. The files from before the reload are kept in the quarantine at s3://${bucket}/${root} ` +
     `(every key and size in its _manifests/); the tables' prefixes hold what the reload wrote so far. Fix the cause and ` +
@@ -192,7 +232,10 @@ export function planFinalize(
   verification: TableVerification[],
   layouts: QuarantineLayout[],
   cdcChecks: CdcAfterReloadCheck[],
+  /** Past PLAN_TABLES_LISTED tables: each per-table thing once, with counts and the first names (fullReload decides). */
+  compact = false,
 ): Plan {
+  if (compact) return compactFinalizePlan(workflowId, bucket, quarantined, verification, layouts, cdcChecks);
   const root = quarantineRoot(workflowId);
   const objects = sum(quarantined, (q) => q.objects);
   const bytes = sum(quarantined, (q) => q.bytes);
@@ -236,5 +279,88 @@ export function planFinalize(
       ...cdcChecks.filter((c) => c.verdict !== 'matches').map((c) => `${c.table}: CDC after the reload ${c.verdict}: ${c.detail}`),
     ],
     details: { verification, cdcAfterReload: cdcChecks, quarantineRoot: `s3://${bucket}/${root}` },
+  };
+}
+
+/** A table's prefix with its schema and table as placeholders: `lake/<schema>/<table>/`. */
+function prefixPattern(prefix: string, layout: QuarantineLayout): string {
+  const own = `${layout.table.schema}/${layout.table.table}/`;
+  return prefix.endsWith(own) ? `${prefix.slice(0, -own.length)}<schema>/<table>/` : prefix;
+}
+
+/**
+ * The finalize plan of thousands of tables: the same decision, said once for all tables with counts, the failures
+ * first and the first PLAN_TABLES_LISTED tables named. At 2,000 tables the per-table plan was 1.8 MB, frozen into the
+ * history each way and in the status, past Temporal's 4 MB gRPC message with the rest (docs/performance.md).
+ */
+function compactFinalizePlan(
+  workflowId: string,
+  bucket: string,
+  quarantined: MovedFiles[],
+  verification: TableVerification[],
+  layouts: QuarantineLayout[],
+  cdcChecks: CdcAfterReloadCheck[],
+): Plan {
+  const root = quarantineRoot(workflowId);
+  const objects = sum(quarantined, (q) => q.objects);
+  const bytes = sum(quarantined, (q) => q.bytes);
+  const { failures, cdcWrong, cdcUnjudged } = verdicts(verification, cdcChecks);
+  const failed = [...new Set([...failures.map((v) => v.table), ...cdcWrong.map((c) => c.table)])];
+  const first = layouts[0]!;
+  const n = layouts.length;
+  const byFailureFirst = [...failures, ...verification.filter((v) => v.matches)];
+  const cdcNotMatching = cdcChecks.filter((c) => c.verdict !== 'matches');
+  return {
+    summary: failed.length
+      ? `verification FAILED for ${failed.length} of ${n} tables (${listed(failed)}): reject to roll back (recommended), or approve to keep the reloaded files and delete the quarantine (${objects} files, ${formatBytes(bytes)})`
+      : cdcUnjudged.length
+        ? `the LOAD files of ${n} tables verify, but the CDC written after the reload cannot be judged yet for ${cdcUnjudged.length} (${listed(cdcUnjudged.map((c) => c.table))}): do not finalize on the LOAD files alone; approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}), reject to roll back`
+        : `verification passed for ${n} tables (LOAD files and the CDC written after the reload): approve to delete the quarantine (${objects} files, ${formatBytes(bytes)}); reject to roll back`,
+    calls: [
+      {
+        service: 's3',
+        operation: 'DeleteQuarantine',
+        params: { prefix: root },
+        why: 'on approval: the quarantined files are deleted for good',
+      },
+      {
+        service: 's3',
+        operation: 'MoveReloadedFilesAside',
+        params: { tables: n, from: prefixPattern(first.tablePrefix, first), to: prefixPattern(first.rolledBackPrefix, first) },
+        why: `on rejection: the reload's files of each of the ${n} tables leave the table's prefix (kept for inspection), one table after the other`,
+      },
+      {
+        service: 's3',
+        operation: 'RestoreQuarantinedFiles',
+        params: { tables: n, from: prefixPattern(first.quarantinePrefix, first), to: prefixPattern(first.tablePrefix, first) },
+        why: `on rejection: each table's files from before the reload return`,
+      },
+    ],
+    prefixes: [
+      { prefix: root, action: 'delete', objects, bytes },
+      { prefix: prefixPattern(first.quarantinePrefix, first), action: 'restore', objects, bytes },
+    ],
+    expectedMinutes: Math.max(1, Math.ceil(bytes / (100 * 1024 * 1024) / 60)),
+    warnings: [
+      ...failures.slice(0, PLAN_TABLES_LISTED).map((v) => describeComparison(v.comparison)),
+      ...(failures.length > PLAN_TABLES_LISTED
+        ? [`and ${failures.length - PLAN_TABLES_LISTED} more tables whose verification failed: see the report`]
+        : []),
+      ...cdcNotMatching.slice(0, PLAN_TABLES_LISTED).map((c) => `${c.table}: CDC after the reload ${c.verdict}: ${c.detail}`),
+      ...(cdcNotMatching.length > PLAN_TABLES_LISTED
+        ? [`and ${cdcNotMatching.length - PLAN_TABLES_LISTED} more tables whose CDC after the reload does not match: see the report`]
+        : []),
+    ],
+    details: {
+      tables: n,
+      verified: verification.length - failures.length,
+      failed: failures.length,
+      cdcAfterReloadMismatched: cdcWrong.length,
+      cdcAfterReloadUnjudged: cdcUnjudged.length,
+      tablesListed: `the failures first, then the first tables, ${PLAN_TABLES_LISTED} in all; the report lists every table`,
+      verification: byFailureFirst.slice(0, PLAN_TABLES_LISTED),
+      cdcAfterReload: [...cdcNotMatching, ...cdcChecks.filter((c) => c.verdict === 'matches')].slice(0, PLAN_TABLES_LISTED),
+      quarantineRoot: `s3://${bucket}/${root}`,
+    },
   };
 }

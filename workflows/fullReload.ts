@@ -657,7 +657,8 @@ async function gateFinalize(run: ReloadRun, tables: ReloadTable[], verdict: Verd
   const { quarantined, verification, cdcChecks } = verdict;
   const bucket = runbook.config.target.bucket;
   const layouts = tables.map((t) => t.layout);
-  const finalizePlan = planFinalize(runbook.workflowId, bucket, quarantined, verification, layouts, cdcChecks);
+  const compact = layouts.length > PLAN_TABLES_LISTED && patched('compact-finalize-plan');
+  const finalizePlan = planFinalize(runbook.workflowId, bucket, quarantined, verification, layouts, cdcChecks, compact);
   try {
     return await runbook.decideStep('finalize', finalizePlan, finalizeGateNote(verification, cdcChecks));
   } catch (error) {

@@ -6,8 +6,11 @@ import {
   keptInQuarantineMessage,
   movedFiles,
   planFinalize,
+  rolledBackMessage,
+  rolledBackNote,
   TableVerification,
 } from '../../domain/fullReloadReport';
+import { formatTableName } from '../../domain/tableName';
 import { quarantineLayout } from '../../domain/quarantineLayout';
 import { describeComparison } from '../../domain/verification';
 
@@ -94,4 +97,66 @@ test('a failure after the quarantine says where the old files are and how to put
   expect(message).toContain(
     `aws s3 mv --recursive s3://lake-bucket/lake/shop/orders/ s3://lake-bucket/_quarantine/${workflowId}/_rolled-back/lake/shop/orders/ && aws s3 mv --recursive s3://lake-bucket/_quarantine/${workflowId}/lake/shop/orders/ s3://lake-bucket/lake/shop/orders/`,
   );
+});
+
+test('the finalize plan of 2,000 tables says each thing once, failures first, and stays small', () => {
+  const names = Array.from({ length: 2000 }, (_, i) => `t${String(i).padStart(5, '0')}`);
+  const layouts = names.map((table) => quarantineLayout(workflowId, 'lake', { schema: 'shop', table }));
+  const moved = layouts.map((l, i) =>
+    movedFiles(`shop.${names[i]}`, l.tablePrefix, l.quarantinePrefix, { objects: 2, bytes: 2048, manifestKey: `m${i}.json` }),
+  );
+  // Two tables fail, far down the list; every other verifies.
+  const verification = names.map((t, i) => {
+    const v = verified(i !== 1500 && i !== 1700);
+    return { ...v, table: `shop.${t}`, comparison: { ...v.comparison, table: `shop.${t}` } };
+  });
+  const checks = names.map((t) => ({ ...cdc('matches'), table: `shop.${t}` }));
+
+  const plan = planFinalize(workflowId, 'lake-bucket', moved, verification, layouts, checks, true);
+  expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThan(32 * 1024);
+  expect(plan.summary).toMatch(/^verification FAILED for 2 of 2000 tables \(shop.t01500, shop.t01700\): reject to roll back/);
+  expect(plan.calls.map((c) => `${c.operation} ${JSON.stringify(c.params)}`)).toEqual([
+    `DeleteQuarantine {"prefix":"_quarantine/${workflowId}/"}`,
+    `MoveReloadedFilesAside {"tables":2000,"from":"lake/<schema>/<table>/","to":"_quarantine/${workflowId}/_rolled-back/lake/<schema>/<table>/"}`,
+    `RestoreQuarantinedFiles {"tables":2000,"from":"_quarantine/${workflowId}/lake/<schema>/<table>/","to":"lake/<schema>/<table>/"}`,
+  ]);
+  expect(plan.prefixes).toEqual([
+    { prefix: `_quarantine/${workflowId}/`, action: 'delete', objects: 4000, bytes: 4000 * 1024 },
+    { prefix: `_quarantine/${workflowId}/lake/<schema>/<table>/`, action: 'restore', objects: 4000, bytes: 4000 * 1024 },
+  ]);
+  const details = plan.details as { verified: number; failed: number; verification: TableVerification[] };
+  expect([details.verified, details.failed]).toEqual([1998, 2]);
+  expect(details.verification.slice(0, 3).map((v) => v.table)).toEqual(['shop.t01500', 'shop.t01700', 'shop.t00000']);
+  expect(details.verification).toHaveLength(20);
+  expect(plan.warnings).toHaveLength(2);
+
+  // The note beside the gate names the failures, and a passed verification of thousands names ten tables and a count.
+  expect(finalizeGateNote(verification, checks)).toMatch(/^Verification FAILED: shop.t01500: .* \|\| shop.t01700: /);
+  const passed = verification.map((v) => ({ ...v, matches: true }));
+  const note = finalizeGateNote(passed, checks);
+  expect(note).toContain('Verification passed for 2000 table(s).');
+  expect(note).toContain('shop.t00009 4 changed rows and 1990 more.');
+  expect(note.length).toBeLessThan(1000);
+});
+
+test('a rollback or a failure over thousands of tables is said with counts and one command pattern', () => {
+  const layouts = Array.from({ length: 500 }, (_, i) => quarantineLayout(workflowId, 'lake', { schema: 'shop', table: `t${i}` }));
+  const message = keptInQuarantineMessage('the reload failed', 'b', `_quarantine/${workflowId}/`, layouts);
+  expect(message).toContain(`for each of the 500 tables (the manifests under s3://b/_quarantine/${workflowId}/_manifests/ name them):`);
+  expect(message).toContain(
+    `aws s3 mv --recursive s3://b/lake/<schema>/<table>/ s3://b/_quarantine/${workflowId}/_rolled-back/lake/<schema>/<table>/`,
+  );
+  expect(message.length).toBeLessThan(2000);
+  const rolledBack = layouts.map((l) => ({
+    table: formatTableName(l.table),
+    removed: movedFiles(formatTableName(l.table), l.tablePrefix, l.rolledBackPrefix, { objects: 1, bytes: 10, manifestKey: 'r' }),
+    restored: movedFiles(formatTableName(l.table), l.quarantinePrefix, l.tablePrefix, { objects: 2, bytes: 20, manifestKey: 'q' }),
+    restoredAsQuarantined: true,
+  }));
+  const rolled = rolledBackMessage(rolledBack, 'b');
+  expect(rolled).toMatch(
+    /^rolled back 500 tables \(shop.t0, .* and 490 more\): removed 500 reloaded files .* restored 1000 quarantined files/,
+  );
+  expect(rolled).toContain(`moved under s3://b/_quarantine/${workflowId}/_rolled-back/`);
+  expect(rolledBackNote(rolledBack).length).toBeLessThan(1000);
 });

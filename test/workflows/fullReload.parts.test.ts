@@ -2,12 +2,16 @@ import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { startRunbook } from '../../client/runbooks';
 import type { TaskGroupConfig } from '../../domain/config';
 import { approveSignal, rejectSignal } from '../../contracts/handlers';
+import { lockHolderQuery, lockWorkflowId } from '../../contracts/lock';
+import { quarantineLayout } from '../../domain/quarantineLayout';
+import { toTableName } from '../../domain/tableName';
 import type { FullReloadReport } from '../../workflows/fullReload';
 import { describeTask, dmsClient, eventually } from '../support/dmsEmulatorClient';
 import { objectsUnder, removeTask, replicateGroup } from '../support/replicatedTables';
 import { captureHistory } from '../support/histories';
-import { historyHasActivity, scratchGroup, waitForGate } from '../support/runbooks';
+import { expectCanceled, historyHasActivity, scratchGroup, waitForGate } from '../support/runbooks';
 import { createScratchTable, dropScratchTable, uniqueName } from '../support/scratchTables';
+import { SlowS3Proxy } from '../support/slowS3Proxy';
 import { testConfig } from '../support/testConfig';
 import { startTestWorker, TestWorker } from '../support/testWorker';
 
@@ -21,29 +25,45 @@ import { startTestWorker, TestWorker } from '../support/testWorker';
 type LockInput = { resources: string[]; wholeTasks?: Array<{ task: string; tables: string[] }> };
 
 let tw: TestWorker;
+let proxy: SlowS3Proxy;
+let s3: string;
 let group: TaskGroupConfig;
 let taskArn: string | undefined;
 const tables: string[] = [];
+
+/** Describe may show the task as before its start for a while (the emulator's describeLag, as DMS's may). */
+async function taskLoaded(): Promise<void> {
+  const dms = dmsClient();
+  try {
+    await eventually(
+      () => describeTask(dms, taskArn!),
+      (t) => t.Status === 'running' && t.ReplicationTaskStats?.FullLoadProgressPercent === 100,
+      60000,
+      'Describe to show the task running, loaded',
+    );
+  } finally {
+    dms.destroy();
+  }
+}
 
 beforeAll(async () => {
   const name = uniqueName('frpt');
   for (let i = 0; i < 5; i++) tables.push(await createScratchTable(`${name}_${i}`, { rows: 40 + i }));
   group = scratchGroup(`g-${name}`, tables);
   taskArn = await replicateGroup(group);
-  // Describe may show the task as before its start for a while (the emulator's describeLag, as DMS's may).
-  const dms = dmsClient();
-  await eventually(
-    () => describeTask(dms, taskArn!),
-    (t) => t.Status === 'running' && t.ReplicationTaskStats?.FullLoadProgressPercent === 100,
-    60000,
-    'Describe to show the task running, loaded',
-  );
-  dms.destroy();
+  await taskLoaded();
+  s3 = process.env.AWS_ENDPOINT_URL_S3!;
+  proxy = await SlowS3Proxy.start(s3, 0);
+  // The SDK reads the endpoint variable when a client first resolves its endpoint: it stays on the proxy for the file
+  // (with no delay, the proxy passes everything through at once).
+  process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
   tw = await startTestWorker(testConfig({ taskGroups: [...testConfig().taskGroups, group], thresholds: { reloadTablesPerPart: 2 } }));
 });
 
 afterAll(async () => {
   await tw?.stop();
+  process.env.AWS_ENDPOINT_URL_S3 = s3;
+  await proxy?.close();
   await removeTask(taskArn);
   for (const t of tables) await dropScratchTable(t);
 });
@@ -159,4 +179,67 @@ test('a task of five tables in parts of two: children do the per-table work, the
   for (const r of reasserted) expect(r).toMatchObject({ resources: [taskLock], wholeTasks: [{ task: taskLock, tables: [] }] });
   const quarantineChild = (await tw.client.workflow.getHandle(`${handle.workflowId}-quarantine-3`).fetchHistory()).events ?? [];
   expect(quarantineChild.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'moveObjects')).toHaveLength(1);
+});
+
+test('cancelled while a quarantine part moves files: every table of the parts begun is put back, the task resumed, the task free', async () => {
+  await taskLoaded();
+  const dms = dmsClient();
+  const prefixOf = (t: string) => `dms/${t.replace('.', '/')}/`;
+  const before = await Promise.all(tables.map((t) => objectsUnder(prefixOf(t))));
+  const handle = await startRunbook(
+    tw.client,
+    'fullReload',
+    { tables: [tables[0]!], reason: 'cancel during a part', mode: 'task', checkCurrentFiles: false },
+    { taskQueue: tw.taskQueue },
+  );
+  await waitForGate(handle, 'reload', 90000);
+  // Every S3 copy held 2 s: the second quarantine part is caught with its moves under way.
+  proxy.delayMs = 2000;
+  const secondPart = tw.client.workflow.getHandle(`${handle.workflowId}-quarantine-2`);
+  try {
+    await handle.signal(approveSignal, { gate: 'reload', approver: 'dba-oncall', reason: 'go' });
+    await eventually(
+      () =>
+        secondPart.describe().then(
+          (d) => d.status.name,
+          () => 'not started',
+        ),
+      (state) => state === 'RUNNING',
+      120000,
+      'the second quarantine part to run',
+    );
+    const copiesThen = proxy.copies;
+    await eventually(
+      () => Promise.resolve(proxy.copies),
+      (copies) => copies > copiesThen,
+      60000,
+      'a copy of the second part',
+    );
+    await handle.cancel();
+    const status = await expectCanceled(handle);
+    expect(['quarantine', 'reload']).toContain(status.cancellation!.duringStep);
+    // The part was cancelled with its parent, and the undo put back each table whose part had begun.
+    expect((await secondPart.describe()).status.name).not.toBe('RUNNING');
+    const undo = status.cancellation!.undo;
+    expect(undo.every((u) => u.state === 'done')).toBe(true);
+    expect(undo.map((u) => u.what)).toContain(`resume task ${group.taskIdentifier}, stopped by this run`);
+    const putBack = tables.filter((t) => undo.some((u) => u.what.startsWith(`move ${t}'s quarantined files back`)));
+    expect(putBack.slice(0, 4)).toEqual(tables.slice(0, 4));
+  } finally {
+    proxy.delayMs = 0;
+  }
+  // Every table's files are where they were, none left in a quarantine; the task runs; its lock is free.
+  for (const [i, t] of tables.entries()) {
+    expect(await objectsUnder(prefixOf(t))).toEqual(before[i]);
+    expect(await objectsUnder(quarantineLayout(handle.workflowId, 'dms', toTableName(t)).quarantinePrefix)).toEqual([]);
+  }
+  await eventually(
+    () => describeTask(dms, taskArn!),
+    (t) => t.Status === 'running',
+    60000,
+    'the task to run again',
+  );
+  const lock = tw.client.workflow.getHandle(lockWorkflowId(`task:${group.taskIdentifier}`, tw.config.name));
+  expect(await lock.query(lockHolderQuery)).toBeUndefined();
+  dms.destroy();
 });
