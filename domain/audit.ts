@@ -49,6 +49,20 @@ export interface AuditTrail {
   refusedCount?: number;
   /** Who started the runbook, as proven by a signed start (absent when the start was not signed). */
   requester?: { name: string; key: string };
+  /** In the status query only, past STATUS_CALLS_SHOWN calls: how many older calls it leaves out (the result has them all). */
+  callsLeftOut?: number;
+}
+
+/**
+ * Calls the status query shows. A reload of 2,000 tables records a call per table and move: the whole audit in the
+ * status was 1 MB at its finalize gate, and Temporal answers a query in one gRPC message (4 MB by default).
+ */
+export const STATUS_CALLS_SHOWN = 500;
+
+/** The audit as the status query shows it: the newest STATUS_CALLS_SHOWN calls, and how many are left out. */
+export function auditForStatus(audit: AuditTrail): AuditTrail {
+  const left = audit.calls.length - STATUS_CALLS_SHOWN;
+  return left > 0 ? { ...audit, calls: audit.calls.slice(left), callsLeftOut: left } : audit;
 }
 
 export function emptyAudit(): AuditTrail {

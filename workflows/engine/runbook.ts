@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ApprovalPolicy, decideUpdateSchema, GATED_KINDS, gateDecisionSchema, refuseDecision } from '../../domain/approval';
-import { AuditTrail, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
+import { AuditTrail, auditForStatus, CallRecord, Decision, emptyAudit, GateRecord, recordRefusal } from '../../domain/audit';
 import { approversFor, PipelineConfig, RunbookKind } from '../../domain/config';
 import { formatInputIssues } from '../../domain/inputErrors';
 import { cliDecisionCommand, decideCommand, signalCommand } from '../../domain/operatorCommands';
@@ -731,7 +731,7 @@ export class Runbook {
   }
 
   private installHandlers(): void {
-    setHandler(statusQuery, () => this.status);
+    setHandler(statusQuery, () => ({ ...this.status, audit: auditForStatus(this.status.audit) }));
     const onSignal = (decision: Decision) => async (raw: unknown) => {
       const parsed = gateDecisionSchema.safeParse(raw);
       if (!parsed.success) {
