@@ -221,10 +221,17 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
     const deadline = started + 3 * 3600_000;
     let failure: string | undefined;
     const statusBytes: Record<string, number> = {};
+    let stepSeconds: Record<string, number> = {};
     try {
       statusBytes.reload = await decideWhenPending(handle, 'reload', deadline);
       statusBytes.finalize = await decideWhenPending(handle, 'finalize', deadline);
-      await handle.result();
+      const ended = (await handle.result()) as { steps: Array<{ id: string; startedAt?: string; finishedAt?: string }> };
+      // Each step's wall time (gates: the time to approve, about a second here).
+      stepSeconds = Object.fromEntries(
+        ended.steps
+          .filter((s) => s.startedAt && s.finishedAt)
+          .map((s) => [s.id, +((Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)) / 1000).toFixed(1)]),
+      );
     } catch (error) {
       failure =
         error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
@@ -243,6 +250,7 @@ export async function reloadScale(): Promise<Record<string, unknown>> {
       largestPayload: { ...largestPayload.largestPayload, workflowId: largestPayload.workflowId },
       /** The status query's answer at each gate, in JSON bytes (what `dms-runbooks show` and the Web UI read). */
       statusBytesAtGates: statusBytes,
+      stepSeconds,
       executions: executions.length,
       limits: {
         eventsTarget: 10_000,
