@@ -235,7 +235,7 @@ export function planFinalize(
   /** Past PLAN_TABLES_LISTED tables: each per-table thing once, with counts and the first names (fullReload decides). */
   compact = false,
 ): Plan {
-  if (compact) return compactFinalizePlan(workflowId, bucket, quarantined, verification, layouts, cdcChecks);
+  if (compact) return compactFinalizePlan({ workflowId, bucket, quarantined, verification, layouts, cdcChecks });
   const root = quarantineRoot(workflowId);
   const objects = sum(quarantined, (q) => q.objects);
   const bytes = sum(quarantined, (q) => q.bytes);
@@ -293,14 +293,15 @@ function prefixPattern(prefix: string, layout: QuarantineLayout): string {
  * first and the first PLAN_TABLES_LISTED tables named. At 2,000 tables the per-table plan was 1.8 MB, frozen into the
  * history each way and in the status, past Temporal's 4 MB gRPC message with the rest (docs/performance.md).
  */
-function compactFinalizePlan(
-  workflowId: string,
-  bucket: string,
-  quarantined: MovedFiles[],
-  verification: TableVerification[],
-  layouts: QuarantineLayout[],
-  cdcChecks: CdcAfterReloadCheck[],
-): Plan {
+function compactFinalizePlan(run: {
+  workflowId: string;
+  bucket: string;
+  quarantined: MovedFiles[];
+  verification: TableVerification[];
+  layouts: QuarantineLayout[];
+  cdcChecks: CdcAfterReloadCheck[];
+}): Plan {
+  const { workflowId, bucket, quarantined, verification, layouts, cdcChecks } = run;
   const root = quarantineRoot(workflowId);
   const objects = sum(quarantined, (q) => q.objects);
   const bytes = sum(quarantined, (q) => q.bytes);
