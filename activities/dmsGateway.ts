@@ -259,7 +259,7 @@ export class DmsGateway {
       const filters = [{ Name: 'table-name', Values: names.slice(i, i + TABLE_NAMES_PER_FILTER) }];
       all.push(...(await this.fetchTableStatistics(taskArn, filters)));
     }
-    return all.filter((s) => wanted.has(formatTableName({ schema: s.schema, table: s.table })));
+    return all.filter((s) => wanted.has(formatTableName(s)));
   }
 
   private async fetchTableStatistics(taskArn: string, filters?: Filter[]): Promise<TableStatSnapshot[]> {

@@ -5,6 +5,7 @@ import type { AfterChange } from '../domain/describeLag';
 import type { ActivityDeps } from './deps';
 import { staleTaskView } from './dmsWaits';
 import { Failure } from '../contracts/failures';
+import { formatTableName } from '../domain/tableName';
 
 /**
  * The wait's answer: the task, and the rows DMS loaded into each table waited for. Only the counts, and only of those
@@ -17,10 +18,8 @@ export interface ReloadWaitResult {
 }
 
 function fullLoadRowsOf(stats: TableStatSnapshot[], tables: ReloadWatch[]): Record<string, number> {
-  const wanted = new Set(tables.map((t) => `${t.schema}.${t.table}`));
-  return Object.fromEntries(
-    stats.filter((s) => wanted.has(`${s.schema}.${s.table}`)).map((s) => [`${s.schema}.${s.table}`, s.fullLoadRows]),
-  );
+  const wanted = new Set(tables.map(formatTableName));
+  return Object.fromEntries(stats.filter((s) => wanted.has(formatTableName(s))).map((s) => [formatTableName(s), s.fullLoadRows]));
 }
 
 /**

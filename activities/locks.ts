@@ -225,10 +225,7 @@ export function lockActivities(deps: ActivityDeps) {
       // A lock taken back was free for a while: a run that locks inside it (or around it) may have started meanwhile.
       // The tables of a whole task are not in this input (thousands of names in every step's history): the runbook
       // checks them with checkWholeTaskTables when a whole-task lock is in `retaken`.
-      await checkGuards(
-        retaken.filter((r) => !(input.wholeTasks ?? []).some((w) => w.task === r)),
-        input,
-      );
+      await checkGuards(retaken, input);
       return { retaken };
     },
     /** After a whole-task lock was taken back: none of the task's tables may be locked by another running run. */

@@ -584,10 +584,7 @@ function waitForReloads(run: ReloadRun, approved: ReloadBasis, started: Map<stri
       );
       runbook.setDms({ task: result.task.identifier, status: result.task.status, tablesLoaded: result.task.tablesLoaded });
       // Histories from before the counts-only answer carry the task's statistics.
-      Object.assign(
-        all,
-        result.fullLoadRows ?? Object.fromEntries((result.stats ?? []).map((s) => [`${s.schema}.${s.table}`, s.fullLoadRows])),
-      );
+      Object.assign(all, result.fullLoadRows ?? Object.fromEntries((result.stats ?? []).map((s) => [formatTableName(s), s.fullLoadRows])));
     }
     return all;
   });
@@ -603,7 +600,7 @@ function verify(run: ReloadRun, tables: ReloadTable[], fullLoadRows: Record<stri
       source: t.source.name,
       facts: { primaryKey: t.facts.primaryKey, columns: t.facts.columns },
       prefix: t.layout.tablePrefix,
-      dmsFullLoadRows: fullLoadRows[`${t.table.schema}.${t.table.table}`] ?? 0,
+      dmsFullLoadRows: fullLoadRows[formatTableName(t.table)] ?? 0,
     }));
     const out = await perTable(run, 'verify', items, {
       inline: (t) => verifyTable(folder, t),

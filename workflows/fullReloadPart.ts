@@ -68,7 +68,8 @@ export async function fullReloadPart(input: ReloadPartInput): Promise<ReloadPart
         Promise.all(input.tables.map((t) => readTable(input.folder, t.table, t.source))),
         Promise.all([...byTask].map(([taskArn, tables]) => reads.readTableStatistics({ taskArn, tables }))),
       ]);
-      const statOf = (table: TableName) => stats.flat().find((s) => s.schema === table.schema && s.table === table.table);
+      const read = stats.flat();
+      const statOf = (table: TableName) => read.find((s) => s.schema === table.schema && s.table === table.table);
       return {
         phase: 'facts',
         readings: readings.map((r, k) => (input.tables[k]!.taskArn ? { ...r, stat: statOf(input.tables[k]!.table) } : r)),

@@ -216,13 +216,19 @@ export class Runbook {
     if (this.dryRun) return;
     const fresh = resources.filter((r) => !this.locks.includes(r));
     if (fresh.length === 0) return;
-    const wholeTasks = (guards.wholeTasks ?? []).filter((w) => fresh.includes(w.task));
-    const tableTasks = (guards.tableTasks ?? []).filter((p) => fresh.includes(p.table));
-    const given = { ...(wholeTasks.length ? { wholeTasks } : {}), ...(tableTasks.length ? { tableTasks } : {}) };
-    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind, ...given });
+    // Kept before the call: guards only ever apply to locks held (guardsOf), so a refused acquire leaves none in use.
+    this.guards.wholeTasks.push(...(guards.wholeTasks ?? []));
+    this.guards.tableTasks.push(...(guards.tableTasks ?? []));
+    await actions.acquireLocks({ resources: fresh, ...this.holder(), kind: this.kind, ...this.guardsOf(fresh) });
     this.locks.push(...fresh);
-    this.guards.wholeTasks.push(...wholeTasks);
-    this.guards.tableTasks.push(...tableTasks);
+  }
+
+  /** The guards of these locks. */
+  private guardsOf(resources: string[]): Required<LockGuards> {
+    return {
+      wholeTasks: this.guards.wholeTasks.filter((w) => resources.includes(w.task)),
+      tableTasks: this.guards.tableTasks.filter((p) => resources.includes(p.table)),
+    };
   }
 
   /**
@@ -257,13 +263,7 @@ export class Runbook {
     if (this.locks.length === 0 || !patched('locks-reasserted-before-steps')) return;
     const subset = this.reasserted && new Set(this.reasserted);
     const resources = subset ? this.locks.filter((r) => subset.has(r)) : this.locks;
-    const held = (r: string) => resources.includes(r);
-    const wholeTasks = this.guards.wholeTasks.filter((w) => held(w.task));
-    const tableTasks = this.guards.tableTasks.filter((p) => held(p.table));
-    if (wholeTasks.length === 0 && tableTasks.length === 0) {
-      await lockChecks.reassertLocks({ resources, ...this.holder(), kind: this.kind });
-      return;
-    }
+    const { wholeTasks, tableTasks } = this.guardsOf(resources);
     // The tables of a whole task stay out of every step's history: they are sent only when the task's lock was taken
     // back, the one case where a run locking one of them may have started meanwhile.
     const answer = await lockChecks.reassertLocks({
